@@ -1,0 +1,241 @@
+//! The eframe app: tabs, status bar, toasts. `logic` applies what workers reported; `ui` only
+//! draws and records what the user asked for. Each panel lives in its own module.
+
+mod jobs_panel;
+mod placeholder;
+mod status_bar;
+mod toasts;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::device::{AudioProbe, probe_audio};
+use crate::jobs::{JobHandle, JobState, Jobs};
+use crate::ml::backend::{ComputeProbe, probe_compute};
+use crate::notify::Notifications;
+
+/// The panels, one per capability, in tab order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Panel {
+    #[default]
+    ScalingCurves,
+    FtVsPt,
+    Vibes,
+    Audition,
+    Jobs,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 5] = [Self::ScalingCurves, Self::FtVsPt, Self::Vibes, Self::Audition, Self::Jobs];
+
+    /// The tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ScalingCurves => "Scaling curves",
+            Self::FtVsPt => "FT vs PT",
+            Self::Vibes => "Vibes",
+            Self::Audition => "Audition",
+            Self::Jobs => "Jobs",
+        }
+    }
+
+    /// The keyboard key that opens it with Ctrl (Cmd on macOS).
+    fn key(self) -> egui::Key {
+        match self {
+            Self::ScalingCurves => egui::Key::Num1,
+            Self::FtVsPt => egui::Key::Num2,
+            Self::Vibes => egui::Key::Num3,
+            Self::Audition => egui::Key::Num4,
+            Self::Jobs => egui::Key::Num5,
+        }
+    }
+
+    fn shortcut(self) -> egui::KeyboardShortcut {
+        egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, self.key())
+    }
+}
+
+/// What is remembered between runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiState {
+    pub panel: Panel,
+    pub notifications_open: bool,
+    pub about_open: bool,
+}
+
+type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
+
+/// How the app finds out about the machine; tests substitute fixed answers.
+#[derive(Clone)]
+pub struct AppConfig {
+    pub probe_compute: Prober<ComputeProbe>,
+    pub probe_audio: Prober<AudioProbe>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self { probe_compute: Arc::new(probe_compute), probe_audio: Arc::new(probe_audio) }
+    }
+}
+
+/// A value some worker is finding out.
+enum Pending<T> {
+    Waiting(JobHandle<T>),
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Pending<T> {
+    /// Takes the job's result if it has ended.
+    fn update(&mut self) {
+        if let Self::Waiting(handle) = self {
+            match handle.try_take() {
+                Some(Ok(value)) => *self = Self::Ready(value),
+                Some(Err(err)) => *self = Self::Failed(err.to_string()),
+                None => {}
+            }
+        }
+    }
+
+    fn ready(&self) -> Option<&T> {
+        match self {
+            Self::Ready(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+pub struct BenchtopApp {
+    pub state: UiState,
+    pub jobs: Jobs,
+    pub notifications: Notifications,
+    compute: Pending<ComputeProbe>,
+    audio: Pending<AudioProbe>,
+    /// The job whose details the Jobs panel shows.
+    selected_job: Option<crate::jobs::JobId>,
+}
+
+impl BenchtopApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
+        let state = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let mut jobs = Jobs::with_default_workers(Arc::new(move || ctx.request_repaint()));
+        // Probed on workers: the first frame never waits for a driver.
+        let probe = config.probe_compute.clone();
+        let compute = Pending::Waiting(jobs.spawn("Probe compute backend", move |ctx| {
+            ctx.message("asking wgpu for adapters");
+            let found = probe();
+            ctx.progress(1.0, found.status_text());
+            Ok(found)
+        }));
+        let probe = config.probe_audio.clone();
+        let audio = Pending::Waiting(jobs.spawn("Probe audio output", move |ctx| {
+            ctx.message("asking cpal for the default output device");
+            let found = probe();
+            ctx.progress(1.0, found.status_text());
+            Ok(found)
+        }));
+        Self { state, jobs, notifications: Notifications::default(), compute, audio, selected_job: None }
+    }
+
+    /// The compute backend, once probed.
+    pub fn compute(&self) -> Option<&ComputeProbe> {
+        self.compute.ready()
+    }
+
+    /// The audio output, once probed.
+    pub fn audio(&self) -> Option<&AudioProbe> {
+        self.audio.ready()
+    }
+
+    /// Applies what the workers reported: job states, finished probes, failures to toasts.
+    fn apply_reports(&mut self) {
+        for ended in self.jobs.poll() {
+            if let JobState::Failed(cause) = &ended.state {
+                self.notifications.error_text(format!("Job \"{}\" failed", ended.name), cause.clone());
+            }
+        }
+        self.compute.update();
+        self.audio.update();
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        for panel in Panel::ALL {
+            if ctx.input_mut(|i| i.consume_shortcut(&panel.shortcut())) {
+                self.state.panel = panel;
+            }
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.strong("benchtop");
+                ui.separator();
+                for panel in Panel::ALL {
+                    let hint = format!("Open {} ({})", panel.label(), ui.ctx().format_shortcut(&panel.shortcut()));
+                    ui.selectable_value(&mut self.state.panel, panel, panel.label()).on_hover_text(hint);
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.menu_button("Help", |ui| {
+                        if ui.button("About benchtop").clicked() {
+                            self.state.about_open = true;
+                        }
+                    });
+                });
+            });
+        });
+    }
+
+    fn about_window(&mut self, ctx: &egui::Context) {
+        egui::Window::new("About benchtop")
+            .open(&mut self.state.about_open)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.label(format!("benchtop {}", crate::build_info::PKG_VERSION));
+                ui.label("A native workbench for DataDecide scaling curves, FT-vs-PT comparisons, \
+                          LatentScore vibes and their audio, and burn jobs.");
+                ui.separator();
+                ui.label("DataDecide data: © Allen Institute for AI (AllenAI), shown with attribution.");
+                ui.label("The synth and the music config schema follow LatentScore (Apache-2.0).");
+            });
+    }
+}
+
+impl eframe::App for BenchtopApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_reports();
+        self.handle_shortcuts(ctx);
+        // Running jobs show elapsed time and ETA: refresh them even when nothing is reported.
+        if self.jobs.active().next().is_some() {
+            ctx.request_repaint_after(Duration::from_millis(500));
+        }
+        if let Some(expiry) = self.notifications.next_expiry() {
+            let wait = expiry.duration_since(SystemTime::now()).unwrap_or_default();
+            ctx.request_repaint_after(wait + Duration::from_millis(50));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.top_bar(ui);
+        status_bar::show(ui, self);
+        egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
+            Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
+            panel => placeholder::show(ui, panel),
+        });
+        let ctx = ui.ctx().clone();
+        toasts::show_toasts(&ctx, &mut self.notifications);
+        toasts::show_log(&ctx, &mut self.notifications, &mut self.state.notifications_open);
+        self.about_window(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+}

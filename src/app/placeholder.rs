@@ -1,0 +1,66 @@
+//! The panels whose issues have not landed yet: each says plainly what will arrive there.
+
+use super::Panel;
+
+struct Plan {
+    heading: &'static str,
+    issues: &'static str,
+    arrives: &'static [&'static str],
+}
+
+fn plan(panel: Panel) -> Option<Plan> {
+    Some(match panel {
+        Panel::ScalingCurves => Plan {
+            heading: "DataDecide scaling curves",
+            issues: "issues #3 (DataDecide data) and #5 (the explorer)",
+            arrives: &[
+                "metric, recipe and size choices on the left; curves against step, tokens or compute",
+                "log axes, seed means with min-max or ±1 std bands, EMA smoothing, hover readouts",
+                "decision accuracy against the 1B ranking, and a tasks × sizes heatmap",
+                "export to PNG, SVG and CSV",
+            ],
+        },
+        Panel::FtVsPt => Plan {
+            heading: "Fine-tuning vs pretraining",
+            issues: "issue #5",
+            arrives: &[
+                "the fine-tuning runs table with collapsible column groups",
+                "fine-tuned metric against the matched pretrained checkpoint, with y = x",
+                "deltas against checkpoint size and steps, and training-loss curves per run",
+            ],
+        },
+        Panel::Vibes => Plan {
+            heading: "LatentScore vibes and candidates",
+            issues: "issue #6",
+            arrives: &[
+                "the vibes table from the pipeline's JSONL files, with filters, search and counts",
+                "a vibe's original and noisy text with the changes highlighted",
+                "its config candidates side by side: fields that differ, validity flags, scores, palettes",
+                "a play button on every candidate, A/B switching, WAV and JSON export",
+            ],
+        },
+        Panel::Audition => Plan {
+            heading: "Audition a music config",
+            issues: "issue #4",
+            arrives: &[
+                "config fields as dropdowns and sliders, or a pasted config JSON",
+                "rendering through benchtop's port of LatentScore's synth, on a worker",
+                "waveform and spectrogram; play, pause, stop, loop, seek, volume, level meter",
+                "WAV export (16-bit PCM or 32-bit float)",
+            ],
+        },
+        Panel::Jobs => return None,
+    })
+}
+
+pub fn show(ui: &mut egui::Ui, panel: Panel) {
+    let Some(plan) = plan(panel) else { return };
+    ui.heading(plan.heading);
+    ui.add_space(4.0);
+    ui.label(format!("Not built yet: this panel arrives with {}.", plan.issues));
+    ui.add_space(8.0);
+    ui.label("What will be here:");
+    for item in plan.arrives {
+        ui.label(format!("• {item}"));
+    }
+}

@@ -1,0 +1,93 @@
+//! The status bar: compute backend, audio output, the running job, notifications.
+
+use std::time::Duration;
+
+use super::{BenchtopApp, Panel, Pending};
+use crate::audio::device::AudioProbe;
+use crate::ml::backend::{ComputeChoice, ComputeProbe};
+
+/// `m:ss`, or `h:mm:ss` past an hour.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+}
+
+fn compute_detail(p: &ComputeProbe) -> String {
+    let mut lines = vec![match &p.choice {
+        ComputeChoice::Wgpu(a) => format!("burn runs on wgpu: {a}"),
+        ComputeChoice::Cpu { why } => format!("burn runs on its CPU backend: {why}"),
+    }];
+    lines.extend(p.adapters.iter().map(|a| format!("adapter: {a}")));
+    lines.join("\n")
+}
+
+fn audio_detail(p: &AudioProbe) -> String {
+    match &p.output {
+        Ok(c) => format!("{} host, device {}", p.host, c.device),
+        Err(why) => format!("{} host: {why}\nRendering and WAV export still work.", p.host),
+    }
+}
+
+/// The label and hover text of a probed value.
+fn probed<T>(pending: &Pending<T>, what: &str, text: fn(&T) -> String, detail: fn(&T) -> String) -> (String, String) {
+    match pending {
+        Pending::Waiting(_) => (format!("{what}: probing…"), "Asking the drivers at start-up".to_owned()),
+        Pending::Ready(value) => (text(value), detail(value)),
+        Pending::Failed(err) => (format!("{what}: unknown"), format!("The probe failed: {err}")),
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, app: &mut BenchtopApp) {
+    egui::Panel::bottom("status_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            let (text, hover) = probed(&app.compute, "compute", ComputeProbe::status_text, compute_detail);
+            ui.label(text).on_hover_text(hover);
+            ui.separator();
+            let (text, hover) = probed(&app.audio, "audio", AudioProbe::status_text, audio_detail);
+            ui.label(text).on_hover_text(hover);
+            ui.separator();
+
+            let active: Vec<_> = app.jobs.active().collect();
+            let summary = match active.first() {
+                None => "no jobs running".to_owned(),
+                Some(job) => {
+                    let mut s = format!("job: {}", job.name);
+                    if let Some(f) = job.fraction {
+                        s += &format!(" {:.0}%", f * 100.0);
+                    }
+                    if let Some(eta) = job.eta() {
+                        s += &format!(" ETA {}", clock(eta));
+                    }
+                    if active.len() > 1 {
+                        s += &format!(" (+{} more)", active.len() - 1);
+                    }
+                    s
+                }
+            };
+            if ui.link(summary).on_hover_text("Open the Jobs panel").clicked() {
+                app.state.panel = Panel::Jobs;
+            }
+
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let unread = app.notifications.unread();
+                let label = if unread > 0 { format!("notifications ({unread})") } else { "notifications".to_owned() };
+                if ui.selectable_label(app.state.notifications_open, label).clicked() {
+                    app.state.notifications_open = !app.state.notifications_open;
+                    app.notifications.mark_read();
+                }
+            });
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_minutes_and_hours() {
+        assert_eq!(clock(Duration::from_secs(0)), "0:00");
+        assert_eq!(clock(Duration::from_secs(75)), "1:15");
+        assert_eq!(clock(Duration::from_secs(3 * 3600 + 4 * 60 + 5)), "3:04:05");
+    }
+}

@@ -1,0 +1,3 @@
+//! Sound output: what the machine offers.
+
+pub mod device;
