@@ -35,7 +35,7 @@ pub fn versions() -> Vec<String> {
     let crates: Vec<String> = KEY_CRATES
         .iter()
         .filter_map(|name| {
-            build_info::DEPENDENCIES.iter().find(|(n, _)| n == name).map(|(n, v)| format!("{n} {v}"))
+            build_info::DIRECT_DEPENDENCIES.iter().find(|(n, _)| n == name).map(|(n, v)| format!("{n} {v}"))
         })
         .collect();
     lines.push(crates.join(", "));

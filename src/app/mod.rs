@@ -116,6 +116,8 @@ pub struct BenchtopApp {
     audio: Pending<AudioProbe>,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
+    /// The panel drawn last frame, to log switches.
+    shown_panel: Option<Panel>,
 }
 
 impl BenchtopApp {
@@ -141,7 +143,7 @@ impl BenchtopApp {
             ctx.progress(1.0, found.status_text());
             Ok(found)
         }));
-        Self { state, jobs, notifications: Notifications::default(), compute, audio, selected_job: None }
+        Self { state, jobs, notifications: Notifications::default(), compute, audio, selected_job: None, shown_panel: None }
     }
 
     /// The compute backend, once probed.
@@ -224,6 +226,10 @@ impl eframe::App for BenchtopApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.top_bar(ui);
+        if self.shown_panel != Some(self.state.panel) {
+            self.shown_panel = Some(self.state.panel);
+            tracing::debug!("opened panel {}", self.state.panel.label());
+        }
         status_bar::show(ui, self);
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
