@@ -76,6 +76,16 @@ fn run_gui() -> anyhow::Result<()> {
         options,
         Box::new(|cc| Ok(Box::new(crate::app::BenchtopApp::new(cc, crate::app::AppConfig::default())))),
     )
-    .map_err(|err| anyhow::anyhow!("{err}"))
+    .map_err(|err| {
+        let text = err.to_string();
+        if text.contains("WGPU") || text.contains("wgpu") {
+            anyhow::anyhow!(
+                "{text} (the window draws with wgpu and needs a Vulkan, Metal, DirectX 12 or OpenGL \
+                 driver; on Debian, mesa-vulkan-drivers provides a software one)"
+            )
+        } else {
+            anyhow::anyhow!("{text}")
+        }
+    })
     .context("cannot open the benchtop window")
 }
