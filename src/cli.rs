@@ -58,9 +58,7 @@ fn init_logging() {
 }
 
 fn run_gui() -> anyhow::Result<()> {
-    crate::doctor::display_status()
-        .map_err(anyhow::Error::msg)
-        .context("cannot open the benchtop window")?;
+    crate::doctor::display_status().map_err(anyhow::Error::msg).context("cannot open the benchtop window")?;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("benchtop")
         .with_app_id(crate::APP_ID)

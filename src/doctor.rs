@@ -7,9 +7,8 @@ use crate::ml::backend::{ComputeChoice, ComputeProbe, probe_compute};
 use crate::paths::Folders;
 
 /// The crates whose versions the report names (all pinned in Cargo.toml).
-const KEY_CRATES: &[&str] = &[
-    "eframe", "egui", "egui_plot", "wgpu", "burn", "polars", "cpal", "hound", "reqwest", "tokio", "rfd",
-];
+const KEY_CRATES: &[&str] =
+    &["eframe", "egui", "egui_plot", "wgpu", "burn", "polars", "cpal", "hound", "reqwest", "tokio", "rfd"];
 
 /// Where a window can be opened: `Ok(description)` or `Err(reason)`.
 pub fn display_status() -> Result<String, String> {
@@ -63,7 +62,9 @@ pub fn report(compute: &ComputeProbe, audio: &AudioProbe, folders: Result<&Folde
     }
     match &compute.choice {
         ComputeChoice::Wgpu(a) => line(format!("  burn will use: wgpu on {}", a.name)),
-        ComputeChoice::Cpu { why } => line(format!("  burn will use: CPU (burn's flex backend) because {why}")),
+        ComputeChoice::Cpu { why } => {
+            line(format!("  burn will use: CPU (burn's flex backend) because {why}"))
+        }
     }
 
     line("audio (cpal)".into());
@@ -138,9 +139,19 @@ mod tests {
             output: Err("the default output device \"default\" cannot play: not available".into()),
         };
         let text = report(&compute, &audio, Err("no home folder"));
-        assert!(text.contains("wgpu adapter: llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu, software, driver llvmpipe)"));
-        assert!(text.contains("burn will use: CPU (burn's flex backend) because only a software adapter was found"));
-        assert!(text.contains("no audio output: the default output device \"default\" cannot play: not available"));
+        assert!(text.contains(
+            "wgpu adapter: llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu, software, driver llvmpipe)"
+        ));
+        assert!(
+            text.contains(
+                "burn will use: CPU (burn's flex backend) because only a software adapter was found"
+            )
+        );
+        assert!(
+            text.contains(
+                "no audio output: the default output device \"default\" cannot play: not available"
+            )
+        );
         assert!(text.contains("folders\n  unknown: no home folder"));
     }
 }

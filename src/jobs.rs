@@ -180,9 +180,9 @@ impl<T> JobHandle<T> {
 
     /// Blocks until the job ends (for the command line and tests, never on the UI thread).
     pub fn wait(self) -> Result<T, JobError> {
-        self.rx.recv().unwrap_or(Err(JobError::Failed(anyhow::anyhow!(
-            "the job's worker went away without a result"
-        ))))
+        self.rx
+            .recv()
+            .unwrap_or(Err(JobError::Failed(anyhow::anyhow!("the job's worker went away without a result"))))
     }
 }
 
@@ -221,8 +221,7 @@ impl JobStatus {
 
 /// Remaining time if `fraction` of the work took `elapsed`, at the same rate.
 pub fn eta(elapsed: Duration, fraction: f32) -> Option<Duration> {
-    (fraction > 0.0 && fraction < 1.0)
-        .then(|| elapsed.mul_f64((1.0 - fraction as f64) / fraction as f64))
+    (fraction > 0.0 && fraction < 1.0).then(|| elapsed.mul_f64((1.0 - fraction as f64) / fraction as f64))
 }
 
 /// A job that just ended, reported once by [`Jobs::poll`].
@@ -434,9 +433,7 @@ where
 {
     match catch_unwind(AssertUnwindSafe(|| work(ctx))) {
         Ok(Ok(value)) => (Ok(value), JobState::Done),
-        Ok(Err(err)) if is_cancel_chain(&err) => {
-            (Err(JobError::Cancelled), JobState::Cancelled)
-        }
+        Ok(Err(err)) if is_cancel_chain(&err) => (Err(JobError::Cancelled), JobState::Cancelled),
         Ok(Err(err)) => {
             let text = format!("{err:#}");
             (Err(JobError::Failed(err)), JobState::Failed(text))
@@ -486,7 +483,12 @@ mod tests {
     fn result_progress_metrics_and_log_reach_the_ui_side() {
         let wakes = Arc::new(AtomicUsize::new(0));
         let counter = wakes.clone();
-        let mut jobs = Jobs::new(Arc::new(move || { counter.fetch_add(1, Ordering::Relaxed); }), 2);
+        let mut jobs = Jobs::new(
+            Arc::new(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }),
+            2,
+        );
         let handle = jobs.spawn("sum", |ctx| {
             ctx.log("starting");
             let mut total = 0u64;
@@ -533,7 +535,9 @@ mod tests {
         let ended = poll_until_ended(&mut jobs, handle.id());
         assert_eq!(ended[0].state, JobState::Failed("reading data/x.parquet: no such file".into()));
         match handle.try_take() {
-            Some(Err(JobError::Failed(err))) => assert_eq!(format!("{err:#}"), "reading data/x.parquet: no such file"),
+            Some(Err(JobError::Failed(err))) => {
+                assert_eq!(format!("{err:#}"), "reading data/x.parquet: no such file")
+            }
             other => panic!("expected a failure, got {:?}", other.map(|r| r.map(|_| ()))),
         }
     }
@@ -640,7 +644,12 @@ mod tests {
     fn fast_progress_is_coalesced_but_the_final_report_arrives() {
         let wakes = Arc::new(AtomicUsize::new(0));
         let counter = wakes.clone();
-        let mut jobs = Jobs::new(Arc::new(move || { counter.fetch_add(1, Ordering::Relaxed); }), 1);
+        let mut jobs = Jobs::new(
+            Arc::new(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }),
+            1,
+        );
         let handle = jobs.spawn("fast", |ctx| {
             for i in 0..100_000 {
                 ctx.progress(i as f32 / 100_000.0, format!("step {i}"));

@@ -34,7 +34,12 @@ fn help_lists_the_subcommands() {
 #[test]
 fn doctor_exits_zero_and_reports_every_section_with_reasons() {
     let home = tempfile::tempdir().unwrap();
-    let out = benchtop(home.path()).arg("doctor").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
+    let out = benchtop(home.path())
+        .arg("doctor")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "doctor failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     for section in ["versions", "compute (burn)", "audio (cpal)", "display", "folders"] {
@@ -56,7 +61,10 @@ fn without_a_display_the_window_fails_with_a_clear_error_not_a_panic() {
     let out = benchtop(home.path()).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("benchtop: cannot open the benchtop window: neither DISPLAY nor WAYLAND_DISPLAY is set"), "{err}");
+    assert!(
+        err.contains("benchtop: cannot open the benchtop window: neither DISPLAY nor WAYLAND_DISPLAY is set"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -126,13 +134,18 @@ fn under_xvfb_the_window_opens_and_its_five_panels_switch() {
     );
     let mut window = String::new();
     wait_for("the benchtop window", Duration::from_secs(120), || {
-        window = xdotool(&display, &["search", "--name", "^benchtop$"]).lines().next().unwrap_or("").to_owned();
+        window =
+            xdotool(&display, &["search", "--name", "^benchtop$"]).lines().next().unwrap_or("").to_owned();
         !window.is_empty()
     });
     let read_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-    wait_for("the first frame", Duration::from_secs(120), || read_log().contains("opened panel Scaling curves"));
+    wait_for("the first frame", Duration::from_secs(120), || {
+        read_log().contains("opened panel Scaling curves")
+    });
 
-    for (key, label) in [("2", "FT vs PT"), ("3", "Vibes"), ("4", "Audition"), ("5", "Jobs"), ("1", "Scaling curves")] {
+    for (key, label) in
+        [("2", "FT vs PT"), ("3", "Vibes"), ("4", "Audition"), ("5", "Jobs"), ("1", "Scaling curves")]
+    {
         // Without a window manager a fresh window may miss the first events: press again if so.
         let mut pressed_at = Instant::now() - Duration::from_secs(10);
         wait_for(&format!("panel {label}"), Duration::from_secs(30), || {

@@ -39,7 +39,11 @@ fn harness_with(config: AppConfig, size: [f32; 2]) -> Harness<'static, BenchtopA
 }
 
 /// Steps the UI (with real time passing, so workers can report) until `done` holds.
-fn step_until(harness: &mut Harness<'_, BenchtopApp>, what: &str, done: impl Fn(&Harness<'_, BenchtopApp>) -> bool) {
+fn step_until(
+    harness: &mut Harness<'_, BenchtopApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, BenchtopApp>) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done(harness) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -50,7 +54,9 @@ fn step_until(harness: &mut Harness<'_, BenchtopApp>, what: &str, done: impl Fn(
 }
 
 fn probed(harness: &mut Harness<'_, BenchtopApp>) {
-    step_until(harness, "the start-up probes", |h| h.state().compute().is_some() && h.state().audio().is_some());
+    step_until(harness, "the start-up probes", |h| {
+        h.state().compute().is_some() && h.state().audio().is_some()
+    });
 }
 
 #[test]
@@ -73,7 +79,10 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
         // Only the open panel is drawn.
         for (other, other_heading, _) in expected {
             if other != panel {
-                assert!(harness.query_by_label(other_heading).is_none(), "{other_heading} shown on {panel:?}");
+                assert!(
+                    harness.query_by_label(other_heading).is_none(),
+                    "{other_heading} shown on {panel:?}"
+                );
             }
         }
     }
@@ -140,7 +149,9 @@ fn a_failed_job_reaches_a_toast_with_its_cause_and_stays_in_the_log() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
         Err(anyhow::Error::new(io).context("opening data/missing.parquet"))
     });
-    step_until(&mut harness, "the failure toast", |h| h.query_by_label("Job \"Load table\" failed").is_some());
+    step_until(&mut harness, "the failure toast", |h| {
+        h.query_by_label("Job \"Load table\" failed").is_some()
+    });
     harness.get_by_label("opening data/missing.parquet: no such file");
 
     harness.get_by_label("Dismiss").click();

@@ -120,30 +120,52 @@ pub struct BenchtopApp {
     shown_panel: Option<Panel>,
 }
 
+/// Runs a probe as a job whose final message is the probe's verdict.
+fn probe_job<T: Send + 'static>(
+    jobs: &mut Jobs,
+    name: &str,
+    doing: &'static str,
+    probe: Prober<T>,
+    verdict: fn(&T) -> String,
+) -> Pending<T> {
+    Pending::Waiting(jobs.spawn(name, move |ctx| {
+        ctx.message(doing);
+        let found = probe();
+        ctx.progress(1.0, verdict(&found));
+        Ok(found)
+    }))
+}
+
 impl BenchtopApp {
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
-        let state = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
-            .unwrap_or_default();
+        let state =
+            cc.storage.and_then(|storage| eframe::get_value(storage, eframe::APP_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let mut jobs = Jobs::with_default_workers(Arc::new(move || ctx.request_repaint()));
         // Probed on workers: the first frame never waits for a driver.
-        let probe = config.probe_compute.clone();
-        let compute = Pending::Waiting(jobs.spawn("Probe compute backend", move |ctx| {
-            ctx.message("asking wgpu for adapters");
-            let found = probe();
-            ctx.progress(1.0, found.status_text());
-            Ok(found)
-        }));
-        let probe = config.probe_audio.clone();
-        let audio = Pending::Waiting(jobs.spawn("Probe audio output", move |ctx| {
-            ctx.message("asking cpal for the default output device");
-            let found = probe();
-            ctx.progress(1.0, found.status_text());
-            Ok(found)
-        }));
-        Self { state, jobs, notifications: Notifications::default(), compute, audio, selected_job: None, shown_panel: None }
+        let compute = probe_job(
+            &mut jobs,
+            "Probe compute backend",
+            "asking wgpu for adapters",
+            config.probe_compute.clone(),
+            ComputeProbe::status_text,
+        );
+        let audio = probe_job(
+            &mut jobs,
+            "Probe audio output",
+            "asking cpal for the default output device",
+            config.probe_audio.clone(),
+            AudioProbe::status_text,
+        );
+        Self {
+            state,
+            jobs,
+            notifications: Notifications::default(),
+            compute,
+            audio,
+            selected_job: None,
+            shown_panel: None,
+        }
     }
 
     /// The compute backend, once probed.
@@ -181,7 +203,8 @@ impl BenchtopApp {
                 ui.strong("benchtop");
                 ui.separator();
                 for panel in Panel::ALL {
-                    let hint = format!("Open {} ({})", panel.label(), ui.ctx().format_shortcut(&panel.shortcut()));
+                    let hint =
+                        format!("Open {} ({})", panel.label(), ui.ctx().format_shortcut(&panel.shortcut()));
                     ui.selectable_value(&mut self.state.panel, panel, panel.label()).on_hover_text(hint);
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -196,17 +219,19 @@ impl BenchtopApp {
     }
 
     fn about_window(&mut self, ctx: &egui::Context) {
-        egui::Window::new("About benchtop")
-            .open(&mut self.state.about_open)
-            .resizable(false)
-            .show(ctx, |ui| {
+        egui::Window::new("About benchtop").open(&mut self.state.about_open).resizable(false).show(
+            ctx,
+            |ui| {
                 ui.label(format!("benchtop {}", crate::build_info::PKG_VERSION));
-                ui.label("A native workbench for DataDecide scaling curves, FT-vs-PT comparisons, \
-                          LatentScore vibes and their audio, and burn jobs.");
+                ui.label(
+                    "A native workbench for DataDecide scaling curves, FT-vs-PT comparisons, \
+                          LatentScore vibes and their audio, and burn jobs.",
+                );
                 ui.separator();
                 ui.label("DataDecide data: © Allen Institute for AI (AllenAI), shown with attribution.");
                 ui.label("The synth and the music config schema follow LatentScore (Apache-2.0).");
-            });
+            },
+        );
     }
 }
 

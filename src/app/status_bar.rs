@@ -9,7 +9,11 @@ use crate::ml::backend::{ComputeChoice, ComputeProbe};
 /// `m:ss`, or `h:mm:ss` past an hour.
 pub fn clock(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 fn compute_detail(p: &ComputeProbe) -> String {
@@ -29,7 +33,12 @@ fn audio_detail(p: &AudioProbe) -> String {
 }
 
 /// The label and hover text of a probed value.
-fn probed<T>(pending: &Pending<T>, what: &str, text: fn(&T) -> String, detail: fn(&T) -> String) -> (String, String) {
+fn probed<T>(
+    pending: &Pending<T>,
+    what: &str,
+    text: fn(&T) -> String,
+    detail: fn(&T) -> String,
+) -> (String, String) {
     match pending {
         Pending::Waiting(_) => (format!("{what}: probing…"), "Asking the drivers at start-up".to_owned()),
         Pending::Ready(value) => (text(value), detail(value)),
@@ -70,7 +79,8 @@ pub fn show(ui: &mut egui::Ui, app: &mut BenchtopApp) {
 
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let unread = app.notifications.unread();
-                let label = if unread > 0 { format!("notifications ({unread})") } else { "notifications".to_owned() };
+                let label =
+                    if unread > 0 { format!("notifications ({unread})") } else { "notifications".to_owned() };
                 if ui.selectable_label(app.state.notifications_open, label).clicked() {
                     app.state.notifications_open = !app.state.notifications_open;
                     app.notifications.mark_read();

@@ -58,35 +58,32 @@ pub fn show_toasts(ctx: &egui::Context, notifications: &mut Notifications) {
 
 pub fn show_log(ctx: &egui::Context, notifications: &mut Notifications, open: &mut bool) {
     let mut clear = false;
-    egui::Window::new("Notifications")
-        .open(open)
-        .default_size([520.0, 320.0])
-        .show(ctx, |ui| {
-            ui.horizontal(|ui| {
-                if ui.button("Copy all").clicked() {
-                    let text: Vec<String> = notifications
-                        .all()
-                        .iter()
-                        .map(|n| format!("{} {} {}", utc_time(n.at), n.level.label(), n.full_text()))
-                        .collect();
-                    ui.ctx().copy_text(text.join("\n"));
-                }
-                clear = ui.button("Clear").clicked();
-            });
-            ui.separator();
-            if notifications.all().is_empty() {
-                ui.label("Nothing to report yet.");
+    egui::Window::new("Notifications").open(open).default_size([520.0, 320.0]).show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            if ui.button("Copy all").clicked() {
+                let text: Vec<String> = notifications
+                    .all()
+                    .iter()
+                    .map(|n| format!("{} {} {}", utc_time(n.at), n.level.label(), n.full_text()))
+                    .collect();
+                ui.ctx().copy_text(text.join("\n"));
             }
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                for n in notifications.all().iter().rev() {
-                    ui.horizontal_top(|ui| {
-                        ui.weak(utc_time(n.at));
-                        ui.vertical(|ui| body(ui, n));
-                    });
-                    ui.separator();
-                }
-            });
+            clear = ui.button("Clear").clicked();
         });
+        ui.separator();
+        if notifications.all().is_empty() {
+            ui.label("Nothing to report yet.");
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for n in notifications.all().iter().rev() {
+                ui.horizontal_top(|ui| {
+                    ui.weak(utc_time(n.at));
+                    ui.vertical(|ui| body(ui, n));
+                });
+                ui.separator();
+            }
+        });
+    });
     if clear {
         notifications.clear();
     }

@@ -25,10 +25,9 @@ impl AudioProbe {
     /// One line for the status bar.
     pub fn status_text(&self) -> String {
         match &self.output {
-            Ok(c) => format!(
-                "audio: {} ({} ch, {} Hz, {})",
-                c.device, c.channels, c.sample_rate, c.sample_format
-            ),
+            Ok(c) => {
+                format!("audio: {} ({} ch, {} Hz, {})", c.device, c.channels, c.sample_rate, c.sample_format)
+            }
             Err(_) => "audio: no audio output".to_owned(),
         }
     }
@@ -64,10 +63,7 @@ pub fn probe_audio() -> AudioProbe {
 }
 
 fn device_name(device: &cpal::Device) -> String {
-    device
-        .description()
-        .map(|d| d.name().to_owned())
-        .unwrap_or_else(|err| format!("unnamed device ({err})"))
+    device.description().map(|d| d.name().to_owned()).unwrap_or_else(|err| format!("unnamed device ({err})"))
 }
 
 #[cfg(test)]

@@ -35,7 +35,9 @@ impl fmt::Display for AdapterSummary {
 pub enum ComputeChoice {
     Wgpu(AdapterSummary),
     /// burn's CPU backend, and why no wgpu adapter was chosen.
-    Cpu { why: String },
+    Cpu {
+        why: String,
+    },
 }
 
 /// What the start-up probe found.
