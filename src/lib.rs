@@ -5,7 +5,9 @@
 pub mod app;
 pub mod audio;
 pub mod cli;
+pub mod datadecide;
 pub mod doctor;
+pub mod download;
 pub mod jobs;
 pub mod ml;
 pub mod notify;

@@ -1,0 +1,4 @@
+//! AllenAI DataDecide: the Hub's files, their readers, the pipeline that builds `mean_eval_melted`,
+//! and the synthetic stand-in that ships with benchtop.
+
+pub mod pylit;

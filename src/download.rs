@@ -1,0 +1,426 @@
+//! Downloads files over HTTP(S) into the cache: streamed to `<file>.part`, resumed with HTTP Range
+//! after an interruption, retried with backoff on transient failures, checked for size (and SHA-256
+//! where the source gives one), and renamed into place only when complete. Blocking: call it from
+//! a job; it checks `cancelled` between chunks and keeps the partial file for the next attempt.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// What to fetch and what it must turn out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remote {
+    pub url: String,
+    pub expected_size: Option<u64>,
+    /// Lower-case hex SHA-256 of the whole file.
+    pub sha256: Option<String>,
+}
+
+/// How many times to try, and how long to wait between tries (doubling each time).
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A transfer that receives nothing for this long is abandoned (and retried).
+    pub stall_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            stall_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self, failures: u32) -> Duration {
+        let factor = 2u32.saturating_pow(failures.saturating_sub(1));
+        self.first_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// How far a transfer is.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Transfer {
+    pub done: u64,
+    pub total: Option<u64>,
+    pub bytes_per_sec: f64,
+}
+
+impl Transfer {
+    pub fn fraction(&self) -> Option<f32> {
+        self.total.filter(|t| *t > 0).map(|t| (self.done as f64 / t as f64).min(1.0) as f32)
+    }
+
+    pub fn eta(&self) -> Option<Duration> {
+        let left = self.total?.saturating_sub(self.done);
+        (self.bytes_per_sec > 0.0).then(|| Duration::from_secs_f64(left as f64 / self.bytes_per_sec))
+    }
+
+    /// "12.3 MB of 700.0 MB, 4.5 MB/s, ETA 2:31".
+    pub fn describe(&self) -> String {
+        let mut s = match self.total {
+            Some(t) => format!("{} of {}", bytes(self.done), bytes(t)),
+            None => bytes(self.done),
+        };
+        if self.bytes_per_sec > 0.0 {
+            s += &format!(", {}/s", bytes(self.bytes_per_sec as u64));
+        }
+        if let Some(eta) = self.eta() {
+            let secs = eta.as_secs();
+            s += &format!(", ETA {}:{:02}", secs / 60, secs % 60);
+        }
+        s
+    }
+}
+
+/// A byte count for people: "812 B", "12.3 kB", "700.0 MB", "1.2 GB" (powers of 1000).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// How a fetch ended well.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// The file was already complete in the cache: nothing was downloaded.
+    pub already_present: bool,
+    /// Bytes taken over from an earlier partial download.
+    pub resumed_from: u64,
+    pub attempts: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("not found (HTTP 404): {url}")]
+    NotFound { url: String },
+    #[error("HTTP {status} from {url}")]
+    Http { url: String, status: u16 },
+    #[error("cannot reach {url}: {cause} (working offline: benchtop keeps using the data it has)")]
+    Network { url: String, cause: String },
+    #[error("{url} ended after {got} of {expected} bytes")]
+    Truncated { url: String, got: u64, expected: u64 },
+    #[error("{url} sent nothing for {secs} s")]
+    Stalled { url: String, secs: u64 },
+    #[error("{path}: expected {expected} bytes, got {got}; the partial file was removed")]
+    WrongSize { path: PathBuf, expected: u64, got: u64 },
+    #[error("{path}: SHA-256 is {got}, expected {expected}; the file was removed")]
+    WrongHash { path: PathBuf, expected: String, got: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cancelled (the partial file is kept and resumes next time)")]
+    Cancelled,
+}
+
+impl DownloadError {
+    /// Worth another try after a pause.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Network { .. } | Self::Truncated { .. } | Self::Stalled { .. } => true,
+            Self::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DownloadError + '_ {
+    move |source| DownloadError::Io { path: path.to_owned(), source }
+}
+
+/// The partial file next to `dest`.
+pub fn part_path(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    dest.with_file_name(name)
+}
+
+/// SHA-256 of a file, as lower-case hex.
+pub fn sha256_file(path: &Path) -> Result<String, DownloadError> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Checks a complete file against what it must be; removes it if it is wrong.
+fn verify(path: &Path, remote: &Remote, total: Option<u64>) -> Result<u64, DownloadError> {
+    let got = std::fs::metadata(path).map_err(io_err(path))?.len();
+    if let Some(expected) = remote.expected_size.or(total) {
+        if got != expected {
+            let _ = std::fs::remove_file(path);
+            return Err(DownloadError::WrongSize { path: path.to_owned(), expected, got });
+        }
+    }
+    if let Some(expected) = &remote.sha256 {
+        let got = sha256_file(path)?;
+        if !got.eq_ignore_ascii_case(expected) {
+            let _ = std::fs::remove_file(path);
+            return Err(DownloadError::WrongHash { path: path.to_owned(), expected: expected.clone(), got });
+        }
+    }
+    Ok(got)
+}
+
+/// Fetches `remote` to `dest` (creating folders), unless `dest` is already there and right.
+pub fn fetch(
+    remote: &Remote,
+    dest: &Path,
+    policy: &RetryPolicy,
+    on_progress: &mut dyn FnMut(&Transfer),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Fetched, DownloadError> {
+    if dest.exists() {
+        // Known-good only if something says what it should be; otherwise fetch again.
+        if remote.expected_size.is_some() || remote.sha256.is_some() {
+            match verify(dest, remote, None) {
+                Ok(bytes) => {
+                    on_progress(&Transfer { done: bytes, total: Some(bytes), bytes_per_sec: 0.0 });
+                    return Ok(Fetched {
+                        path: dest.to_owned(),
+                        bytes,
+                        already_present: true,
+                        resumed_from: 0,
+                        attempts: 0,
+                    });
+                }
+                Err(err) => tracing::warn!("cached file is stale, fetching again: {err}"),
+            }
+        }
+    }
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    let part = part_path(dest);
+    let resumed_from = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DownloadError::Io { path: part.clone(), source: e })?;
+    let mut failures = 0;
+    loop {
+        let attempt = runtime.block_on(attempt(remote, &part, policy, on_progress, cancelled));
+        match attempt {
+            Ok(total) => {
+                let bytes = verify(&part, remote, total)?;
+                std::fs::rename(&part, dest).map_err(io_err(dest))?;
+                return Ok(Fetched {
+                    path: dest.to_owned(),
+                    bytes,
+                    already_present: false,
+                    resumed_from,
+                    attempts: failures + 1,
+                });
+            }
+            Err(err) if err.is_transient() && failures + 1 < policy.attempts => {
+                failures += 1;
+                let wait = policy.backoff(failures);
+                tracing::warn!("download attempt {failures} failed, retrying in {wait:?}: {err}");
+                let until = Instant::now() + wait;
+                while Instant::now() < until {
+                    if cancelled() {
+                        return Err(DownloadError::Cancelled);
+                    }
+                    std::thread::sleep(Duration::from_millis(20).min(wait));
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// One HTTP request, appending to `part`. Returns the total size the server announced, if any.
+async fn attempt(
+    remote: &Remote,
+    part: &Path,
+    policy: &RetryPolicy,
+    on_progress: &mut dyn FnMut(&Transfer),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<u64>, DownloadError> {
+    let url = &remote.url;
+    let network = |e: reqwest::Error| DownloadError::Network { url: url.clone(), cause: error_chain(&e) };
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(15))
+        .user_agent(concat!("benchtop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(network)?;
+    let mut offset = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
+    if let Some(expected) = remote.expected_size {
+        if offset > expected {
+            // Longer than the file can be: start over.
+            std::fs::remove_file(part).map_err(io_err(part))?;
+            offset = 0;
+        }
+    }
+    let mut request = client.get(url);
+    if offset > 0 {
+        request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
+    }
+    let mut response = request.send().await.map_err(network)?;
+    let status = response.status().as_u16();
+    let append = match status {
+        206 => true,
+        200 => false,
+        416 if offset > 0 => {
+            // The part already holds everything the server has: let verification decide.
+            return Ok(remote.expected_size.or(Some(offset)));
+        }
+        404 => return Err(DownloadError::NotFound { url: url.clone() }),
+        _ => return Err(DownloadError::Http { url: url.clone(), status }),
+    };
+    if !append {
+        offset = 0;
+    }
+    let total = response.content_length().map(|len| offset + len).or(remote.expected_size);
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(part)
+        .map_err(io_err(part))?;
+
+    let started = Instant::now();
+    let mut received = 0u64;
+    let mut last_report = Instant::now() - Duration::from_secs(1);
+    let mut last_data = Instant::now();
+    loop {
+        if cancelled() {
+            file.flush().map_err(io_err(part))?;
+            return Err(DownloadError::Cancelled);
+        }
+        let chunk = match tokio::time::timeout(Duration::from_millis(200), response.chunk()).await {
+            Err(_) => {
+                if last_data.elapsed() > policy.stall_timeout {
+                    return Err(DownloadError::Stalled {
+                        url: url.clone(),
+                        secs: policy.stall_timeout.as_secs(),
+                    });
+                }
+                continue;
+            }
+            Ok(Err(e)) => {
+                file.flush().map_err(io_err(part))?;
+                return Err(match total {
+                    Some(expected) => {
+                        DownloadError::Truncated { url: url.clone(), got: offset + received, expected }
+                    }
+                    None => network(e),
+                });
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        last_data = Instant::now();
+        file.write_all(&chunk).map_err(io_err(part))?;
+        received += chunk.len() as u64;
+        if last_report.elapsed() >= Duration::from_millis(100) {
+            last_report = Instant::now();
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            on_progress(&Transfer { done: offset + received, total, bytes_per_sec: received as f64 / secs });
+        }
+    }
+    file.flush().map_err(io_err(part))?;
+    let done = offset + received;
+    if let Some(expected) = total {
+        if done < expected {
+            return Err(DownloadError::Truncated { url: url.clone(), got: done, expected });
+        }
+    }
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    on_progress(&Transfer { done, total, bytes_per_sec: received as f64 / secs });
+    Ok(total)
+}
+
+/// An error and its sources on one line ("error sending request: connection refused").
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text += &format!(": {next}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_read_like_a_file_manager() {
+        assert_eq!(bytes(812), "812 B");
+        assert_eq!(bytes(12_345), "12.3 kB");
+        assert_eq!(bytes(700_000_000), "700.0 MB");
+        assert_eq!(bytes(1_234_567_890), "1.2 GB");
+    }
+
+    #[test]
+    fn transfer_text_has_bytes_rate_and_eta() {
+        // 100 MB left at 2 MB/s: 50 s.
+        let t = Transfer { done: 300_000_000, total: Some(400_000_000), bytes_per_sec: 2_000_000.0 };
+        assert_eq!(t.describe(), "300.0 MB of 400.0 MB, 2.0 MB/s, ETA 0:50");
+        assert_eq!(t.fraction(), Some(0.75));
+        assert_eq!(Transfer { done: 5, total: None, bytes_per_sec: 0.0 }.describe(), "5 B");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy {
+            attempts: 9,
+            first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(3),
+            stall_timeout: Duration::from_secs(1),
+        };
+        let waits: Vec<u128> = (1..=5).map(|n| p.backoff(n).as_millis()).collect();
+        assert_eq!(waits, vec![500, 1000, 2000, 3000, 3000]);
+    }
+
+    #[test]
+    fn part_file_sits_next_to_the_destination() {
+        assert_eq!(
+            part_path(Path::new("/c/data/train.parquet")),
+            PathBuf::from("/c/data/train.parquet.part")
+        );
+    }
+
+    #[test]
+    fn sha256_of_a_known_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("abc");
+        std::fs::write(&path, b"abc").unwrap();
+        // FIPS 180-2, appendix B.1: SHA-256("abc").
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
