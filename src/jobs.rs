@@ -158,6 +158,56 @@ impl JobCtx {
     }
 }
 
+/// How long work reports progress and learns it should stop, whether it runs as a job
+/// ([`JobCtx`]), from the command line, or in a test ([`Silent`]). Domain code takes `&dyn Progress`.
+pub trait Progress: Sync {
+    /// How far (0..=1) and what is being done.
+    fn report(&self, fraction: f32, message: &str);
+
+    fn cancelled(&self) -> bool {
+        false
+    }
+
+    /// `Err(Cancelled)` once the work was asked to stop.
+    fn checkpoint(&self) -> Result<(), Cancelled> {
+        if self.cancelled() { Err(Cancelled) } else { Ok(()) }
+    }
+}
+
+impl Progress for JobCtx {
+    fn report(&self, fraction: f32, message: &str) {
+        self.progress(fraction, message);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.is_cancelled()
+    }
+}
+
+/// Progress that goes nowhere and never cancels.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn report(&self, _fraction: f32, _message: &str) {}
+}
+
+/// Reports a part of the work as a sub-range of the whole: `[start, start + span]`.
+pub struct Scaled<'a> {
+    pub inner: &'a dyn Progress,
+    pub start: f32,
+    pub span: f32,
+}
+
+impl Progress for Scaled<'_> {
+    fn report(&self, fraction: f32, message: &str) {
+        self.inner.report(self.start + self.span * fraction.clamp(0.0, 1.0), message);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+}
+
 /// The starter's side of one job: its id, and its typed result once it has ended.
 pub struct JobHandle<T> {
     id: JobId,

@@ -1,4 +1,7 @@
 //! AllenAI DataDecide: the Hub's files, their readers, the pipeline that builds `mean_eval_melted`,
 //! and the synthetic stand-in that ships with benchtop.
 
+pub mod catalog;
+pub mod files;
+pub mod pipeline;
 pub mod pylit;
