@@ -357,6 +357,29 @@ async fn attempt(
     Ok(total)
 }
 
+/// GETs a small text resource (a listing, metadata): one attempt, 30 s at most.
+pub fn get_text(url: &str) -> anyhow::Result<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("benchtop/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| DownloadError::Network { url: url.to_owned(), cause: error_chain(&e) })?;
+        let status = response.status().as_u16();
+        match status {
+            200 => Ok(response.text().await?),
+            404 => Err(DownloadError::NotFound { url: url.to_owned() }.into()),
+            _ => Err(DownloadError::Http { url: url.to_owned(), status }.into()),
+        }
+    })
+}
+
 /// An error and its sources on one line ("error sending request: connection refused").
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();

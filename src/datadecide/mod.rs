@@ -3,5 +3,8 @@
 
 pub mod catalog;
 pub mod files;
+pub mod hub;
 pub mod pipeline;
 pub mod pylit;
+pub mod synth;
+pub mod table;
