@@ -1,7 +1,11 @@
 //! The command line: no subcommand opens the window; each subcommand calls the same domain
 //! functions the panels use.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -25,6 +29,69 @@ pub enum Command {
     Gui,
     /// Show versions, the compute adapter, the audio device, the display and the folders benchtop uses
     Doctor,
+    /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
+    #[command(subcommand)]
+    Datadecide(DataDecideCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataDecideCommand {
+    /// Download the DataDecide files into the cache (resumable; sizes and hashes checked)
+    Fetch {
+        /// Only these groups: ppl, eval, macro, scaling-fit (repeatable; default: all)
+        #[arg(long, value_name = "GROUP")]
+        only: Vec<String>,
+        /// A revision for both repositories instead of the pinned commits (e.g. main)
+        #[arg(long)]
+        revision: Option<String>,
+        /// Replace https://huggingface.co (a mirror, or a local test server)
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Cache folder (default: the platform cache folder)
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+    },
+    /// Build mean_eval_melted (and the per-seed table) from ppl and eval files, or from the cache
+    Build {
+        /// ppl-results parquet file
+        #[arg(long, value_name = "FILE")]
+        ppl: Option<PathBuf>,
+        /// eval-results parquet shard (repeatable)
+        #[arg(long, value_name = "FILE")]
+        eval: Vec<PathBuf>,
+        /// Where to write mean_eval_melted (parquet)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Where to write the per-seed wide table (parquet)
+        #[arg(long, value_name = "FILE")]
+        per_seed: Option<PathBuf>,
+        /// With no files: the cached revision to build from
+        #[arg(long)]
+        revision: Option<String>,
+        /// With no files: the cache folder
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+    },
+    /// Write a SYNTHETIC dataset in the Hub's exact layout and formats
+    Synth {
+        /// Output folder
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The full size (1,410,750 eval rows, every metric) instead of the small set
+        #[arg(long, conflicts_with = "demo")]
+        full: bool,
+        /// The bundled demo's size (6 checkpoints, 8 MMLU subjects, 7 metrics)
+        #[arg(long)]
+        demo: bool,
+        /// Generator seed
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Describe a table: rows, columns, params, recipes, metrics, step range
+    Info {
+        /// A mean_eval_melted parquet or CSV file, or any parquet file
+        file: PathBuf,
+    },
 }
 
 /// Parses the arguments, runs the command, and turns errors into a message and exit code 1.
@@ -37,12 +104,148 @@ pub fn main() -> ExitCode {
             print!("{}", crate::doctor::run());
             Ok(())
         }
+        Command::Datadecide(command) => datadecide(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("benchtop: {err:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Progress on stderr: one rewritten line at most ten times a second on a terminal, otherwise a
+/// line at every tenth of the way.
+struct ConsoleProgress {
+    terminal: bool,
+    /// When the last line was drawn, and the tenth it was at.
+    last: Mutex<(Option<Instant>, i32)>,
+}
+
+impl ConsoleProgress {
+    fn new() -> Self {
+        Self { terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()), last: Mutex::new((None, -1)) }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+    }
+}
+
+impl crate::jobs::Progress for ConsoleProgress {
+    fn report(&self, fraction: f32, message: &str) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let tenth = (fraction * 10.0).floor() as i32;
+        let mut err = std::io::stderr().lock();
+        if self.terminal {
+            if fraction < 1.0 && last.0.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+                return;
+            }
+            let _ = write!(err, "\r\x1b[2K{:>3.0}% {message}", fraction * 100.0);
+            let _ = err.flush();
+        } else if tenth > last.1 {
+            let _ = writeln!(err, "{:>3.0}% {message}", fraction * 100.0);
+        } else {
+            return;
+        }
+        *last = (Some(Instant::now()), tenth);
+    }
+}
+
+fn cache_folder(cache: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match cache {
+        Some(dir) => Ok(dir),
+        None => Ok(crate::paths::Folders::discover()?.cache),
+    }
+}
+
+fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
+    use crate::datadecide::{hub, pipeline, synth, table};
+    let progress = ConsoleProgress::new();
+    match command {
+        DataDecideCommand::Fetch { only, revision, base_url, cache } => {
+            let files = hub::select(&only)?;
+            let source = hub::HubSource {
+                base_url: base_url.unwrap_or_else(|| hub::DEFAULT_BASE_URL.to_owned()),
+                revision,
+            };
+            let cache = cache_folder(cache)?;
+            let fetched =
+                hub::fetch(&source, &files, &cache, &crate::download::RetryPolicy::default(), &progress);
+            progress.finish();
+            for f in fetched? {
+                let how = if f.already_present { "already cached" } else { "downloaded" };
+                println!("{how}: {} ({})", f.path.display(), crate::download::bytes(f.bytes));
+            }
+            Ok(())
+        }
+        DataDecideCommand::Build { ppl, eval, out, per_seed, revision, cache } => {
+            let inputs = if eval.is_empty() {
+                anyhow::ensure!(
+                    ppl.is_none(),
+                    "--ppl needs --eval files too (or neither, to build from the cache)"
+                );
+                let source = hub::HubSource { revision, ..Default::default() };
+                hub::cached_inputs(&source, &cache_folder(cache)?)?
+            } else {
+                pipeline::Inputs { ppl: ppl.into_iter().collect(), eval }
+            };
+            let started = Instant::now();
+            let report = pipeline::build_to_files(&inputs, &out, per_seed.as_deref(), &progress);
+            progress.finish();
+            let report = report?;
+            print_build_report(&report, &out, started.elapsed());
+            Ok(())
+        }
+        DataDecideCommand::Synth { out, full, demo, seed } => {
+            let spec = if full {
+                synth::SynthSpec::full(seed)
+            } else if demo {
+                synth::SynthSpec::demo(seed)
+            } else {
+                synth::SynthSpec::small(seed)
+            };
+            let generated = synth::generate(&spec, &out, &progress);
+            progress.finish();
+            let generated = generated?;
+            println!(
+                "SYNTHETIC data (not AllenAI results): {} eval rows in {} shards, {} ppl rows, in {}",
+                generated.eval_rows,
+                generated.eval.len(),
+                generated.ppl_rows,
+                out.display()
+            );
+            Ok(())
+        }
+        DataDecideCommand::Info { file } => {
+            println!("{}", table::info(&file)?);
+            Ok(())
+        }
+    }
+}
+
+fn print_build_report(report: &crate::datadecide::pipeline::Report, out: &Path, took: Duration) {
+    println!(
+        "{} rows of mean_eval_melted written to {} in {:.1} s{}",
+        report.long_rows,
+        out.display(),
+        took.as_secs_f64(),
+        if report.synthetic { " (SYNTHETIC data)" } else { "" }
+    );
+    println!(
+        "read {} eval rows and {} ppl rows; {} per-seed rows, {} seed-averaged rows",
+        report.eval_rows, report.ppl_rows, report.per_seed_rows, report.mean_rows
+    );
+    if report.bad_row_count > 0 {
+        println!("skipped {} bad rows:", report.bad_row_count);
+        for bad in &report.bad_rows {
+            println!("  {bad}");
+        }
+        if report.bad_row_count > report.bad_rows.len() {
+            println!("  … and {} more", report.bad_row_count - report.bad_rows.len());
         }
     }
 }

@@ -34,8 +34,11 @@ fn headless_machine() -> AppConfig {
     }
 }
 
+/// The app, after its start-up work (probes, first dataset) has settled.
 fn harness_with(config: AppConfig, size: [f32; 2]) -> Harness<'static, BenchtopApp> {
-    Harness::builder().with_size(size).build_eframe(move |cc| BenchtopApp::new(cc, config))
+    let mut harness = Harness::builder().with_size(size).build_eframe(move |cc| BenchtopApp::new(cc, config));
+    probed(&mut harness);
+    harness
 }
 
 /// Steps the UI (with real time passing, so workers can report) until `done` holds.
@@ -53,9 +56,10 @@ fn step_until(
     harness.run_ok();
 }
 
+/// Waits for the start-up work: both probes and the first dataset.
 fn probed(harness: &mut Harness<'_, BenchtopApp>) {
-    step_until(harness, "the start-up probes", |h| {
-        h.state().compute().is_some() && h.state().audio().is_some()
+    step_until(harness, "the start-up probes and data", |h| {
+        h.state().compute().is_some() && h.state().audio().is_some() && h.state().dataset().is_some()
     });
 }
 
@@ -64,11 +68,11 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
     let expected = [
-        (Panel::FtVsPt, "Fine-tuning vs pretraining", "arrives with issue #5"),
-        (Panel::Vibes, "LatentScore vibes and candidates", "arrives with issue #6"),
-        (Panel::Audition, "Audition a music config", "arrives with issue #4"),
+        (Panel::FtVsPt, "Fine-tuning vs pretraining", "arrive with issue #5"),
+        (Panel::Vibes, "LatentScore vibes and candidates", "arrive with issue #6"),
+        (Panel::Audition, "Audition a music config", "arrive with issue #4"),
         (Panel::Jobs, "Background jobs", "Probe compute backend"),
-        (Panel::ScalingCurves, "DataDecide scaling curves", "issues #3 (DataDecide data) and #5"),
+        (Panel::ScalingCurves, "DataDecide scaling curves", "arrive with issue #5"),
     ];
     for (panel, heading, detail) in expected {
         harness.get_by_label(panel.label()).click();
@@ -255,4 +259,58 @@ fn write_screenshots() {
         image.save(&path).unwrap();
         println!("wrote {}", path.display());
     }
+}
+
+#[test]
+fn the_bundled_demo_data_opens_offline_and_says_it_is_synthetic() {
+    let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
+    probed(&mut harness);
+    let dataset = harness.state().dataset().unwrap();
+    assert!(dataset.source.synthetic);
+    harness.get_by_label(" SYNTHETIC ");
+    harness.get_by_label("synthetic demo data (datadecide-synthetic-demo-mean_eval_melted.parquet)");
+    harness.get_by_label("rows: 170100");
+    harness.get_by_label("params (14): 4M, 6M, 8M, 10M, 14M, 16M, 20M, 60M, 90M, 150M, 300M, 530M, 750M, 1B");
+    // Nothing but the start-up jobs ran, and no notification was raised for the automatic load.
+    assert_eq!(harness.state().notifications.unread(), 0);
+}
+
+#[test]
+fn a_remembered_file_that_is_gone_falls_back_to_the_demo_with_a_toast() {
+    let storage = MemoryStorage::default();
+    let mut storage = storage;
+    let state = UiState {
+        data: benchtop::app::DataSettings {
+            file: Some("/nonexistent/mean_eval_melted.parquet".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    eframe::set_value(&mut storage, eframe::APP_KEY, &state);
+    let storage_ref: &'static MemoryStorage = Box::leak(Box::new(storage));
+    let config = headless_machine();
+    let mut harness = Harness::builder().with_size([1100.0, 700.0]).build_eframe(move |cc| {
+        cc.storage = Some(storage_ref);
+        BenchtopApp::new(cc, config)
+    });
+    probed(&mut harness);
+    harness.get_by_label("Job \"Open the last DataDecide table\" failed");
+    harness.get_by_label_contains("opening /nonexistent/mean_eval_melted.parquet");
+    assert!(harness.state().dataset().unwrap().source.synthetic);
+    assert_eq!(harness.state().state.data.file, None);
+}
+
+#[test]
+fn the_data_menu_opens_a_file_dialog_on_a_worker_and_a_dismissed_dialog_changes_nothing() {
+    let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
+    probed(&mut harness);
+    harness.get_by_label("Data").click();
+    harness.run();
+    harness.get_by_label("Open table…  (Ctrl+O)").click();
+    // Headless, the dialog returns at once with no file: the job ends and the demo stays.
+    step_until(&mut harness, "the dialog job", |h| {
+        h.state().jobs.statuses().iter().any(|s| s.name == "Open a DataDecide table" && s.state.is_finished())
+    });
+    assert!(harness.state().dataset().unwrap().source.synthetic);
+    assert_eq!(harness.state().notifications.unread(), 0);
 }

@@ -1,8 +1,11 @@
 //! The eframe app: tabs, status bar, toasts. `logic` applies what workers reported; `ui` only
 //! draws and records what the user asked for. Each panel lives in its own module.
 
+mod data;
+pub use data::DataSettings;
 mod jobs_panel;
 mod placeholder;
+mod scaling;
 mod status_bar;
 mod toasts;
 
@@ -64,6 +67,7 @@ pub struct UiState {
     pub panel: Panel,
     pub notifications_open: bool,
     pub about_open: bool,
+    pub data: data::DataSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -118,6 +122,9 @@ pub struct BenchtopApp {
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
     shown_panel: Option<Panel>,
+    pub data: data::DataState,
+    /// The cache folder (downloads, built tables), if the platform has one.
+    cache: Option<std::path::PathBuf>,
 }
 
 /// Runs a probe as a job whose final message is the probe's verdict.
@@ -138,7 +145,7 @@ fn probe_job<T: Send + 'static>(
 
 impl BenchtopApp {
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> Self {
-        let state =
+        let state: UiState =
             cc.storage.and_then(|storage| eframe::get_value(storage, eframe::APP_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let mut jobs = Jobs::with_default_workers(Arc::new(move || ctx.request_repaint()));
@@ -157,14 +164,26 @@ impl BenchtopApp {
             config.probe_audio.clone(),
             AudioProbe::status_text,
         );
+        let mut notifications = Notifications::default();
+        let cache = match crate::paths::Folders::discover() {
+            Ok(folders) => Some(folders.cache),
+            Err(err) => {
+                notifications.error("No cache folder: fetching from the Hub is off", &err);
+                None
+            }
+        };
+        let mut data = data::DataState::default();
+        data.load_initial(&mut jobs, &state.data);
         Self {
             state,
             jobs,
-            notifications: Notifications::default(),
+            notifications,
             compute,
             audio,
             selected_job: None,
             shown_panel: None,
+            data,
+            cache,
         }
     }
 
@@ -187,9 +206,19 @@ impl BenchtopApp {
         }
         self.compute.update();
         self.audio.update();
+        self.data.poll(&mut self.jobs, &mut self.state.data, &mut self.notifications);
+    }
+
+    /// The DataDecide dataset loaded now.
+    pub fn dataset(&self) -> Option<&crate::datadecide::dataset::Dataset> {
+        self.data.dataset.as_ref()
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let open = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
+            self.data.open_file(&mut self.jobs);
+        }
         for panel in Panel::ALL {
             if ctx.input_mut(|i| i.consume_shortcut(&panel.shortcut())) {
                 self.state.panel = panel;
@@ -212,6 +241,9 @@ impl BenchtopApp {
                         if ui.button("About benchtop").clicked() {
                             self.state.about_open = true;
                         }
+                    });
+                    ui.menu_button("Data", |ui| {
+                        data::menu(ui, &mut self.data, &self.state.data, &mut self.jobs, self.cache.as_ref());
                     });
                 });
             });
@@ -257,6 +289,7 @@ impl eframe::App for BenchtopApp {
         }
         status_bar::show(ui, self);
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
+            Panel::ScalingCurves => scaling::show(ui, &self.data, &mut self.jobs),
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
             panel => placeholder::show(ui, panel),
         });
@@ -264,6 +297,7 @@ impl eframe::App for BenchtopApp {
         toasts::show_toasts(&ctx, &mut self.notifications);
         toasts::show_log(&ctx, &mut self.notifications, &mut self.state.notifications_open);
         self.about_window(&ctx);
+        data::settings_window(&ctx, &mut self.data, &mut self.state.data);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -12,7 +12,7 @@ fn plan(panel: Panel) -> Option<Plan> {
     Some(match panel {
         Panel::ScalingCurves => Plan {
             heading: "DataDecide scaling curves",
-            issues: "issues #3 (DataDecide data) and #5 (the explorer)",
+            issues: "issue #5",
             arrives: &[
                 "metric, recipe and size choices on the left; curves against step, tokens or compute",
                 "log axes, seed means with min-max or ±1 std bands, EMA smoothing, hover readouts",
@@ -54,10 +54,16 @@ fn plan(panel: Panel) -> Option<Plan> {
 }
 
 pub fn show(ui: &mut egui::Ui, panel: Panel) {
-    let Some(plan) = plan(panel) else { return };
-    ui.heading(plan.heading);
+    let Some(p) = plan(panel) else { return };
+    ui.heading(p.heading);
     ui.add_space(4.0);
-    ui.label(format!("Not built yet: this panel arrives with {}.", plan.issues));
+    show_plan(ui, panel);
+}
+
+/// What is still to come in a panel, and with which issue.
+pub fn show_plan(ui: &mut egui::Ui, panel: Panel) {
+    let Some(plan) = plan(panel) else { return };
+    ui.label(format!("Not built yet: this panel's views arrive with {}.", plan.issues));
     ui.add_space(8.0);
     ui.label("What will be here:");
     for item in plan.arrives {

@@ -83,7 +83,8 @@ struct Lfs {
 fn expectations(source: &HubSource, file: &HubFile) -> (Option<u64>, Option<String>) {
     let url = source.tree_url(file);
     match download::get_text(&url).and_then(|text| {
-        serde_json::from_str::<Vec<TreeEntry>>(&text).map_err(|e| anyhow::anyhow!("{url}: unexpected listing: {e}"))
+        serde_json::from_str::<Vec<TreeEntry>>(&text)
+            .map_err(|e| anyhow::anyhow!("{url}: unexpected listing: {e}"))
     }) {
         Ok(entries) => match entries.into_iter().find(|e| e.path == file.path) {
             Some(entry) => match entry.lfs {
@@ -140,7 +141,12 @@ pub fn fetch(
         };
         let got = download::fetch(&remote, &dest, policy, &mut on_progress, &|| progress.cancelled())
             .with_context(|| format!("fetching {} from {}", file.path, file.repo))?;
-        fetched.push(FetchedFile { file, path: got.path, bytes: got.bytes, already_present: got.already_present });
+        fetched.push(FetchedFile {
+            file,
+            path: got.path,
+            bytes: got.bytes,
+            already_present: got.already_present,
+        });
     }
     progress.report(1.0, &format!("{} files in {}", fetched.len(), source.cache_root(cache).display()));
     Ok(fetched)
@@ -193,7 +199,9 @@ mod tests {
         );
         assert_eq!(
             local.cached_path(Path::new("/c"), &HUB_FILES[0]),
-            PathBuf::from("/c/datadecide/main/allenai/DataDecide-ppl-results/data/train-00000-of-00001.parquet")
+            PathBuf::from(
+                "/c/datadecide/main/allenai/DataDecide-ppl-results/data/train-00000-of-00001.parquet"
+            )
         );
     }
 

@@ -2,6 +2,7 @@
 //! and the synthetic stand-in that ships with benchtop.
 
 pub mod catalog;
+pub mod dataset;
 pub mod files;
 pub mod hub;
 pub mod pipeline;

@@ -60,8 +60,15 @@ pub struct SynthSpec {
 }
 
 /// The metrics of the smaller sets (besides the dropped keys, kept so parsers see them).
-pub const FEW_METRICS: [&str; 7] =
-    ["acc_raw", "acc_per_char", "acc_uncond", "bits_per_byte_corr", "correct_prob", "margin", "primary_metric"];
+pub const FEW_METRICS: [&str; 7] = [
+    "acc_raw",
+    "acc_per_char",
+    "acc_uncond",
+    "bits_per_byte_corr",
+    "correct_prob",
+    "margin",
+    "primary_metric",
+];
 
 impl SynthSpec {
     /// The real size: 25 recipes × 14 sizes × 3 seeds × 20-21 checkpoints × 66 tasks.
@@ -334,12 +341,18 @@ fn run_rows(
     tasks: &[String],
 ) -> RunRows {
     let size = &SIZES[size_index];
-    let mut rng =
-        Xoshiro256PlusPlus::seed_from_u64(mix(&[spec.seed, 2, size_index as u64, recipe_index as u64, seed_index as u64]));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(&[
+        spec.seed,
+        2,
+        size_index as u64,
+        recipe_index as u64,
+        seed_index as u64,
+    ]));
     let run_noise = normal(&mut rng, 0.004);
     let mut rows = RunRows { eval: Vec::new(), ppl: Vec::new() };
     for step in steps(size, spec.checkpoints_for(size_index)) {
-        let l = loss(size, effects.quality, effects.tilt, step as f64) * (run_noise + normal(&mut rng, 0.002)).exp();
+        let l = loss(size, effects.quality, effects.tilt, step as f64)
+            * (run_noise + normal(&mut rng, 0.002)).exp();
         let mut ppl = [0.0; 11];
         for (d, value) in ppl.iter_mut().enumerate() {
             let (w, o) = domain(d);
@@ -350,7 +363,8 @@ fn run_rows(
             let t = task(name);
             let bpb = t.a + t.b * l + effect.1 + normal(&mut rng, 0.004);
             let clean = sigmoid_acc(&t, bpb);
-            let acc = (clean + normal(&mut rng, (clean * (1.0 - clean) / t.questions).sqrt())).clamp(0.0, 1.0);
+            let acc =
+                (clean + normal(&mut rng, (clean * (1.0 - clean) / t.questions).sqrt())).clamp(0.0, 1.0);
             let text = metrics(name, &t, acc, bpb, &mut rng, spec.all_metrics).to_string();
             rows.eval.push((step, index, text));
         }
@@ -428,7 +442,8 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
         Column::new("__index_level_0__".into(), (0..ppl_rows as i64).collect::<Vec<_>>()),
     ];
     for (d, domain) in PPL_DOMAINS.iter().enumerate() {
-        columns.push(Column::new(catalog::ppl_source_column(domain).into(), std::mem::take(&mut ppl_values[d])));
+        columns
+            .push(Column::new(catalog::ppl_source_column(domain).into(), std::mem::take(&mut ppl_values[d])));
     }
     let mut ppl = DataFrame::new(ppl_rows, columns)?;
     files::write_parquet(&ppl_path, &mut ppl, true)?;
@@ -445,7 +460,8 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
     let mut paths = Vec::new();
     for (i, file) in eval_files.iter().enumerate() {
         progress.checkpoint()?;
-        progress.report(0.8 + 0.2 * i as f32 / eval_files.len() as f32, &format!("writing eval shard {}", i + 1));
+        progress
+            .report(0.8 + 0.2 * i as f32 / eval_files.len() as f32, &format!("writing eval shard {}", i + 1));
         let chunk: Vec<_> = flat.by_ref().take(per_shard).collect();
         let n = chunk.len();
         let size = |s: usize| &SIZES[s];
@@ -456,8 +472,14 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
                 Column::new("data".into(), chunk.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
                 Column::new("seed".into(), chunk.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>()),
                 Column::new("step".into(), chunk.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
-                Column::new("tokens".into(), chunk.iter().map(|c| size(c.0).tokens(c.3 as f64)).collect::<Vec<_>>()),
-                Column::new("compute".into(), chunk.iter().map(|c| size(c.0).compute(c.3 as f64)).collect::<Vec<_>>()),
+                Column::new(
+                    "tokens".into(),
+                    chunk.iter().map(|c| size(c.0).tokens(c.3 as f64)).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "compute".into(),
+                    chunk.iter().map(|c| size(c.0).compute(c.3 as f64)).collect::<Vec<_>>(),
+                ),
                 Column::new("chinchilla".into(), chunk.iter().map(|_| "5xC").collect::<Vec<_>>()),
                 Column::new("task".into(), chunk.iter().map(|c| tasks[c.4].as_str()).collect::<Vec<_>>()),
                 Column::new("metrics".into(), chunk.iter().map(|c| c.5).collect::<Vec<_>>()),

@@ -21,7 +21,10 @@ pub struct DataSource {
 impl DataSource {
     /// How panels name the data.
     pub fn label(&self) -> String {
-        let name = self.path.file_name().map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into());
+        let name = self
+            .path
+            .file_name()
+            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into());
         if self.synthetic { format!("synthetic demo data ({name})") } else { name }
     }
 }
@@ -54,7 +57,8 @@ const LONG_KINDS: [(&str, Kind); 7] = [
 ];
 
 fn intern(values: &[Option<&str>], order: impl Fn(&str) -> (usize, String)) -> (Vec<String>, Vec<u16>) {
-    let mut distinct: Vec<&str> = values.iter().flatten().copied().collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let mut distinct: Vec<&str> =
+        values.iter().flatten().copied().collect::<std::collections::HashSet<_>>().into_iter().collect();
     distinct.sort_by_key(|name| order(name));
     let ids: HashMap<&str, u16> = distinct.iter().enumerate().map(|(i, n)| (*n, i as u16)).collect();
     let codes = values.iter().map(|v| v.map_or(u16::MAX, |n| ids[n])).collect();
@@ -65,8 +69,11 @@ impl LongTable {
     /// Checks and converts a long table frame; rows with a missing key or value are skipped.
     pub fn from_frame(df: &DataFrame, path: &Path) -> anyhow::Result<(Self, usize)> {
         files::check_columns(path, df.schema(), &LONG_KINDS)?;
-        let text = |n| -> anyhow::Result<Vec<Option<&str>>> { Ok(files::text_column(df, path, n)?.iter().collect()) };
-        let num = |n| -> anyhow::Result<Vec<Option<f64>>> { Ok(files::f64_column(df, path, n)?.iter().collect()) };
+        let text = |n| -> anyhow::Result<Vec<Option<&str>>> {
+            Ok(files::text_column(df, path, n)?.iter().collect())
+        };
+        let num =
+            |n| -> anyhow::Result<Vec<Option<f64>>> { Ok(files::f64_column(df, path, n)?.iter().collect()) };
         let (params, data, metric) = (text("params")?, text("data")?, text("metric")?);
         let (step, tokens, compute, value) = (num("step")?, num("tokens")?, num("compute")?, num("value")?);
 
@@ -87,7 +94,12 @@ impl LongTable {
             path.display()
         );
 
-        let mut table = LongTable { params: param_names, recipes: recipe_names, metrics: metric_names, ..Default::default() };
+        let mut table = LongTable {
+            params: param_names,
+            recipes: recipe_names,
+            metrics: metric_names,
+            ..Default::default()
+        };
         let mut skipped = 0;
         for i in 0..df.height() {
             let (Some(s), Some(t), Some(c), Some(v)) = (step[i], tokens[i], compute[i], value[i]) else {
@@ -116,7 +128,10 @@ impl LongTable {
             let df = files::read_csv(path, &LONG_KINDS)?;
             let synthetic = path.to_string_lossy().to_lowercase().contains("synthetic");
             (df, synthetic)
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pkl") || e.eq_ignore_ascii_case("pickle")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pkl") || e.eq_ignore_ascii_case("pickle"))
+        {
             anyhow::bail!(
                 "{}: a pandas pickle cannot be read safely outside Python; convert it with \
                  `python -c \"import pandas as pd; pd.read_pickle('{}').to_parquet('table.parquet')\"` \
@@ -180,7 +195,10 @@ pub fn info(path: &Path) -> anyhow::Result<String> {
     let mut out = vec![format!("file: {}", path.display())];
     if is_long {
         let (table, source) = LongTable::open(path)?;
-        out.push(format!("kind: long table (mean_eval_melted){}", if source.synthetic { ", SYNTHETIC data" } else { "" }));
+        out.push(format!(
+            "kind: long table (mean_eval_melted){}",
+            if source.synthetic { ", SYNTHETIC data" } else { "" }
+        ));
         out.push(format!("columns: {}", catalog::LONG_COLUMNS.join(", ")));
         out.extend(table.summary());
     } else {

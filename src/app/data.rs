@@ -1,0 +1,192 @@
+//! The DataDecide data of the app: which table is loaded, the Data menu that opens, fetches and
+//! builds tables (all on workers), and the settings those use.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::datadecide::dataset::{self, Dataset};
+use crate::datadecide::hub::{DEFAULT_BASE_URL, HubSource};
+use crate::jobs::{JobHandle, JobId, Jobs};
+use crate::notify::Notifications;
+
+/// Remembered between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DataSettings {
+    /// The table opened last (none: the bundled demo).
+    pub file: Option<PathBuf>,
+    pub hub_base_url: String,
+    /// Empty: the pinned revisions.
+    pub hub_revision: String,
+}
+
+impl Default for DataSettings {
+    fn default() -> Self {
+        Self { file: None, hub_base_url: DEFAULT_BASE_URL.to_owned(), hub_revision: String::new() }
+    }
+}
+
+impl DataSettings {
+    pub fn hub_source(&self) -> HubSource {
+        let revision = self.hub_revision.trim();
+        HubSource {
+            base_url: self.hub_base_url.trim().to_owned(),
+            revision: (!revision.is_empty()).then(|| revision.to_owned()),
+        }
+    }
+}
+
+/// The loaded dataset and the one job that may be replacing it.
+#[derive(Default)]
+pub struct DataState {
+    pub dataset: Option<Dataset>,
+    /// A job that ends with a dataset (or with none, when a file dialog was dismissed).
+    pending: Option<JobHandle<Option<Dataset>>>,
+    /// Whether the pending load was asked for by the user (and earns a "Loaded" note).
+    announce: bool,
+    pub settings_open: bool,
+}
+
+impl DataState {
+    /// The job loading data now, if any.
+    pub fn pending_job(&self) -> Option<JobId> {
+        self.pending.as_ref().map(JobHandle::id)
+    }
+
+    fn start(
+        &mut self,
+        jobs: &mut Jobs,
+        name: &str,
+        work: impl FnOnce(&crate::jobs::JobCtx) -> anyhow::Result<Option<Dataset>> + Send + 'static,
+    ) {
+        if let Some(previous) = self.pending.take() {
+            jobs.cancel(previous.id());
+        }
+        self.pending = Some(jobs.spawn(name, work));
+        self.announce = true;
+    }
+
+    /// Opens the remembered file, or the bundled demo when there is none.
+    pub fn load_initial(&mut self, jobs: &mut Jobs, settings: &DataSettings) {
+        match settings.file.clone() {
+            Some(path) => self.start(jobs, "Open the last DataDecide table", move |ctx| {
+                ctx.message(format!("reading {}", path.display()));
+                Dataset::open(&path).map(Some)
+            }),
+            None => self.load_demo(jobs),
+        }
+        self.announce = false;
+    }
+
+    pub fn load_demo(&mut self, jobs: &mut Jobs) {
+        self.start(jobs, "Open the synthetic demo data", |ctx| {
+            ctx.message("reading the bundled synthetic demo table");
+            Dataset::demo().map(Some)
+        });
+    }
+
+    /// Asks for a file (the dialog runs on the worker) and opens it.
+    pub fn open_file(&mut self, jobs: &mut Jobs) {
+        self.start(jobs, "Open a DataDecide table", |ctx| {
+            ctx.message("choosing a file");
+            let picked = rfd::FileDialog::new()
+                .set_title("Open a mean_eval_melted table")
+                .add_filter("Tables", &["parquet", "csv"])
+                .add_filter("All files", &["*"])
+                .pick_file();
+            let Some(path) = picked else { return Ok(None) };
+            ctx.message(format!("reading {}", path.display()));
+            Dataset::open(&path).map(Some)
+        });
+    }
+
+    pub fn fetch_and_build(&mut self, jobs: &mut Jobs, source: HubSource, cache: PathBuf) {
+        self.start(jobs, "Fetch and build DataDecide", move |ctx| {
+            dataset::fetch_and_build(&source, &cache, ctx).map(Some)
+        });
+    }
+
+    /// Takes a finished load: the new dataset replaces the old one and is remembered. A failed
+    /// first load falls back to the demo.
+    pub fn poll(&mut self, jobs: &mut Jobs, settings: &mut DataSettings, notifications: &mut Notifications) {
+        let Some(result) = self.pending.as_ref().and_then(JobHandle::try_take) else { return };
+        self.pending = None;
+        match result {
+            Ok(Some(dataset)) => {
+                let is_demo = dataset.source.path.as_os_str() == dataset::DEMO_LONG_FILE;
+                settings.file = (!is_demo).then(|| dataset.source.path.clone());
+                if self.announce {
+                    notifications.success(format!(
+                        "Loaded {} ({} rows)",
+                        dataset.source.label(),
+                        dataset.table.len()
+                    ));
+                }
+                self.dataset = Some(dataset);
+            }
+            Ok(None) => {}
+            Err(err) => {
+                // The job's failure is already a toast; keep what was loaded, or fall back to the demo.
+                tracing::warn!("loading data failed: {err}");
+                if self.dataset.is_none() {
+                    settings.file = None;
+                    self.load_demo(jobs);
+                    self.announce = false;
+                }
+            }
+        }
+    }
+}
+
+/// The Data menu's entries.
+pub fn menu(
+    ui: &mut egui::Ui,
+    state: &mut DataState,
+    settings: &DataSettings,
+    jobs: &mut Jobs,
+    cache: Option<&PathBuf>,
+) {
+    if ui.button("Open table…  (Ctrl+O)").clicked() {
+        state.open_file(jobs);
+        ui.close();
+    }
+    let fetch = ui.add_enabled(cache.is_some(), egui::Button::new("Fetch and build from the Hub"));
+    let fetch = fetch.on_hover_text(format!(
+        "Downloads the ppl and eval files of AllenAI's DataDecide ({}), builds mean_eval_melted and opens it",
+        settings.hub_source().base_url
+    ));
+    if fetch.clicked() {
+        if let Some(cache) = cache {
+            state.fetch_and_build(jobs, settings.hub_source(), cache.clone());
+        }
+        ui.close();
+    }
+    if ui.button("Use the synthetic demo data").clicked() {
+        state.load_demo(jobs);
+        ui.close();
+    }
+    ui.separator();
+    if ui.button("Hub settings…").clicked() {
+        state.settings_open = true;
+        ui.close();
+    }
+}
+
+/// The Hub settings window.
+pub fn settings_window(ctx: &egui::Context, state: &mut DataState, settings: &mut DataSettings) {
+    egui::Window::new("Hub settings").open(&mut state.settings_open).resizable(false).show(ctx, |ui| {
+        egui::Grid::new("hub_settings").num_columns(2).show(ui, |ui| {
+            ui.label("Base URL");
+            ui.text_edit_singleline(&mut settings.hub_base_url);
+            ui.end_row();
+            ui.label("Revision");
+            ui.add(egui::TextEdit::singleline(&mut settings.hub_revision).hint_text("pinned commits"));
+            ui.end_row();
+        });
+        ui.weak("A mirror or a local server with the Hub's layout can replace huggingface.co.");
+        if ui.button("Reset").clicked() {
+            *settings = DataSettings { file: settings.file.clone(), ..Default::default() };
+        }
+    });
+}

@@ -1,0 +1,97 @@
+//! The DataDecide data the app works on: the bundled synthetic demo, a file the user opens, or
+//! the real tables fetched from the Hub and built here.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::{ParquetReader, SerReader};
+
+use super::hub::{self, HubSource};
+use super::pipeline;
+use super::table::{DataSource, LongTable};
+use crate::download::RetryPolicy;
+use crate::jobs::{Progress, Scaled};
+
+/// The synthetic demo tables made by `scripts/make-demo-data`, built into the binary so that the
+/// app works offline on first start.
+pub const DEMO_LONG_FILE: &str = "data/datadecide-synthetic-demo-mean_eval_melted.parquet";
+const DEMO_LONG: &[u8] = include_bytes!("../../data/datadecide-synthetic-demo-mean_eval_melted.parquet");
+
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub table: Arc<LongTable>,
+    pub source: DataSource,
+}
+
+impl Dataset {
+    /// The bundled SYNTHETIC demo data.
+    pub fn demo() -> anyhow::Result<Self> {
+        let path = Path::new(DEMO_LONG_FILE);
+        let df = ParquetReader::new(Cursor::new(DEMO_LONG)).finish()?;
+        let (table, _) = LongTable::from_frame(&df, path)?;
+        Ok(Self { table: Arc::new(table), source: DataSource { path: path.to_owned(), synthetic: true } })
+    }
+
+    /// A mean_eval_melted parquet or CSV file.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let (table, source) = LongTable::open(path)?;
+        anyhow::ensure!(!table.is_empty(), "{}: the table has no rows", path.display());
+        Ok(Self { table: Arc::new(table), source })
+    }
+}
+
+/// Where the built tables of a Hub revision go in the cache.
+pub fn built_paths(source: &HubSource, cache: &Path) -> (PathBuf, PathBuf) {
+    let root = source.cache_root(cache);
+    (root.join("mean_eval_melted.parquet"), root.join("per_seed.parquet"))
+}
+
+/// Fetches the ppl and eval files (what is cached is kept), builds the tables into the cache,
+/// and opens the result.
+pub fn fetch_and_build(source: &HubSource, cache: &Path, progress: &dyn Progress) -> anyhow::Result<Dataset> {
+    let files = hub::select(&["ppl".to_owned(), "eval".to_owned()])?;
+    hub::fetch(
+        source,
+        &files,
+        cache,
+        &RetryPolicy::default(),
+        &Scaled { inner: progress, start: 0.0, span: 0.6 },
+    )?;
+    let inputs = hub::cached_inputs(source, cache)?;
+    let (long, per_seed) = built_paths(source, cache);
+    let report = pipeline::build_to_files(
+        &inputs,
+        &long,
+        Some(&per_seed),
+        &Scaled { inner: progress, start: 0.6, span: 0.38 },
+    )?;
+    if report.bad_row_count > 0 {
+        tracing::warn!(
+            "skipped {} bad rows while building; first: {}",
+            report.bad_row_count,
+            report.bad_rows[0]
+        );
+    }
+    progress.report(0.99, "opening the built table");
+    Dataset::open(&long)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_is_synthetic_and_covers_the_suite() {
+        let demo = Dataset::demo().unwrap();
+        assert!(demo.source.synthetic);
+        assert!(demo.source.label().starts_with("synthetic demo data"));
+        let t = &demo.table;
+        assert_eq!(t.params.len(), 14);
+        assert_eq!(t.recipes.len(), 25);
+        // 11 perplexities + 10 tasks × the demo's 7 metrics.
+        assert_eq!(t.metrics.len(), 81);
+        assert_eq!(t.params.first().map(String::as_str), Some("4M"));
+        assert_eq!(t.params.last().map(String::as_str), Some("1B"));
+    }
+}
