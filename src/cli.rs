@@ -50,6 +50,9 @@ pub enum DataDecideCommand {
         /// Cache folder (default: the platform cache folder)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
+        /// Attempts per file before giving up on transient failures
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        attempts: u32,
     },
     /// Build mean_eval_melted (and the per-seed table) from ppl and eval files, or from the cache
     Build {
@@ -166,15 +169,15 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
     use crate::datadecide::{hub, pipeline, synth, table};
     let progress = ConsoleProgress::new();
     match command {
-        DataDecideCommand::Fetch { only, revision, base_url, cache } => {
+        DataDecideCommand::Fetch { only, revision, base_url, cache, attempts } => {
             let files = hub::select(&only)?;
             let source = hub::HubSource {
                 base_url: base_url.unwrap_or_else(|| hub::DEFAULT_BASE_URL.to_owned()),
                 revision,
             };
             let cache = cache_folder(cache)?;
-            let fetched =
-                hub::fetch(&source, &files, &cache, &crate::download::RetryPolicy::default(), &progress);
+            let policy = crate::download::RetryPolicy { attempts: attempts.max(1), ..Default::default() };
+            let fetched = hub::fetch(&source, &files, &cache, &policy, &progress);
             progress.finish();
             for f in fetched? {
                 let how = if f.already_present { "already cached" } else { "downloaded" };

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_benchtop");
 
 /// A command for the binary with a private home, so no user state leaks in or out.
@@ -159,4 +161,106 @@ fn under_xvfb_the_window_opens_and_its_five_panels_switch() {
     }
     let log = read_log();
     assert!(!log.contains("panicked"), "{log}");
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{cmd:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+#[test]
+fn datadecide_fetch_build_and_info_against_a_local_hub() {
+    let home = tempfile::tempdir().unwrap();
+    common::small_synthetic(&home.path().join("hub"));
+    let server = common::Server::start();
+    common::serve_hub(&server, &home.path().join("hub"));
+    let cache = home.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+
+    let fetched = run_ok(benchtop(home.path()).args([
+        "datadecide",
+        "fetch",
+        "--base-url",
+        &server.base,
+        "--cache",
+        cache_arg,
+        "--only",
+        "ppl",
+        "--only",
+        "eval",
+    ]));
+    assert_eq!(fetched.lines().filter(|l| l.starts_with("downloaded: ")).count(), 5, "{fetched}");
+
+    let out = home.path().join("long.parquet");
+    let per_seed = home.path().join("per_seed.parquet");
+    let built = run_ok(benchtop(home.path()).args([
+        "datadecide",
+        "build",
+        "--cache",
+        cache_arg,
+        "--out",
+        out.to_str().unwrap(),
+        "--per-seed",
+        per_seed.to_str().unwrap(),
+    ]));
+    // 25 recipes × 14 sizes × 2 checkpoints × (11 perplexities + 10 tasks × 7 metrics).
+    assert!(
+        built.starts_with(&format!("{} rows of mean_eval_melted written to", 25 * 14 * 2 * 81)),
+        "{built}"
+    );
+    assert!(built.contains("(SYNTHETIC data)"), "{built}");
+
+    let info = run_ok(benchtop(home.path()).args(["datadecide", "info", out.to_str().unwrap()]));
+    assert!(info.contains("kind: long table (mean_eval_melted), SYNTHETIC data"), "{info}");
+    assert!(info.contains("params (14): 4M, 6M"), "{info}");
+    assert!(info.contains("recipes (25): "), "{info}");
+    let info = run_ok(benchtop(home.path()).args(["datadecide", "info", per_seed.to_str().unwrap()]));
+    assert!(info.contains(&format!("rows: {}", 25 * 14 * 3 * 2)), "{info}");
+}
+
+#[test]
+fn datadecide_fetch_without_a_server_fails_clearly() {
+    let home = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = benchtop(home.path())
+        .args([
+            "datadecide",
+            "fetch",
+            "--only",
+            "ppl",
+            "--attempts",
+            "1",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .args(["--cache", home.path().join("c").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("benchtop: fetching data/train-00000-of-00001.parquet from allenai/DataDecide-ppl-results: cannot reach"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn datadecide_build_names_the_file_and_column_that_are_wrong() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.csv.parquet");
+    std::fs::write(&bad, b"not parquet at all").unwrap();
+    let out = benchtop(home.path())
+        .args([
+            "datadecide",
+            "build",
+            "--eval",
+            bad.to_str().unwrap(),
+            "--out",
+            home.path().join("o.parquet").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}: not a readable parquet file", bad.display())), "{err}");
 }

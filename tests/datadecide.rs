@@ -219,3 +219,77 @@ fn a_shard_without_the_metrics_column_names_file_and_column() {
         )
     );
 }
+
+mod common;
+
+#[test]
+fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
+    use benchtop::datadecide::hub::{HubSource, cached_inputs, fetch, select};
+    use benchtop::download::RetryPolicy;
+    let dir = tempfile::tempdir().unwrap();
+    let generated = common::small_synthetic(&dir.path().join("hub"));
+    let server = common::Server::start();
+    common::serve_hub(&server, &dir.path().join("hub"));
+
+    let source = HubSource { base_url: server.base.clone(), revision: None };
+    let cache = dir.path().join("cache");
+    let files = select(&["ppl".into(), "eval".into()]).unwrap();
+    let fetched = fetch(&source, &files, &cache, &RetryPolicy::default(), &Silent).unwrap();
+    assert_eq!(fetched.len(), 5);
+    for f in &fetched {
+        let original = dir.path().join("hub").join(f.file.repo).join(f.file.path);
+        assert_eq!(
+            std::fs::read(&f.path).unwrap(),
+            std::fs::read(&original).unwrap(),
+            "{}",
+            f.path.display()
+        );
+    }
+    // A second fetch finds everything cached: only the listings are asked for again.
+    let before = server.requests().len();
+    let again = fetch(&source, &files, &cache, &RetryPolicy::default(), &Silent).unwrap();
+    assert!(again.iter().all(|f| f.already_present));
+    assert!(server.requests()[before..].iter().all(|r| r.path.starts_with("/api/")));
+
+    let from_cache = build(&cached_inputs(&source, &cache).unwrap(), &Silent).unwrap();
+    let direct =
+        build(&Inputs { ppl: vec![generated.ppl.clone()], eval: generated.eval.clone() }, &Silent).unwrap();
+    assert!(from_cache.long.equals_missing(&direct.long));
+    assert!(from_cache.report.synthetic, "the synthetic marker travels with the files");
+    // 25 recipes × 14 sizes × 2 checkpoints, each with 11 perplexities + 10 tasks × 7 metrics.
+    assert_eq!(direct.long.height(), 25 * 14 * 2 * (11 + 10 * 7));
+}
+
+#[test]
+fn a_file_whose_hash_differs_from_the_listing_is_refused() {
+    use benchtop::datadecide::hub::{HubSource, fetch, select};
+    use benchtop::download::RetryPolicy;
+    let dir = tempfile::tempdir().unwrap();
+    common::small_synthetic(&dir.path().join("hub"));
+    let server = common::Server::start();
+    common::serve_hub(&server, &dir.path().join("hub"));
+    // Serve different bytes of the same length under the ppl file's URL.
+    let ppl = &catalog::HUB_FILES[0];
+    let local = dir.path().join("hub").join(ppl.repo).join(ppl.path);
+    let mut body = std::fs::read(&local).unwrap();
+    body[100] ^= 0xff;
+    server.route(
+        &format!("/datasets/{}/resolve/{}/{}", ppl.repo, ppl.default_revision(), ppl.path),
+        common::Behaviour::Serve(body),
+    );
+    let source = HubSource { base_url: server.base.clone(), revision: None };
+    let err = fetch(
+        &source,
+        &select(&["ppl".into()]).unwrap(),
+        &dir.path().join("cache"),
+        &RetryPolicy::default(),
+        &Silent,
+    )
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.starts_with("fetching data/train-00000-of-00001.parquet from allenai/DataDecide-ppl-results: "),
+        "{text}"
+    );
+    assert!(text.contains("SHA-256 is"), "{text}");
+}

@@ -31,6 +31,7 @@ fn headless_machine() -> AppConfig {
             outputs: vec!["default".into()],
             output: Err("the default output device \"default\" cannot play: not available".into()),
         }),
+        cache_dir: None,
     }
 }
 
@@ -138,6 +139,7 @@ fn the_status_bar_names_a_hardware_adapter_and_a_working_device() {
                 sample_format: "f32".into(),
             }),
         }),
+        cache_dir: None,
     };
     let mut harness = harness_with(config, [1100.0, 700.0]);
     probed(&mut harness);
@@ -313,4 +315,31 @@ fn the_data_menu_opens_a_file_dialog_on_a_worker_and_a_dismissed_dialog_changes_
     });
     assert!(harness.state().dataset().unwrap().source.synthetic);
     assert_eq!(harness.state().notifications.unread(), 0);
+}
+
+mod common;
+
+#[test]
+fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    common::small_synthetic(&dir.path().join("hub"));
+    let server = common::Server::start();
+    common::serve_hub(&server, &dir.path().join("hub"));
+    let config = AppConfig { cache_dir: Some(dir.path().join("cache")), ..headless_machine() };
+    let mut harness = harness_with(config, [1100.0, 700.0]);
+    harness.state_mut().state.data.hub_base_url = server.base.clone();
+    harness.get_by_label("Data").click();
+    harness.run();
+    harness.get_by_label("Fetch and build from the Hub").click();
+    step_until(&mut harness, "the fetched table", |h| {
+        h.state().dataset().is_some_and(|d| d.source.path.ends_with("mean_eval_melted.parquet"))
+    });
+    let dataset = harness.state().dataset().unwrap();
+    // The served files were synthetic, and the built table says so.
+    assert!(dataset.source.synthetic);
+    assert_eq!(dataset.table.len(), 25 * 14 * 2 * 81);
+    assert!(dataset.source.path.starts_with(dir.path().join("cache").join("datadecide")));
+    harness.get_by_label_contains("Loaded synthetic data (mean_eval_melted.parquet)");
+    // It is remembered for the next start.
+    assert_eq!(harness.state().state.data.file.as_deref(), Some(dataset.source.path.as_path()));
 }

@@ -77,11 +77,13 @@ type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 pub struct AppConfig {
     pub probe_compute: Prober<ComputeProbe>,
     pub probe_audio: Prober<AudioProbe>,
+    /// The cache folder; `None`: the platform's (see `benchtop doctor`).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { probe_compute: Arc::new(probe_compute), probe_audio: Arc::new(probe_audio) }
+        Self { probe_compute: Arc::new(probe_compute), probe_audio: Arc::new(probe_audio), cache_dir: None }
     }
 }
 
@@ -165,8 +167,13 @@ impl BenchtopApp {
             AudioProbe::status_text,
         );
         let mut notifications = Notifications::default();
-        let cache = match crate::paths::Folders::discover() {
-            Ok(folders) => Some(folders.cache),
+        let cache = match config
+            .cache_dir
+            .clone()
+            .map(Ok)
+            .unwrap_or_else(|| crate::paths::Folders::discover().map(|f| f.cache))
+        {
+            Ok(cache) => Some(cache),
             Err(err) => {
                 notifications.error("No cache folder: fetching from the Hub is off", &err);
                 None

@@ -25,7 +25,11 @@ impl DataSource {
             .path
             .file_name()
             .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into());
-        if self.synthetic { format!("synthetic demo data ({name})") } else { name }
+        match (self.synthetic, name.contains("demo")) {
+            (true, true) => format!("synthetic demo data ({name})"),
+            (true, false) => format!("synthetic data ({name})"),
+            (false, _) => name,
+        }
     }
 }
 

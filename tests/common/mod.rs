@@ -185,3 +185,37 @@ pub fn bytes(len: usize, seed: u32) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Serves a local copy of the DataDecide files (`<root>/<repo>/<path>`, as the synthetic
+/// generator writes them) in the Hub's URL layout: files under
+/// `/datasets/<repo>/resolve/<revision>/<path>` and listings (sizes, SHA-256) under
+/// `/api/datasets/<repo>/tree/<revision>/data`.
+pub fn serve_hub(server: &Server, root: &std::path::Path) {
+    use benchtop::datadecide::catalog::HUB_FILES;
+    let mut listings: HashMap<String, Vec<String>> = HashMap::new();
+    for file in HUB_FILES.iter() {
+        let local = root.join(file.repo).join(file.path);
+        let Ok(body) = std::fs::read(&local) else { continue };
+        let sha = benchtop::download::sha256_file(&local).unwrap();
+        let revision = file.default_revision();
+        server.route(
+            &format!("/datasets/{}/resolve/{revision}/{}", file.repo, file.path),
+            Behaviour::Serve(body.clone()),
+        );
+        listings.entry(format!("/api/datasets/{}/tree/{revision}/data", file.repo)).or_default().push(format!(
+            r#"{{"type":"file","oid":"0000","size":{len},"path":"{path}","lfs":{{"oid":"{sha}","size":{len},"pointerSize":134}}}}"#,
+            len = body.len(),
+            path = file.path
+        ));
+    }
+    for (url, entries) in listings {
+        server.route(&url, Behaviour::Serve(format!("[{}]", entries.join(",")).into_bytes()));
+    }
+}
+
+/// A small synthetic DataDecide set in the Hub's layout: 2 checkpoints, 1 MMLU subject, 7 metrics.
+pub fn small_synthetic(dir: &std::path::Path) -> benchtop::datadecide::synth::Generated {
+    use benchtop::datadecide::synth::{SynthSpec, generate};
+    let spec = SynthSpec { checkpoints: Some(2), mmlu_subjects: 1, all_metrics: false, seed: 7 };
+    generate(&spec, dir, &benchtop::jobs::Silent).unwrap()
+}
