@@ -173,9 +173,7 @@ fn run_ok(cmd: &mut Command) -> String {
 #[test]
 fn datadecide_fetch_build_and_info_against_a_local_hub() {
     let home = tempfile::tempdir().unwrap();
-    common::small_synthetic(&home.path().join("hub"));
-    let server = common::Server::start();
-    common::serve_hub(&server, &home.path().join("hub"));
+    let (server, _) = common::local_hub(&home.path().join("hub"));
     let cache = home.path().join("cache");
     let cache_arg = cache.to_str().unwrap();
 

@@ -227,9 +227,7 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
     use benchtop::datadecide::hub::{HubSource, cached_inputs, fetch, select};
     use benchtop::download::RetryPolicy;
     let dir = tempfile::tempdir().unwrap();
-    let generated = common::small_synthetic(&dir.path().join("hub"));
-    let server = common::Server::start();
-    common::serve_hub(&server, &dir.path().join("hub"));
+    let (server, generated) = common::local_hub(&dir.path().join("hub"));
 
     let source = HubSource { base_url: server.base.clone(), revision: None };
     let cache = dir.path().join("cache");
@@ -265,9 +263,7 @@ fn a_file_whose_hash_differs_from_the_listing_is_refused() {
     use benchtop::datadecide::hub::{HubSource, fetch, select};
     use benchtop::download::RetryPolicy;
     let dir = tempfile::tempdir().unwrap();
-    common::small_synthetic(&dir.path().join("hub"));
-    let server = common::Server::start();
-    common::serve_hub(&server, &dir.path().join("hub"));
+    let (server, _) = common::local_hub(&dir.path().join("hub"));
     // Serve different bytes of the same length under the ppl file's URL.
     let ppl = &catalog::HUB_FILES[0];
     let local = dir.path().join("hub").join(ppl.repo).join(ppl.path);

@@ -322,9 +322,7 @@ mod common;
 #[test]
 fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     let dir = tempfile::tempdir().unwrap();
-    common::small_synthetic(&dir.path().join("hub"));
-    let server = common::Server::start();
-    common::serve_hub(&server, &dir.path().join("hub"));
+    let (server, _) = common::local_hub(&dir.path().join("hub"));
     let config = AppConfig { cache_dir: Some(dir.path().join("cache")), ..headless_machine() };
     let mut harness = harness_with(config, [1100.0, 700.0]);
     harness.state_mut().state.data.hub_base_url = server.base.clone();

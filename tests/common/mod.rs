@@ -219,3 +219,11 @@ pub fn small_synthetic(dir: &std::path::Path) -> benchtop::datadecide::synth::Ge
     let spec = SynthSpec { checkpoints: Some(2), mmlu_subjects: 1, all_metrics: false, seed: 7 };
     generate(&spec, dir, &benchtop::jobs::Silent).unwrap()
 }
+
+/// A small synthetic set generated into `root` and served by a new local Hub.
+pub fn local_hub(root: &std::path::Path) -> (Server, benchtop::datadecide::synth::Generated) {
+    let generated = small_synthetic(root);
+    let server = Server::start();
+    serve_hub(&server, root);
+    (server, generated)
+}
