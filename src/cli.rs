@@ -62,6 +62,9 @@ pub enum DataDecideCommand {
         /// eval-results parquet shard (repeatable)
         #[arg(long, value_name = "FILE")]
         eval: Vec<PathBuf>,
+        /// macro_avg parquet file (JSON metrics; adds olmes_10_macro_avg_<metric>)
+        #[arg(long = "macro", value_name = "FILE")]
+        macro_avg: Vec<PathBuf>,
         /// Where to write mean_eval_melted (parquet)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -185,16 +188,16 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        DataDecideCommand::Build { ppl, eval, out, per_seed, revision, cache } => {
+        DataDecideCommand::Build { ppl, eval, macro_avg, out, per_seed, revision, cache } => {
             let inputs = if eval.is_empty() {
                 anyhow::ensure!(
-                    ppl.is_none(),
-                    "--ppl needs --eval files too (or neither, to build from the cache)"
+                    ppl.is_none() && macro_avg.is_empty(),
+                    "--ppl and --macro need --eval files too (or none of them, to build from the cache)"
                 );
                 let source = hub::HubSource { revision, ..Default::default() };
                 hub::cached_inputs(&source, &cache_folder(cache)?)?
             } else {
-                pipeline::Inputs { ppl: ppl.into_iter().collect(), eval }
+                pipeline::Inputs { ppl: ppl.into_iter().collect(), eval, macro_avg }
             };
             let started = Instant::now();
             let report = pipeline::build_to_files(&inputs, &out, per_seed.as_deref(), &progress);

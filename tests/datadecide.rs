@@ -94,7 +94,7 @@ fn fixture(dir: &Path) -> Inputs {
             ("10M", "C4", "default", 0.0, 99.0),
         ],
     );
-    Inputs { ppl: vec![ppl], eval: vec![eval] }
+    Inputs { ppl: vec![ppl], eval: vec![eval], macro_avg: vec![] }
 }
 
 type LongRow = (String, String, i64, f64, f64, String, f64);
@@ -210,7 +210,7 @@ fn a_shard_without_the_metrics_column_names_file_and_column() {
     let mut df = df!("params" => ["10M"], "data" => ["C4"], "seed" => ["default"], "step" => [0.0], "task" => ["boolq"])
         .unwrap();
     write_parquet(&path, &mut df, false).unwrap();
-    let err = build(&Inputs { ppl: vec![], eval: vec![path.clone()] }, &Silent).err().unwrap();
+    let err = build(&Inputs { eval: vec![path.clone()], ..Default::default() }, &Silent).err().unwrap();
     assert_eq!(
         err.to_string(),
         format!(
@@ -250,8 +250,11 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
     assert!(server.requests()[before..].iter().all(|r| r.path.starts_with("/api/")));
 
     let from_cache = build(&cached_inputs(&source, &cache).unwrap(), &Silent).unwrap();
-    let direct =
-        build(&Inputs { ppl: vec![generated.ppl.clone()], eval: generated.eval.clone() }, &Silent).unwrap();
+    let direct = build(
+        &Inputs { ppl: vec![generated.ppl.clone()], eval: generated.eval.clone(), macro_avg: vec![] },
+        &Silent,
+    )
+    .unwrap();
     assert!(from_cache.long.equals_missing(&direct.long));
     assert!(from_cache.report.synthetic, "the synthetic marker travels with the files");
     // 25 recipes × 14 sizes × 2 checkpoints, each with 11 perplexities + 10 tasks × 7 metrics.
@@ -288,4 +291,38 @@ fn a_file_whose_hash_differs_from_the_listing_is_refused() {
         "{text}"
     );
     assert!(text.contains("SHA-256 is"), "{text}");
+}
+
+#[test]
+fn a_macro_avg_file_with_json_metrics_adds_its_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs = fixture(dir.path());
+    let path = dir.path().join("macro_avg-00000-of-00001.parquet");
+    let mut df = df!(
+        "params" => ["10M", "10M", "10M"],
+        "data" => ["C4", "C4", "C4"],
+        "seed" => ["default", "small aux 2", "default"],
+        "step" => [0.0, 0.0, 100.0],
+        "task" => ["olmes_10_macro_avg"; 3],
+        "metrics" => [r#"{"acc_raw": 0.41, "primary_metric": 0.45}"#, r#"{"acc_raw": 0.43, "primary_metric": null}"#, "{'acc_raw': 0.5}"],
+    )
+    .unwrap();
+    write_parquet(&path, &mut df, false).unwrap();
+    inputs.macro_avg.push(path);
+    let built = build(&inputs, &Silent).unwrap();
+    let rows: Vec<(String, i64, f64)> = long_rows(&built.long)
+        .into_iter()
+        .filter(|r| r.5.starts_with("olmes_10_macro_avg"))
+        .map(|r| (r.5, r.2, r.6))
+        .collect();
+    // acc_raw at step 0: (0.41 + 0.43) / 2 = 0.42; primary_metric: 0.45 (the null is skipped);
+    // the step-100 row is not JSON and is reported, not used.
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("olmes_10_macro_avg_acc_raw", 0));
+    assert!((rows[0].2 - 0.42).abs() < 1e-12);
+    assert_eq!((rows[1].0.as_str(), rows[1].1, rows[1].2), ("olmes_10_macro_avg_primary_metric", 0, 0.45));
+    let last =
+        built.report.bad_rows.iter().find(|b| b.file.ends_with("macro_avg-00000-of-00001.parquet")).unwrap();
+    assert_eq!(last.row, 2);
+    assert!(last.reason.starts_with("metrics: not a JSON object"), "{}", last.reason);
 }

@@ -50,7 +50,7 @@ pub fn built_paths(source: &HubSource, cache: &Path) -> (PathBuf, PathBuf) {
 /// Fetches the ppl and eval files (what is cached is kept), builds the tables into the cache,
 /// and opens the result.
 pub fn fetch_and_build(source: &HubSource, cache: &Path, progress: &dyn Progress) -> anyhow::Result<Dataset> {
-    let files = hub::select(&["ppl".to_owned(), "eval".to_owned()])?;
+    let files = hub::select(&["ppl".to_owned(), "eval".to_owned(), "macro".to_owned()])?;
     hub::fetch(
         source,
         &files,

@@ -156,14 +156,15 @@ pub fn fetch(
 pub fn cached_inputs(source: &HubSource, cache: &Path) -> anyhow::Result<super::pipeline::Inputs> {
     let mut inputs = super::pipeline::Inputs::default();
     let mut missing = Vec::new();
-    for file in HUB_FILES.iter().filter(|f| f.group == "ppl" || f.group == "eval") {
+    for file in HUB_FILES.iter().filter(|f| ["ppl", "eval", "macro"].contains(&f.group)) {
         let path = source.cached_path(cache, file);
-        if !path.exists() {
-            missing.push(path.display().to_string());
-        } else if file.group == "ppl" {
-            inputs.ppl.push(path);
-        } else {
-            inputs.eval.push(path);
+        match (path.exists(), file.group) {
+            (true, "ppl") => inputs.ppl.push(path),
+            (true, "eval") => inputs.eval.push(path),
+            (true, _) => inputs.macro_avg.push(path),
+            // The macro averages are optional.
+            (false, "macro") => {}
+            (false, _) => missing.push(path.display().to_string()),
         }
     }
     anyhow::ensure!(

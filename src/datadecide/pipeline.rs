@@ -74,7 +74,21 @@ impl Report {
 pub struct Inputs {
     pub ppl: Vec<PathBuf>,
     pub eval: Vec<PathBuf>,
+    /// macro_avg files (the same columns, `metrics` as JSON; adds `olmes_10_macro_avg_<metric>`).
+    pub macro_avg: Vec<PathBuf>,
 }
+
+/// How a file's `metrics` column is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MetricsFormat {
+    /// eval-results shards: Python dict literals.
+    PythonLiteral,
+    /// macro_avg: JSON objects.
+    Json,
+}
+
+/// The task the macro_avg file reports.
+pub const MACRO_TASK: &str = "olmes_10_macro_avg";
 
 /// The tables a build makes.
 pub struct Built {
@@ -130,6 +144,19 @@ pub fn parse_metrics(text: &str) -> Result<[f64; 28], pylit::PyLitError> {
             out[slot] = value.as_f64().unwrap_or(f64::NAN);
         }
     })?;
+    Ok(out)
+}
+
+/// The 28 kept metrics of one JSON object (the macro_avg form); NaN where absent, null or not a number.
+pub fn parse_metrics_json(text: &str) -> Result<[f64; 28], String> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+    let mut out = [f64::NAN; 28];
+    for (key, value) in &object {
+        if let Some(slot) = metric_slot(key) {
+            out[slot] = value.as_f64().unwrap_or(f64::NAN);
+        }
+    }
     Ok(out)
 }
 
@@ -255,6 +282,7 @@ const CHUNK: usize = 32_768;
 fn add_eval_file(
     wide: &mut Wide,
     path: &Path,
+    format: MetricsFormat,
     report: &mut Report,
     progress: &dyn Progress,
     done_before: usize,
@@ -276,7 +304,10 @@ fn add_eval_file(
             .par_iter()
             .map(|m| match m {
                 None => Err("metrics is empty".to_owned()),
-                Some(text) => parse_metrics(text).map_err(|e| format!("metrics: {e}")),
+                Some(text) => match format {
+                    MetricsFormat::PythonLiteral => parse_metrics(text).map_err(|e| format!("metrics: {e}")),
+                    MetricsFormat::Json => parse_metrics_json(text).map_err(|e| format!("metrics: {e}")),
+                },
             })
             .collect();
         for (offset, values) in parsed.into_iter().enumerate() {
@@ -484,11 +515,11 @@ pub fn melt(mean: &DataFrame) -> anyhow::Result<DataFrame> {
 pub fn build(inputs: &Inputs, progress: &dyn Progress) -> anyhow::Result<Built> {
     anyhow::ensure!(!inputs.eval.is_empty(), "no eval-results files to build from");
     let mut report = Report::default();
-    for path in inputs.eval.iter().chain(&inputs.ppl) {
+    for path in inputs.eval.iter().chain(&inputs.ppl).chain(&inputs.macro_avg) {
         report.synthetic |= files::is_synthetic_parquet(path)?;
     }
     let mut total_rows = 0;
-    for path in &inputs.eval {
+    for path in inputs.eval.iter().chain(&inputs.macro_avg) {
         total_rows += files::parquet_rows(path)?;
     }
 
@@ -496,14 +527,22 @@ pub fn build(inputs: &Inputs, progress: &dyn Progress) -> anyhow::Result<Built> 
     let parse = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.9 };
     let mut wide = Wide::new();
     let mut done = 0;
-    for path in &inputs.eval {
-        add_eval_file(&mut wide, path, &mut report, &parse, done, total_rows)?;
+    let sources = inputs
+        .eval
+        .iter()
+        .map(|p| (p, MetricsFormat::PythonLiteral))
+        .chain(inputs.macro_avg.iter().map(|p| (p, MetricsFormat::Json)));
+    for (path, format) in sources {
+        add_eval_file(&mut wide, path, format, &mut report, &parse, done, total_rows)?;
         done = report.eval_rows;
     }
     wide.finish_mmlu();
 
     progress.report(0.9, "joining perplexities");
-    let metric_order = catalog::long_table_metrics();
+    let mut metric_order = catalog::long_table_metrics();
+    if !inputs.macro_avg.is_empty() {
+        metric_order.extend(METRICS.iter().map(|m| format!("{MACRO_TASK}_{m}")));
+    }
     let wanted: HashSet<String> = metric_order.iter().cloned().collect();
     let downstream = downstream_frame(&wide, &wanted)?;
     drop(wide);
@@ -570,6 +609,16 @@ mod tests {
         assert_eq!(v[1], 0.25);
         assert_eq!(v[27], 0.5);
         assert!(v[14].is_nan() && v[0].is_nan());
+    }
+
+    #[test]
+    fn json_metrics_are_read_into_their_slots() {
+        let v =
+            parse_metrics_json(r#"{"acc_raw": 0.5, "primary_metric": null, "flag": true, "margin": "x"}"#)
+                .unwrap();
+        assert_eq!(v[1], 0.5);
+        assert!(v[27].is_nan() && v[14].is_nan());
+        assert!(parse_metrics_json("{'acc_raw': 0.5}").unwrap_err().starts_with("not a JSON object"));
     }
 
     #[test]
