@@ -330,6 +330,42 @@ struct RunRows {
     /// (step, index into the task list, metrics literal).
     eval: Vec<(u64, usize, String)>,
     ppl: Vec<(u64, [f64; 11])>,
+    /// (step, JSON object of the OLMES-10 macro average).
+    macro_avg: Vec<(u64, String)>,
+}
+
+/// The macro average of one checkpoint: each metric averaged over the nine tasks and the MMLU
+/// average (itself the mean over the subjects), written as JSON as the Hub's macro_avg file has it.
+fn macro_average(rows: &[(&str, &PyValue)]) -> String {
+    let mut tasks: Vec<(String, f64, u32)> = Vec::new();
+    let mut mmlu: Vec<(String, f64, u32)> = Vec::new();
+    for (task, dict) in rows {
+        let PyValue::Dict(entries) = dict else { continue };
+        let target = if task.starts_with("mmlu_") { &mut mmlu } else { &mut tasks };
+        for (key, value) in entries {
+            if METRICS.contains(&key.as_str()) {
+                let Some(v) = value.as_f64() else { continue };
+                match target.iter_mut().find(|(k, _, _)| k == key) {
+                    Some(slot) => {
+                        slot.1 += v;
+                        slot.2 += 1;
+                    }
+                    None => target.push((key.clone(), v, 1)),
+                }
+            }
+        }
+    }
+    let mut object = serde_json::Map::new();
+    for (key, sum, n) in &tasks {
+        // Nine tasks plus the MMLU average make ten.
+        let mmlu_mean = mmlu.iter().find(|(k, _, _)| k == key).map(|(_, s, m)| s / f64::from(*m));
+        let (total, count) = match mmlu_mean {
+            Some(m) => (sum + m, n + 1),
+            None => (*sum, *n),
+        };
+        object.insert(key.clone(), serde_json::json!(round6(total / f64::from(count))));
+    }
+    serde_json::Value::Object(object).to_string()
 }
 
 fn run_rows(
@@ -349,7 +385,7 @@ fn run_rows(
         seed_index as u64,
     ]));
     let run_noise = normal(&mut rng, 0.004);
-    let mut rows = RunRows { eval: Vec::new(), ppl: Vec::new() };
+    let mut rows = RunRows { eval: Vec::new(), ppl: Vec::new(), macro_avg: Vec::new() };
     for step in steps(size, spec.checkpoints_for(size_index)) {
         let l = loss(size, effects.quality, effects.tilt, step as f64)
             * (run_noise + normal(&mut rng, 0.002)).exp();
@@ -359,14 +395,19 @@ fn run_rows(
             *value = round6((w * l + o + effects.domain[d]).exp());
         }
         rows.ppl.push((step, ppl));
-        for (index, (name, effect)) in tasks.iter().zip(&effects.task).enumerate() {
+        let mut dicts = Vec::with_capacity(tasks.len());
+        for (name, effect) in tasks.iter().zip(&effects.task) {
             let t = task(name);
             let bpb = t.a + t.b * l + effect.1 + normal(&mut rng, 0.004);
             let clean = sigmoid_acc(&t, bpb);
             let acc =
                 (clean + normal(&mut rng, (clean * (1.0 - clean) / t.questions).sqrt())).clamp(0.0, 1.0);
-            let text = metrics(name, &t, acc, bpb, &mut rng, spec.all_metrics).to_string();
-            rows.eval.push((step, index, text));
+            dicts.push(metrics(name, &t, acc, bpb, &mut rng, spec.all_metrics));
+        }
+        let named: Vec<(&str, &PyValue)> = tasks.iter().map(String::as_str).zip(&dicts).collect();
+        rows.macro_avg.push((step, macro_average(&named)));
+        for (index, dict) in dicts.iter().enumerate() {
+            rows.eval.push((step, index, dict.to_string()));
         }
     }
     rows
@@ -385,6 +426,7 @@ fn task_list(spec: &SynthSpec) -> Vec<String> {
 pub struct Generated {
     pub ppl: PathBuf,
     pub eval: Vec<PathBuf>,
+    pub macro_avg: PathBuf,
     pub eval_rows: usize,
     pub ppl_rows: usize,
 }
@@ -489,6 +531,32 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
         files::write_parquet(&path, &mut df, true)?;
         paths.push(path);
     }
+    // macro_avg: one file, JSON metrics, task olmes_10_macro_avg.
+    let macro_file = catalog::HUB_FILES.iter().find(|f| f.group == "macro").expect("catalog lists macro_avg");
+    let macro_rows: Vec<(usize, usize, usize, u64, &str)> = runs
+        .iter()
+        .zip(&rows)
+        .flat_map(|(&(s, r, k), run)| {
+            run.macro_avg.iter().map(move |(step, text)| (s, r, k, *step, text.as_str()))
+        })
+        .collect();
+    let n = macro_rows.len();
+    let size = |s: usize| &SIZES[s];
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("params".into(), macro_rows.iter().map(|c| size(c.0).label).collect::<Vec<_>>()),
+            Column::new("data".into(), macro_rows.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
+            Column::new("seed".into(), macro_rows.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>()),
+            Column::new("step".into(), macro_rows.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
+            Column::new("task".into(), vec![super::pipeline::MACRO_TASK; n]),
+            Column::new("metrics".into(), macro_rows.iter().map(|c| c.4).collect::<Vec<_>>()),
+        ],
+    )?;
+    let macro_path = local_path(out, macro_file);
+    files::write_parquet(&macro_path, &mut df, true)?;
+    drop(df);
+
     std::fs::write(
         out.join("README-SYNTHETIC.txt"),
         format!(
@@ -500,7 +568,7 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
     )
     .with_context(|| format!("writing the README into {}", out.display()))?;
     progress.report(1.0, &format!("wrote {eval_rows} eval rows and {ppl_rows} ppl rows"));
-    Ok(Generated { ppl: ppl_path, eval: paths, eval_rows, ppl_rows })
+    Ok(Generated { ppl: ppl_path, eval: paths, macro_avg: macro_path, eval_rows, ppl_rows })
 }
 
 #[cfg(test)]
