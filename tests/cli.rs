@@ -85,10 +85,11 @@ fn require(tool: &str) {
     assert!(found.status.success(), "{tool} is needed for this test: run scripts/setup-debian test");
 }
 
-fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+/// Waits until `ready`; on timeout fails with `context()` (what the app logged, whether it exited).
+fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool, context: impl Fn() -> String) {
     let deadline = Instant::now() + timeout;
     while !ready() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}\n{}", context());
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -108,23 +109,26 @@ fn under_xvfb_the_window_opens_and_its_five_panels_switch() {
     require("Xvfb");
     require("xdotool");
     let home = tempfile::tempdir().unwrap();
-    // A display number no other test run uses.
-    let number = 100 + std::process::id() % 800;
-    let display = format!(":{number}");
-    let _xvfb = Reaper(
+    // Xvfb picks a free display and writes its number to stdout once it accepts connections:
+    // no race with a socket that exists before the server listens, no clash with another run.
+    let mut xvfb = Reaper(
         Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+            .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let socket = format!("/tmp/.X11-unix/X{number}");
-    wait_for("Xvfb", Duration::from_secs(20), || Path::new(&socket).exists());
+    let mut number = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(xvfb.0.stdout.take().unwrap()), &mut number)
+        .unwrap();
+    let number: u32 =
+        number.trim().parse().unwrap_or_else(|_| panic!("Xvfb gave no display number: {number:?}"));
+    let display = format!(":{number}");
 
     let log_path = home.path().join("benchtop.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    let _app = Reaper(
+    let app = std::cell::RefCell::new(Reaper(
         benchtop(home.path())
             .env("DISPLAY", &display)
             .env_remove("WAYLAND_DISPLAY")
@@ -133,31 +137,57 @@ fn under_xvfb_the_window_opens_and_its_five_panels_switch() {
             .stderr(log)
             .spawn()
             .unwrap(),
-    );
-    let mut window = String::new();
-    wait_for("the benchtop window", Duration::from_secs(120), || {
-        window =
-            xdotool(&display, &["search", "--name", "^benchtop$"]).lines().next().unwrap_or("").to_owned();
-        !window.is_empty()
-    });
+    ));
     let read_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-    wait_for("the first frame", Duration::from_secs(120), || {
-        read_log().contains("opened panel Scaling curves")
-    });
+    let context = || {
+        let exited = match app.borrow_mut().0.try_wait() {
+            Ok(Some(status)) => format!("benchtop exited: {status}"),
+            Ok(None) => "benchtop is still running".to_owned(),
+            Err(err) => format!("benchtop's state is unknown: {err}"),
+        };
+        let windows = xdotool(&display, &["search", "--name", "."]);
+        let names: Vec<String> = windows.lines().map(|w| xdotool(&display, &["getwindowname", w])).collect();
+        format!("{exited}\nwindows: {names:?}\nits log:\n{}", read_log())
+    };
+    let mut window = String::new();
+    wait_for(
+        "the benchtop window",
+        Duration::from_secs(120),
+        || {
+            window = xdotool(&display, &["search", "--name", "^benchtop$"])
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            !window.is_empty()
+        },
+        context,
+    );
+    wait_for(
+        "the first frame",
+        Duration::from_secs(120),
+        || read_log().contains("opened panel Scaling curves"),
+        context,
+    );
 
     for (key, label) in
         [("2", "FT vs PT"), ("3", "Vibes"), ("4", "Audition"), ("5", "Jobs"), ("1", "Scaling curves")]
     {
         // Without a window manager a fresh window may miss the first events: press again if so.
         let mut pressed_at = Instant::now() - Duration::from_secs(10);
-        wait_for(&format!("panel {label}"), Duration::from_secs(30), || {
-            if pressed_at.elapsed() > Duration::from_secs(3) {
-                xdotool(&display, &["windowfocus", "--sync", &window]);
-                xdotool(&display, &["key", "--window", &window, &format!("ctrl+{key}")]);
-                pressed_at = Instant::now();
-            }
-            last_panel(&read_log()).as_deref() == Some(label)
-        });
+        wait_for(
+            &format!("panel {label}"),
+            Duration::from_secs(30),
+            || {
+                if pressed_at.elapsed() > Duration::from_secs(3) {
+                    xdotool(&display, &["windowfocus", "--sync", &window]);
+                    xdotool(&display, &["key", "--window", &window, &format!("ctrl+{key}")]);
+                    pressed_at = Instant::now();
+                }
+                last_panel(&read_log()).as_deref() == Some(label)
+            },
+            context,
+        );
     }
     let log = read_log();
     assert!(!log.contains("panicked"), "{log}");
