@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
-cargo build --release --locked --quiet --bin benchtop
-bin="$CARGO_TARGET_DIR/release/benchtop"
+cargo build --profile perf --locked --quiet --bin benchtop
+bin="$CARGO_TARGET_DIR/perf/benchtop"
 hub="$work/hub"
 if [ ! -f "$hub/README-SYNTHETIC.txt" ]; then
   "$bin" datadecide synth --full --seed 0 --out "$hub" 2>/dev/null

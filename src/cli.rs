@@ -32,6 +32,23 @@ pub enum Command {
     /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
     #[command(subcommand)]
     Datadecide(DataDecideCommand),
+    /// Render a LatentScore music config (or a candidate payload with a "config" key) to a WAV file
+    Render {
+        /// The config JSON file ("-": standard input)
+        config: PathBuf,
+        /// The WAV file to write
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// Length in seconds
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
+        /// Seed of the synth's random generator (the same seed renders the same audio)
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Write 32-bit float samples instead of 16-bit PCM
+        #[arg(long)]
+        float: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +128,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Datadecide(command) => datadecide(command),
+        Command::Render { config, out, seconds, seed, float } => render(&config, &out, seconds, seed, float),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -231,6 +249,47 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn render(config: &Path, out: &Path, seconds: f64, seed: u64, float: bool) -> anyhow::Result<()> {
+    use crate::audio::wav::{WavFormat, write_wav};
+    use crate::synth::config::Problem;
+    anyhow::ensure!(seconds > 0.0 && seconds <= 3600.0, "--seconds must be in (0, 3600], not {seconds}");
+    let payload = crate::synth::payload::load(config)?;
+    let synth = payload
+        .renderable()
+        .map_err(|fields| anyhow::anyhow!("{}: invalid config: {fields}", config.display()))?;
+    let missing: Vec<&str> = payload
+        .config
+        .issues
+        .iter()
+        .filter(|i| i.problem == Problem::Missing)
+        .map(|i| i.field.as_str())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("note: {} fields missing, defaults used: {}", missing.len(), missing.join(", "));
+    }
+    let progress = ConsoleProgress::new();
+    let started = Instant::now();
+    let rendered = crate::synth::render(&synth, seconds, seed, &progress);
+    progress.finish();
+    let rendered = rendered.map_err(|_| anyhow::anyhow!("cancelled"))?;
+    let took = started.elapsed();
+    let format = if float { WavFormat::Float32 } else { WavFormat::Pcm16 };
+    write_wav(out, &rendered.samples, crate::synth::SAMPLE_RATE, format)?;
+    println!(
+        "{}: {:.2} s, {} Hz mono, {}, seed {seed}, rendered in {:.0} ms",
+        out.display(),
+        rendered.seconds(),
+        crate::synth::SAMPLE_RATE,
+        format.label(),
+        took.as_secs_f64() * 1000.0
+    );
+    println!("{:.1} BPM, harmony {}", synth.bpm(), rendered.harmony.style);
+    for l in &rendered.layers {
+        println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
+    }
+    Ok(())
 }
 
 fn print_build_report(report: &crate::datadecide::pipeline::Report, out: &Path, took: Duration) {

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod ml;
 pub mod notify;
 pub mod paths;
+pub mod synth;
 
 /// The application id: window class, storage folder name, settings key.
 pub const APP_ID: &str = "benchtop";

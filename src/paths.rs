@@ -2,7 +2,7 @@
 //! settings to the config folder. `BENCHTOP_CACHE_DIR` / `BENCHTOP_CONFIG_DIR` override them
 //! (tests and CI point them at temporary folders).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -31,6 +31,22 @@ impl Folders {
     }
 }
 
+/// Writes a file atomically: `write` fills a temporary file next to `path`, which is renamed
+/// into place only if it succeeds (and removed if it fails). Creates the parent folder.
+pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
+    if let Err(err) = write(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err);
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +57,20 @@ mod tests {
         for path in [&folders.cache, &folders.config, &folders.state] {
             assert!(path.to_string_lossy().contains("benchtop"), "{}", path.display());
         }
+    }
+
+    #[test]
+    fn atomic_writes_leave_nothing_behind_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/out.txt");
+        write_atomically(&path, |tmp| Ok(std::fs::write(tmp, "done")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "done");
+        let failed = write_atomically(&path, |tmp| {
+            std::fs::write(tmp, "half")?;
+            anyhow::bail!("disk full")
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "done");
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
     }
 }

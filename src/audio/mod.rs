@@ -1,3 +1,4 @@
 //! Sound output: what the machine offers.
 
 pub mod device;
+pub mod wav;

@@ -2,7 +2,7 @@
 //! column, and the marker that says a file holds synthetic data.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use polars::io::parquet::write::KeyValueMetadata;
@@ -112,30 +112,18 @@ pub fn read_csv(path: &Path, required: &[(&str, Kind)]) -> anyhow::Result<DataFr
 /// Writes a parquet file atomically (a temporary file renamed into place), zstd-compressed, with
 /// the synthetic marker when asked.
 pub fn write_parquet(path: &Path, df: &mut DataFrame, synthetic: bool) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
-    let tmp = temp_path(path);
-    let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None));
-    if synthetic {
-        writer = writer.with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
-            SYNTHETIC_KEY.to_owned(),
-            SYNTHETIC_NOTE.to_owned(),
-        )])));
-    }
-    let written = writer.finish(df).with_context(|| format!("writing {}", tmp.display()));
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err);
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
+    crate::paths::write_atomically(path, |tmp| {
+        let file = File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None));
+        if synthetic {
+            writer = writer.with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+                SYNTHETIC_KEY.to_owned(),
+                SYNTHETIC_NOTE.to_owned(),
+            )])));
+        }
+        writer.finish(df).with_context(|| format!("writing {}", tmp.display()))?;
+        Ok(())
+    })
 }
 
 /// A text column's values.

@@ -1,0 +1,314 @@
+//! Bass and pad styles (`synth.py`: `bass_*`, `pad_*`). All follow the chord plan; the numbers
+//! (amplitudes, octaves, cutoffs scaled by brightness, envelopes scaled by attack, reverb and
+//! delay scaled by space and echo) are the reference's.
+
+use rand::RngExt;
+
+use super::Ctx;
+use crate::synth::harmony::{chord_tones_ascending, scale_freq};
+use crate::synth::primitives::{
+    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, reverb, sine,
+    triangle,
+};
+
+const SR: f64 = SAMPLE_RATE as f64;
+
+/// An oscillator note, low-passed, then enveloped.
+#[allow(clippy::too_many_arguments)]
+fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<f64> {
+    let mut n = osc.render(freq, dur, amp, t);
+    lowpass(&mut n, cutoff);
+    adsr(&mut n, env[0], env[1], env[2], env[3]);
+    n
+}
+
+/// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
+fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
+    ctx.harmony
+        .segments(ctx.config, ctx.duration)
+        .into_iter()
+        .map(|(start, seg, root)| (start, (seg * stretch).min(ctx.duration - start), root))
+        .collect()
+}
+
+fn at(start_sec: f64) -> usize {
+    (start_sec * SR) as usize
+}
+
+pub fn bass_drone(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.15) {
+        let freq = scale_freq(c, root, 2);
+        let n = note(
+            Osc::Sine,
+            freq,
+            dur,
+            0.35,
+            ctx.t_offset + start,
+            80.0 * ctx.b() + 20.0,
+            [1.8 * am, 0.5, 0.95, 2.2 * am],
+        );
+        add_note(&mut signal, &n, at(start));
+    }
+    reverb(signal, ctx.space() * 0.5, ctx.space())
+}
+
+pub fn bass_sustained(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, seg, root) in ctx.harmony.segments(c, ctx.duration) {
+        let pattern = [0, 0, 4, 0];
+        let note_dur = seg / pattern.len() as f64;
+        for (i, rel) in pattern.iter().enumerate() {
+            let note_start = start + i as f64 * note_dur;
+            let freq = scale_freq(c, root + rel, 2);
+            let n = note(
+                Osc::Sine,
+                freq,
+                note_dur * 0.95,
+                0.32,
+                ctx.t_offset + note_start,
+                100.0 * ctx.b() + 30.0,
+                [0.7 * am, 0.3, 0.85, 1.2 * am],
+            );
+            add_note(&mut signal, &n, at(note_start));
+        }
+    }
+    reverb(signal, ctx.space() * 0.4, ctx.space())
+}
+
+pub fn bass_pulsing(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let spb = c.seconds_per_beat();
+    let beats_total = (ctx.duration / spb).max(1.0);
+    let num_pulses = (beats_total * 2.0).ceil() as usize;
+    let pulse_sec = 0.5 * spb;
+    let mut signal = ctx.silence();
+    for i in 0..num_pulses {
+        let start = i as f64 * pulse_sec;
+        if start >= ctx.duration {
+            break;
+        }
+        let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * 0.5), 2);
+        let n = note(
+            Osc::Sine,
+            freq,
+            pulse_sec * 0.82,
+            0.35,
+            ctx.t_offset + start,
+            90.0 * ctx.b() + 20.0,
+            [0.02 * am, 0.08, 0.6, 0.25 * am],
+        );
+        add_note(&mut signal, &n, at(start));
+    }
+    signal
+}
+
+pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let spb = c.seconds_per_beat();
+    let beats_total = (ctx.duration / spb).ceil() as usize;
+    let mut signal = ctx.silence();
+    for i in 0..beats_total {
+        let start = i as f64 * spb;
+        if start >= ctx.duration {
+            break;
+        }
+        let degree = ctx.harmony.root_at_beat(i as f64) + [0, 2, 4, 2][i % 4];
+        let freq = scale_freq(c, degree, 2);
+        let mut n = note(
+            Osc::Triangle,
+            freq,
+            spb * 0.92,
+            0.30,
+            ctx.t_offset + start,
+            120.0 * ctx.b() + 40.0,
+            [0.04 * am, 0.12, 0.7, 0.22 * am],
+        );
+        humanize(&mut n, c.human, rng);
+        add_note(&mut signal, &n, at(start));
+    }
+    reverb(signal, ctx.space() * 0.3, ctx.space() * 0.8)
+}
+
+pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.15) {
+        let t = ctx.t_offset + start;
+        let low = note(
+            Osc::Sine,
+            scale_freq(c, root, 2),
+            dur,
+            0.26,
+            t,
+            70.0 * ctx.b() + 20.0,
+            [2.2 * am, 0.5, 0.95, 2.6 * am],
+        );
+        let fifth = note(
+            Osc::Sine,
+            scale_freq(c, root + 4, 2),
+            dur,
+            0.18,
+            t,
+            100.0 * ctx.b() + 30.0,
+            [2.4 * am, 0.5, 0.9, 2.6 * am],
+        );
+        let both: Vec<f64> = low.iter().zip(&fifth).map(|(a, b)| a + b).collect();
+        add_note(&mut signal, &both, at(start));
+    }
+    reverb(signal, ctx.space() * 0.5, ctx.space())
+}
+
+pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let beats_total = (ctx.duration / c.seconds_per_beat()).max(1.0);
+    let beats_per_pulse = 2.0;
+    let pulse_sec = beats_per_pulse * c.seconds_per_beat();
+    let num_pulses = (beats_total / beats_per_pulse).ceil() as usize;
+    let mut signal = ctx.silence();
+    for i in 0..num_pulses {
+        let start = i as f64 * pulse_sec;
+        if start >= ctx.duration {
+            break;
+        }
+        let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * beats_per_pulse), 1);
+        let n = note(
+            Osc::Sine,
+            freq,
+            pulse_sec * 0.95,
+            0.4,
+            ctx.t_offset + start,
+            55.0,
+            [0.25 * am, 0.2, 0.9, 0.7 * am],
+        );
+        add_note(&mut signal, &n, at(start));
+    }
+    signal
+}
+
+pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.15) {
+        for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
+            let tone = ctx.osc().render(scale_freq(c, degree, 3), dur, 0.15, ctx.t_offset + start);
+            let wobble = lfo(dur, 0.1 / (c.motion + 0.1));
+            let base = 300.0 * ctx.b() + 100.0;
+            let mut low = tone.clone();
+            lowpass(&mut low, base * 0.5);
+            let mut high = tone;
+            lowpass(&mut high, base * 1.5);
+            let mut blended: Vec<f64> =
+                low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
+            adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
+            add_note(&mut signal, &blended, at(start));
+        }
+    }
+    let signal = reverb(signal, ctx.space() * 0.7, ctx.space() * 0.9);
+    let mut signal = delay(signal, 0.35, 0.3 * em, 0.25 * em);
+    humanize(&mut signal, c.human, rng);
+    signal
+}
+
+pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.15) {
+        for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
+            let n = note(
+                Osc::Sawtooth,
+                scale_freq(c, degree, 3),
+                dur,
+                0.12,
+                ctx.t_offset + start,
+                200.0 * ctx.b() + 80.0,
+                [2.0 * am, 1.0, 0.9, 3.0 * am],
+            );
+            add_note(&mut signal, &n, at(start));
+        }
+    }
+    reverb(signal, ctx.space() * 0.8, ctx.space())
+}
+
+pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
+    let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.10) {
+        for (rel, octave) in [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)] {
+            let freq = scale_freq(c, root + rel, octave);
+            let t = ctx.t_offset + start;
+            let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
+            for (v, tri) in tone.iter_mut().zip(triangle(freq * 1.002, dur, 0.06, t)) {
+                *v += tri;
+            }
+            lowpass(&mut tone, 400.0 * ctx.b() + 150.0);
+            adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
+            add_note(&mut signal, &tone, at(start));
+        }
+    }
+    let signal = reverb(signal, ctx.space() * 0.85, ctx.space());
+    delay(signal, 0.4, 0.35 * em, 0.3 * em)
+}
+
+pub fn pad_thin_high(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.15) {
+        for rel in [0, 4] {
+            let mut tone = sine(scale_freq(c, root + rel, 4), dur, 0.12, ctx.t_offset + start);
+            lowpass(&mut tone, 800.0 * ctx.b() + 200.0);
+            highpass(&mut tone, 200.0);
+            adsr(&mut tone, 1.2 * am, 0.6, 0.8, 2.0 * am);
+            add_note(&mut signal, &tone, at(start));
+        }
+    }
+    reverb(signal, ctx.space() * 0.75, ctx.space() * 0.95)
+}
+
+pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.35) {
+        let mut tones: Vec<i32> =
+            chord_tones_ascending(c.chord_extensions, root).into_iter().take(3).collect();
+        if c.motion > 0.4 && rng.random::<f64>() < 0.15 + 0.25 * c.motion {
+            tones.push(root + 5);
+        }
+        for degree in tones {
+            let n = note(
+                Osc::Sine,
+                scale_freq(c, degree, 3),
+                dur,
+                0.14,
+                ctx.t_offset + start,
+                350.0 * ctx.b() + 100.0,
+                [1.6 * am, 0.5, 0.85, 2.2 * am],
+            );
+            add_note(&mut signal, &n, at(start));
+        }
+    }
+    let signal = reverb(signal, ctx.space() * 0.8, ctx.space());
+    delay(signal, 0.5, 0.4 * em, 0.35 * em)
+}
+
+pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for (start, dur, root) in chord_notes(ctx, 1.10) {
+        for (rel, octave) in [(0, 3), (4, 3), (0, 4), (4, 4)] {
+            let n = note(
+                ctx.osc(),
+                scale_freq(c, root + rel, octave),
+                dur,
+                0.10,
+                ctx.t_offset + start,
+                500.0 * ctx.b() + 150.0,
+                [1.3 * am, 0.7, 0.88, 2.2 * am],
+            );
+            add_note(&mut signal, &n, at(start));
+        }
+    }
+    reverb(signal, ctx.space() * 0.7, ctx.space() * 0.85)
+}

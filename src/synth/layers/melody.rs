@@ -1,0 +1,154 @@
+//! Melody styles (`synth.py`: `melody_*`): the pattern melodies, which spread a 16-step figure
+//! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
+
+use super::Ctx;
+use crate::synth::harmony::{procedural_melody_events, scale_freq};
+use crate::synth::primitives::{SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb};
+
+const SR: f64 = SAMPLE_RATE as f64;
+
+/// A 16-step pattern melody: degrees (−1 rests) at octave 5, and its sound.
+pub struct Figure {
+    pub pattern: [i32; 16],
+    /// Note length as a multiple of the step.
+    pub length: f64,
+    pub amp: f64,
+    /// Low-pass cutoff = `cutoff.0 × brightness + cutoff.1`.
+    pub cutoff: (f64, f64),
+    /// Attack (× attack), decay, sustain, release (× attack).
+    pub env: [f64; 4],
+    /// Delay time, feedback (× echo), wet (× echo).
+    pub delay: [f64; 3],
+    /// Reverb room and size (× space).
+    pub reverb: [f64; 2],
+}
+
+const R: i32 = -1;
+
+pub const CONTEMPLATIVE: Figure = Figure {
+    pattern: [0, R, 2, R, 4, R, 2, R, 0, R, R, R, 2, R, R, R],
+    length: 1.5,
+    amp: 0.18,
+    cutoff: (800.0, 200.0),
+    env: [0.1, 0.3, 0.6, 0.8],
+    delay: [0.35, 0.4, 0.3],
+    reverb: [0.6, 0.8],
+};
+
+pub const RISING: Figure = Figure {
+    pattern: [0, R, 2, R, 4, R, R, 5, R, R, 6, R, R, R, R, R],
+    length: 1.8,
+    amp: 0.16,
+    cutoff: (900.0, 250.0),
+    env: [0.08, 0.25, 0.55, 0.9],
+    delay: [0.33, 0.35, 0.28],
+    reverb: [0.55, 0.75],
+};
+
+pub const FALLING: Figure = Figure {
+    pattern: [6, R, R, 5, R, R, 4, R, 2, R, R, 0, R, R, R, R],
+    length: 1.6,
+    amp: 0.17,
+    cutoff: (850.0, 220.0),
+    env: [0.1, 0.28, 0.52, 0.85],
+    delay: [0.38, 0.38, 0.3],
+    reverb: [0.58, 0.78],
+};
+
+pub const MINIMAL: Figure = Figure {
+    pattern: [4, R, R, R, R, R, R, R, 2, R, R, R, R, R, R, R],
+    length: 2.5,
+    amp: 0.20,
+    cutoff: (600.0, 150.0),
+    env: [0.15, 0.4, 0.5, 1.2],
+    delay: [0.5, 0.45, 0.4],
+    reverb: [0.7, 0.9],
+};
+
+/// Delay then reverb, as every melody ends.
+fn finish(ctx: &Ctx, signal: Vec<f64>, d: [f64; 3], r: [f64; 2]) -> Vec<f64> {
+    let em = ctx.echo();
+    let signal = delay(signal, d[0], d[1] * em, d[2] * em);
+    reverb(signal, ctx.space() * r[0], ctx.space() * r[1])
+}
+
+pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let note_dur = ctx.duration / fig.pattern.len() as f64;
+    let mut signal = ctx.silence();
+    for (i, degree) in fig.pattern.iter().enumerate() {
+        if *degree < 0 {
+            continue;
+        }
+        let start = i as f64 * note_dur;
+        let mut n =
+            ctx.osc().render(scale_freq(c, *degree, 5), note_dur * fig.length, fig.amp, ctx.t_offset + start);
+        lowpass(&mut n, fig.cutoff.0 * ctx.b() + fig.cutoff.1);
+        adsr(&mut n, fig.env[0] * am, fig.env[1], fig.env[2], fig.env[3] * am);
+        humanize(&mut n, c.human, rng);
+        add_note(&mut signal, &n, (start * SR) as usize);
+    }
+    finish(ctx, signal, fig.delay, fig.reverb)
+}
+
+pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let main_notes = [0, 4, 2, 0];
+    let grace_notes = [2, 5, 3, 2];
+    let note_dur = ctx.duration / (main_notes.len() * 2) as f64;
+    let mut signal = ctx.silence();
+    for (i, (main, grace)) in main_notes.iter().zip(grace_notes).enumerate() {
+        let start_sec = i as f64 * 2.0 * note_dur;
+        let start = (start_sec * SR) as usize;
+        let mut g =
+            ctx.osc().render(scale_freq(c, grace, 5), note_dur * 0.15, 0.10, ctx.t_offset + start_sec);
+        lowpass(&mut g, 1000.0 * ctx.b());
+        adsr(&mut g, 0.01, 0.05, 0.3, 0.1);
+        let main_start = start_sec + note_dur * 0.15;
+        let mut m =
+            ctx.osc().render(scale_freq(c, *main, 5), note_dur * 1.5, 0.18, ctx.t_offset + main_start);
+        lowpass(&mut m, 900.0 * ctx.b() + 200.0);
+        adsr(&mut m, 0.08 * am, 0.3, 0.55, 0.8 * am);
+        humanize(&mut m, c.human, rng);
+        add_note(&mut signal, &g, start);
+        add_note(&mut signal, &m, start + (note_dur * 0.15 * SR) as usize);
+    }
+    finish(ctx, signal, [0.3, 0.35, 0.25], [0.5, 0.7])
+}
+
+pub fn arp(ctx: &Ctx) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let figure = [0, 2, 4, 2];
+    let steps = figure.len() * 8;
+    let note_dur = ctx.duration / steps as f64;
+    let mut signal = ctx.silence();
+    for i in 0..steps {
+        let start = i as f64 * note_dur;
+        let mut n =
+            ctx.osc().render(scale_freq(c, figure[i % 4], 4), note_dur * 0.8, 0.14, ctx.t_offset + start);
+        lowpass(&mut n, 1200.0 * ctx.b() + 300.0);
+        adsr(&mut n, 0.02 * am, 0.1, 0.4, 0.15 * am);
+        add_note(&mut signal, &n, (start * SR) as usize);
+    }
+    finish(ctx, signal, [0.25, 0.3, 0.25], [0.4, 0.6])
+}
+
+pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let events = procedural_melody_events(c, ctx.duration, ctx.harmony, ctx.policy, rng);
+    let mut signal = ctx.silence();
+    let cutoff = 700.0 * ctx.b() + 180.0;
+    for e in events {
+        let start = (e.start_sec * SR) as usize;
+        if start >= signal.len() {
+            continue;
+        }
+        let mut n = ctx.osc().render(e.freq, e.dur_sec, e.amp, ctx.t_offset + e.start_sec);
+        lowpass(&mut n, cutoff);
+        let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
+        adsr(&mut n, atk * am, 0.12, 0.55, rel * am);
+        humanize(&mut n, c.human * 0.6, rng);
+        add_note(&mut signal, &n, start);
+    }
+    finish(ctx, signal, [0.33, 0.35, 0.28], [0.55, 0.75])
+}

@@ -1,0 +1,171 @@
+//! The six layer families of LatentScore's synth (`synth.py` Part 2), each style a function of
+//! the render context and the one generator. Style aliases follow the reference's pattern tables
+//! (e.g. bass "octave" plays "sustained", texture "glitch" plays "shimmer").
+
+mod bass_pad;
+mod melody;
+mod rhythm;
+mod texture_accent;
+
+use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
+use super::harmony::{HarmonyPlan, MelodyPolicy};
+use super::primitives::{Osc, SynthRng, samples};
+
+/// What every layer reads.
+pub struct Ctx<'a> {
+    pub config: &'a SynthConfig,
+    pub duration: f64,
+    pub harmony: &'a HarmonyPlan,
+    pub policy: &'a MelodyPolicy,
+    /// Seconds into the piece this buffer starts (phase continuity across chunks).
+    pub t_offset: f64,
+}
+
+impl Ctx<'_> {
+    fn silence(&self) -> Vec<f64> {
+        vec![0.0; samples(self.duration)]
+    }
+
+    fn attack(&self) -> f64 {
+        self.config.attack.multiplier()
+    }
+
+    /// `config.echo / 0.5`.
+    fn echo(&self) -> f64 {
+        self.config.echo / 0.5
+    }
+
+    fn b(&self) -> f64 {
+        self.config.brightness
+    }
+
+    fn space(&self) -> f64 {
+        self.config.space
+    }
+
+    /// The oscillator the grain picks (clean = sine, warm = triangle, gritty = sawtooth).
+    fn osc(&self) -> Osc {
+        match self.config.grain {
+            Grain::Clean => Osc::Sine,
+            Grain::Warm => Osc::Triangle,
+            Grain::Gritty => Osc::Sawtooth,
+        }
+    }
+}
+
+/// The layers in the order the reference adds (and draws random numbers for) them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Bass,
+    /// The sub-bass pulse `depth` adds (× 0.6).
+    Depth,
+    Pad,
+    Melody,
+    Rhythm,
+    Texture,
+    Accent,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 7] =
+        [Layer::Bass, Layer::Depth, Layer::Pad, Layer::Melody, Layer::Rhythm, Layer::Texture, Layer::Accent];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bass => "bass",
+            Self::Depth => "depth",
+            Self::Pad => "pad",
+            Self::Melody => "melody",
+            Self::Rhythm => "rhythm",
+            Self::Texture => "texture",
+            Self::Accent => "accent",
+        }
+    }
+}
+
+/// The layers a config plays, in order: density 2 bass + pad, 3 + melody, 4 + rhythm,
+/// 5 + texture, 6 + accent; depth adds the sub pulse; "none" styles are skipped.
+pub fn active_layers(config: &SynthConfig) -> Vec<Layer> {
+    let d = config.density;
+    let mut out = vec![Layer::Bass];
+    if config.depth {
+        out.push(Layer::Depth);
+    }
+    out.push(Layer::Pad);
+    if d >= 3 {
+        out.push(Layer::Melody);
+    }
+    if d >= 4 && config.rhythm != Rhythm::None {
+        out.push(Layer::Rhythm);
+    }
+    if d >= 5 && config.texture != Texture::None {
+        out.push(Layer::Texture);
+    }
+    if d >= 6 && config.accent != Accent::None {
+        out.push(Layer::Accent);
+    }
+    out
+}
+
+/// Renders one layer (depth already scaled by 0.6).
+pub fn render_layer(layer: Layer, ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let c = ctx.config;
+    match layer {
+        Layer::Bass => match c.bass {
+            Bass::Drone => bass_pad::bass_drone(ctx),
+            Bass::Sustained | Bass::Octave => bass_pad::bass_sustained(ctx),
+            Bass::Pulsing | Bass::ArpBass => bass_pad::bass_pulsing(ctx),
+            Bass::Walking => bass_pad::bass_walking(ctx, rng),
+            Bass::FifthDrone => bass_pad::bass_fifth_drone(ctx),
+            Bass::SubPulse => bass_pad::bass_sub_pulse(ctx),
+        },
+        Layer::Depth => {
+            let mut sub = bass_pad::bass_sub_pulse(ctx);
+            sub.iter_mut().for_each(|v| *v *= 0.6);
+            sub
+        }
+        Layer::Pad => match c.pad {
+            Pad::WarmSlow => bass_pad::pad_warm_slow(ctx, rng),
+            Pad::DarkSustained => bass_pad::pad_dark_sustained(ctx),
+            Pad::Cinematic => bass_pad::pad_cinematic(ctx),
+            Pad::ThinHigh | Pad::BrightOpen => bass_pad::pad_thin_high(ctx),
+            Pad::AmbientDrift => bass_pad::pad_ambient_drift(ctx, rng),
+            Pad::StackedFifths => bass_pad::pad_stacked_fifths(ctx),
+        },
+        Layer::Melody => match (c.melody_engine, c.melody) {
+            (MelodyEngine::Procedural, _) | (_, Melody::Procedural) => melody::procedural(ctx, rng),
+            (_, Melody::Contemplative | Melody::ContemplativeMinor | Melody::CallResponse) => {
+                melody::pattern(ctx, &melody::CONTEMPLATIVE, rng)
+            }
+            (_, Melody::Rising | Melody::Heroic) => melody::pattern(ctx, &melody::RISING, rng),
+            (_, Melody::Falling) => melody::pattern(ctx, &melody::FALLING, rng),
+            (_, Melody::Minimal) => melody::pattern(ctx, &melody::MINIMAL, rng),
+            (_, Melody::Ornamental) => melody::ornamental(ctx, rng),
+            (_, Melody::ArpMelody) => melody::arp(ctx),
+        },
+        Layer::Rhythm => match c.rhythm {
+            Rhythm::None => ctx.silence(),
+            Rhythm::Minimal | Rhythm::KitLight | Rhythm::Brush => rhythm::minimal(ctx, rng),
+            Rhythm::Heartbeat | Rhythm::TablaEssence => rhythm::heartbeat(ctx),
+            Rhythm::SoftFour | Rhythm::KitMedium | Rhythm::Military => rhythm::soft_four(ctx, rng),
+            Rhythm::HatsOnly => rhythm::hats_only(ctx, rng),
+            Rhythm::Electronic => rhythm::electronic(ctx, rng),
+        },
+        Layer::Texture => match c.texture {
+            Texture::None => ctx.silence(),
+            Texture::Shimmer | Texture::Glitch => texture_accent::shimmer(ctx),
+            Texture::ShimmerSlow => texture_accent::shimmer_slow(ctx),
+            Texture::VinylCrackle => texture_accent::vinyl_crackle(ctx, rng),
+            Texture::Breath | Texture::NoiseWash | Texture::PadWhisper => texture_accent::breath(ctx, rng),
+            Texture::Stars | Texture::Crystal => texture_accent::stars(ctx, rng),
+        },
+        Layer::Accent => match c.accent {
+            Accent::None => ctx.silence(),
+            Accent::Bells | Accent::BellsDense | Accent::Blip | Accent::BrassHit => {
+                texture_accent::bells(ctx, rng)
+            }
+            Accent::Pluck | Accent::ArpAccent | Accent::PianoNote => texture_accent::pluck(ctx, rng),
+            Accent::Chime | Accent::BlipRandom | Accent::Wind => texture_accent::chime(ctx, rng),
+        },
+    }
+}

@@ -1,0 +1,118 @@
+//! Rhythm styles (`synth.py`: `rhythm_*`, tempo-aware): kicks are sines with an exponential
+//! pitch-less decay, hats are high-passed noise bursts, placed on a grid of slots per beat that
+//! stays aligned across chunks through `t_offset`.
+
+use super::Ctx;
+use crate::synth::primitives::{
+    SAMPLE_RATE, SynthRng, add_note, adsr, highpass, humanize, lowpass, noise, reverb, sine,
+};
+
+const SR: f64 = SAMPLE_RATE as f64;
+
+/// Slot start times within this buffer and the global index of the first slot
+/// (`_rhythm_slot_times`).
+pub fn slot_times(ctx: &Ctx, slots_per_beat: u32) -> (Vec<f64>, usize) {
+    let slot = ctx.config.seconds_per_beat() / slots_per_beat as f64;
+    if slot <= 0.0 {
+        return (Vec::new(), 0);
+    }
+    let at_offset = (ctx.t_offset / slot) as usize;
+    let first = if (at_offset as f64 * slot - ctx.t_offset).abs() < 1e-9 { at_offset } else { at_offset + 1 };
+    let mut times = Vec::new();
+    let mut k = first;
+    loop {
+        let local = k as f64 * slot - ctx.t_offset;
+        if local >= ctx.duration {
+            break;
+        }
+        times.push(local);
+        k += 1;
+    }
+    (times, first)
+}
+
+/// A kick: a sine at `freq` for `dur` seconds under `exp(−linspace(0, fall, n))`, low-passed.
+fn kick(freq: f64, dur: f64, amp: f64, t: f64, fall: f64, cutoff: f64) -> Vec<f64> {
+    let mut k = sine(freq, dur, amp, t);
+    let n = k.len();
+    for (i, v) in k.iter_mut().enumerate() {
+        let x = if n > 1 { fall * i as f64 / (n - 1) as f64 } else { 0.0 };
+        *v *= (-x).exp();
+    }
+    lowpass(&mut k, cutoff);
+    k
+}
+
+/// A hat: noise, high-passed, with a 1 ms attack.
+fn hat(rng: &mut SynthRng, dur: f64, amp: f64, cutoff: f64, release: f64) -> Vec<f64> {
+    let mut h = noise(rng, dur, amp);
+    highpass(&mut h, cutoff);
+    adsr(&mut h, 0.001, 0.02, 0.1, release);
+    h
+}
+
+/// Kicks where `pattern` (cycled over eighth-note slots) has a 1.
+fn kick_pattern(ctx: &Ctx, pattern: &[u8], mut kick_at: impl FnMut(f64) -> Vec<f64>) -> Vec<f64> {
+    let mut signal = ctx.silence();
+    let (times, offset) = slot_times(ctx, 2);
+    for (i, t) in times.iter().enumerate() {
+        if pattern[(offset + i) % pattern.len()] == 0 {
+            continue;
+        }
+        add_note(&mut signal, &kick_at(*t), (t * SR) as usize);
+    }
+    signal
+}
+
+pub fn minimal(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let human = ctx.config.human;
+    let signal = kick_pattern(ctx, &[1, 0, 0, 0, 0, 0, 0, 0], |t| {
+        let mut k = kick(60.0, 0.15, 0.35, ctx.t_offset + t, 8.0, 150.0);
+        humanize(&mut k, human, rng);
+        k
+    });
+    reverb(signal, ctx.space() * 0.3, ctx.space() * 0.5)
+}
+
+pub fn heartbeat(ctx: &Ctx) -> Vec<f64> {
+    kick_pattern(ctx, &[1, 1, 0, 0, 0, 0, 0, 0], |t| kick(55.0, 0.12, 0.32, ctx.t_offset + t, 10.0, 120.0))
+}
+
+pub fn soft_four(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let mut signal = ctx.silence();
+    for t in slot_times(ctx, 1).0 {
+        let mut k = kick(50.0, 0.18, 0.28, ctx.t_offset + t, 6.0, 100.0);
+        humanize(&mut k, ctx.config.human, rng);
+        add_note(&mut signal, &k, (t * SR) as usize);
+    }
+    reverb(signal, ctx.space() * 0.25, ctx.space() * 0.4)
+}
+
+pub fn hats_only(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let mut signal = ctx.silence();
+    for t in slot_times(ctx, 4).0 {
+        let mut h = hat(rng, 0.05, 0.08, 6000.0, 0.03);
+        humanize(&mut h, ctx.config.human, rng);
+        add_note(&mut signal, &h, (t * SR) as usize);
+    }
+    signal
+}
+
+pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    // Sixteenth-note grid: kicks on the beats, hats on the off-beat eighths.
+    const KICKS: [u8; 16] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0];
+    const HATS: [u8; 16] = [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0];
+    let mut signal = ctx.silence();
+    let (times, offset) = slot_times(ctx, 4);
+    for (i, t) in times.iter().enumerate() {
+        let idx = (offset + i) % 16;
+        let start = (t * SR) as usize;
+        if KICKS[idx] == 1 {
+            add_note(&mut signal, &kick(45.0, 0.2, 0.35, ctx.t_offset + t, 8.0, 100.0), start);
+        }
+        if HATS[idx] == 1 {
+            add_note(&mut signal, &hat(rng, 0.06, 0.06, 7000.0, 0.04), start);
+        }
+    }
+    signal
+}

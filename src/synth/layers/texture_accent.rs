@@ -1,0 +1,172 @@
+//! Texture and accent styles (`synth.py`: `texture_*`, `accent_*`): shimmering high sines, noise
+//! beds, random plinks and crackles, and sparse bells, plucks and chimes.
+
+use rand::RngExt;
+
+use super::Ctx;
+use crate::synth::harmony::scale_freq;
+use crate::synth::primitives::{
+    SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, noise, reverb, sine,
+    triangle,
+};
+
+const SR: f64 = SAMPLE_RATE as f64;
+
+/// Whole-length high sines on `degrees` (octave 6) under an LFO tremolo, summed.
+fn shimmer_with(
+    ctx: &Ctx,
+    degrees: &[i32],
+    amp: f64,
+    rate: f64,
+    depth: (f64, f64),
+    env: [f64; 4],
+) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    let mut signal = ctx.silence();
+    for degree in degrees {
+        let mut tone = sine(scale_freq(c, *degree, 6), ctx.duration, amp, ctx.t_offset);
+        for (v, w) in tone.iter_mut().zip(lfo(ctx.duration, rate)) {
+            *v *= depth.0 + depth.1 * w;
+        }
+        adsr(&mut tone, env[0] * am, env[1], env[2], env[3] * am);
+        for (s, v) in signal.iter_mut().zip(&tone) {
+            *s += v;
+        }
+    }
+    signal
+}
+
+pub fn shimmer(ctx: &Ctx) -> Vec<f64> {
+    let em = ctx.echo();
+    let rate = 2.0 / (ctx.config.motion + 0.2);
+    let signal = shimmer_with(ctx, &[0, 2, 4], 0.04, rate, (0.5, 0.5), [0.5, 0.3, 0.8, 1.5]);
+    let signal = delay(signal, 0.4, 0.5 * em, 0.4 * em);
+    reverb(signal, ctx.space() * 0.8, ctx.space())
+}
+
+pub fn shimmer_slow(ctx: &Ctx) -> Vec<f64> {
+    let em = ctx.echo();
+    let rate = 0.5 / (ctx.config.motion + 0.2);
+    let signal = shimmer_with(ctx, &[0, 4], 0.035, rate, (0.4, 0.6), [1.0, 0.5, 0.85, 2.0]);
+    let signal = delay(signal, 0.5, 0.55 * em, 0.45 * em);
+    reverb(signal, ctx.space() * 0.85, ctx.space())
+}
+
+pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let mut signal = ctx.silence();
+    let crackles = (ctx.duration * 20.0) as usize;
+    for _ in 0..crackles {
+        let pos = rng.random_range(0..signal.len().saturating_sub(100).max(1));
+        let amp = rng.random_range(0.01..0.04);
+        let mut crackle = noise(rng, 0.002, amp);
+        highpass(&mut crackle, 2000.0);
+        add_note(&mut signal, &crackle, pos);
+    }
+    let mut hiss = noise(rng, ctx.duration, 0.008);
+    lowpass(&mut hiss, 8000.0);
+    highpass(&mut hiss, 1000.0);
+    for (s, h) in signal.iter_mut().zip(&hiss) {
+        *s += h;
+    }
+    signal
+}
+
+pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let c = ctx.config;
+    let mut signal = noise(rng, ctx.duration, 0.06);
+    let freq = scale_freq(c, 0, 3);
+    lowpass(&mut signal, freq * 2.0);
+    highpass(&mut signal, freq * 0.5);
+    for (v, w) in signal.iter_mut().zip(lfo(ctx.duration, 0.2 / (c.motion + 0.1))) {
+        *v *= w;
+    }
+    reverb(signal, ctx.space() * 0.6, ctx.space() * 0.8)
+}
+
+pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let em = ctx.echo();
+    let mut signal = ctx.silence();
+    let count = (ctx.duration * 3.0) as usize;
+    let degrees = [0, 2, 4, 5];
+    for _ in 0..count {
+        let pos = rng.random_range(0..signal.len().saturating_sub(SAMPLE_RATE as usize).max(1));
+        let degree = degrees[rng.random_range(0..degrees.len())];
+        let start_sec = pos as f64 / SR;
+        let amp = rng.random_range(0.02..0.05);
+        let mut star = sine(scale_freq(ctx.config, degree, 6), 0.3, amp, ctx.t_offset + start_sec);
+        adsr(&mut star, 0.01, 0.1, 0.1, 0.2);
+        add_note(&mut signal, &star, pos);
+    }
+    let signal = delay(signal, 0.4, 0.5 * em, 0.4 * em);
+    reverb(signal, ctx.space() * 0.9, ctx.space())
+}
+
+/// Hits on a 16-step pattern spread over the render (−1 rests).
+fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<f64>) -> Vec<f64> {
+    let mut signal = ctx.silence();
+    let hit_dur = ctx.duration / 16.0;
+    for (i, degree) in pattern.iter().enumerate() {
+        if *degree < 0 {
+            continue;
+        }
+        let start = (i as f64 * hit_dur * SR) as usize;
+        let n = hit(*degree, start as f64 / SR);
+        add_note(&mut signal, &n, start);
+    }
+    signal
+}
+
+pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    const R: i32 = -1;
+    let signal = hits(ctx, [0, R, R, R, 4, R, R, R, 2, R, R, R, R, R, R, R], |degree, start_sec| {
+        let freq = scale_freq(c, degree, 5);
+        let t = ctx.t_offset + start_sec;
+        let mut bell = sine(freq, 0.8, 0.12, t);
+        for (partial, amp) in [(2.0, 0.06), (3.0, 0.03)] {
+            for (v, p) in bell.iter_mut().zip(sine(freq * partial, 0.8, amp, t)) {
+                *v += p;
+            }
+        }
+        adsr(&mut bell, 0.005 * am, 0.2, 0.1, 0.6 * am);
+        humanize(&mut bell, c.human, rng);
+        bell
+    });
+    reverb(signal, ctx.space() * 0.6, ctx.space() * 0.8)
+}
+
+pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am) = (ctx.config, ctx.attack());
+    const R: i32 = -1;
+    let signal = hits(ctx, [0, R, R, 4, R, R, 2, R, R, R, 0, R, R, R, R, R], |degree, start_sec| {
+        let mut p = triangle(scale_freq(c, degree, 4), 0.5, 0.15, ctx.t_offset + start_sec);
+        lowpass(&mut p, 1500.0 * ctx.b() + 400.0);
+        adsr(&mut p, 0.003 * am, 0.15, 0.05, 0.4 * am);
+        humanize(&mut p, c.human, rng);
+        p
+    });
+    reverb(signal, ctx.space() * 0.5, ctx.space() * 0.7)
+}
+
+pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let em = ctx.echo();
+    let mut signal = ctx.silence();
+    let count = (ctx.duration * 1.5) as usize;
+    let degrees = [0, 2, 4, 5, 6];
+    for _ in 0..count {
+        let max_start = signal.len() as i64 - SAMPLE_RATE as i64;
+        let pos = if max_start <= 0 { 0 } else { rng.random_range(0..max_start as usize) };
+        let degree = degrees[rng.random_range(0..degrees.len())];
+        let freq = scale_freq(ctx.config, degree, 5);
+        let t = ctx.t_offset + pos as f64 / SR;
+        let amp = rng.random_range(0.06..0.12);
+        let mut c = sine(freq, 1.2, amp, t);
+        for (v, p) in c.iter_mut().zip(sine(freq * 2.0, 1.2, 0.03, t)) {
+            *v += p;
+        }
+        adsr(&mut c, 0.002, 0.3, 0.05, 0.9);
+        add_note(&mut signal, &c, pos);
+    }
+    let signal = delay(signal, 0.3, 0.4 * em, 0.3 * em);
+    reverb(signal, ctx.space() * 0.75, ctx.space() * 0.9)
+}

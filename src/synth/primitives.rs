@@ -1,0 +1,537 @@
+//! The synth's building blocks, ported from LatentScore's `synth.py` (Part 1): oscillators
+//! (sine, triangle, band-limited saw and square), white noise, the linear ADSR, second-order
+//! Butterworth filters, the feed-forward reverb and delay, the LFO, humanize, the short-delay
+//! width blend, and mixing a note into a buffer. Mono, f64, 44,100 Hz.
+//!
+//! Every random draw comes from the one generator the caller passes ([`SynthRng`]).
+
+use std::f64::consts::PI;
+use std::sync::OnceLock;
+
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+pub const SAMPLE_RATE: u32 = 44_100;
+const SR: f64 = SAMPLE_RATE as f64;
+
+/// The one seeded generator a render draws from.
+pub type SynthRng = rand::rngs::Xoshiro256PlusPlus;
+
+/// Samples in `duration` seconds: `int(sr * duration)`.
+pub fn samples(duration: f64) -> usize {
+    if duration <= 0.0 { 0 } else { (SR * duration) as usize }
+}
+
+/// `amp · sin(2π f t)` with `t = linspace(t_offset, t_offset + duration, n, endpoint=False)`.
+pub fn sine(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+    let n = samples(duration);
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    // A rotating phasor: exact to ~1e-10 over a whole render, and no sin() per sample.
+    let step = 2.0 * PI * freq * duration / n as f64;
+    let (sin_step, cos_step) = step.sin_cos();
+    let (mut s, mut c) = (2.0 * PI * freq * t_offset).sin_cos();
+    for i in 0..n {
+        out.push(amp * s);
+        let next_s = s * cos_step + c * sin_step;
+        c = c * cos_step - s * sin_step;
+        s = next_s;
+        // Renormalize now and then against rounding drift.
+        if i % 4096 == 4095 {
+            let norm = (s * s + c * c).sqrt();
+            s /= norm;
+            c /= norm;
+        }
+    }
+    out
+}
+
+/// `amp · 2|2(t f − floor(t f + ½))| − amp`.
+pub fn triangle(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+    let n = samples(duration);
+    let dt = duration / n.max(1) as f64;
+    (0..n)
+        .map(|i| {
+            let tf = (t_offset + i as f64 * dt) * freq;
+            amp * 2.0 * (2.0 * (tf - (tf + 0.5).floor())).abs() - amp
+        })
+        .collect()
+}
+
+/// The 4-point PolyBLEP residual at phase `t` (0..1) for step size `dt` (`synth.py`'s regions).
+#[inline]
+fn poly_blep(t: f64, dt: f64) -> f64 {
+    if t < dt {
+        let x = t / dt;
+        x * x * (2.0 * x - 3.0) + 1.0
+    } else if t < 2.0 * dt {
+        let x = t / dt - 1.0;
+        x * x * (2.0 * x - 3.0)
+    } else if t > 1.0 - dt {
+        let x = (t - 1.0) / dt;
+        x * x * (2.0 * x + 3.0) + 1.0
+    } else if t > 1.0 - 2.0 * dt {
+        let x = (t - 1.0) / dt + 1.0;
+        x * x * (2.0 * x + 3.0)
+    } else {
+        0.0
+    }
+}
+
+const OVERSAMPLE: usize = 2;
+
+/// `scipy.signal.firwin(41, 0.5, window="hamming")`: the anti-alias filter of
+/// `decimate(x, 2, ftype="fir")`, normalized to unit gain at DC.
+pub fn decimation_taps() -> &'static [f64; 41] {
+    static TAPS: OnceLock<[f64; 41]> = OnceLock::new();
+    TAPS.get_or_init(|| {
+        let mut h = [0.0; 41];
+        let cutoff = 1.0 / OVERSAMPLE as f64;
+        for (k, tap) in h.iter_mut().enumerate() {
+            let m = k as f64 - 20.0;
+            let x = cutoff * m;
+            let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
+            let hamming = 0.54 - 0.46 * (2.0 * PI * k as f64 / 40.0).cos();
+            *tap = cutoff * sinc * hamming;
+        }
+        let sum: f64 = h.iter().sum();
+        h.iter_mut().for_each(|t| *t /= sum);
+        h
+    })
+}
+
+/// `decimate(x, 2, ftype="fir", zero_phase=True)`, which scipy runs as
+/// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · x[2j+i]`, zeros outside `x`.
+fn decimate2(x: &[f64], n_out: usize) -> Vec<f64> {
+    let h = decimation_taps();
+    // The half-band filter has zeros at every other tap: keep the rest.
+    let taps: Vec<(isize, f64)> =
+        h.iter().enumerate().filter(|(_, v)| v.abs() > 1e-18).map(|(k, v)| (k as isize - 20, *v)).collect();
+    let len = x.len() as isize;
+    (0..n_out)
+        .map(|j| {
+            let centre = 2 * j as isize;
+            if centre >= 20 && centre + 20 < len {
+                taps.iter().map(|(i, v)| v * x[(centre + i) as usize]).sum()
+            } else {
+                taps.iter()
+                    .filter(|(i, _)| (0..len).contains(&(centre + i)))
+                    .map(|(i, v)| v * x[(centre + i) as usize])
+                    .sum()
+            }
+        })
+        .collect()
+}
+
+/// The oversampled phase `t mod 1` of `linspace(t_offset f, (t_offset + duration) f, 2n, False)`.
+fn oversampled_phases(freq: f64, duration: f64, t_offset: f64, n: usize) -> impl Iterator<Item = f64> {
+    let nh = n * OVERSAMPLE;
+    let start = t_offset * freq;
+    let step = duration * freq / nh.max(1) as f64;
+    (0..nh).map(move |i| (start + i as f64 * step).rem_euclid(1.0))
+}
+
+/// Anti-aliased sawtooth: naive saw minus 4-point PolyBLEP at 2× oversampling, then decimated.
+pub fn sawtooth(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+    let n = samples(duration);
+    let dt = freq / (SR * OVERSAMPLE as f64);
+    let high: Vec<f64> =
+        oversampled_phases(freq, duration, t_offset, n).map(|t| (2.0 * t - 1.0) - poly_blep(t, dt)).collect();
+    let mut out = decimate2(&high, n);
+    out.iter_mut().for_each(|v| *v *= amp);
+    out
+}
+
+/// Anti-aliased square: ±1 with PolyBLEP at the rising (phase 0) and falling (phase ½) edges.
+pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+    let n = samples(duration);
+    let dt = freq / (SR * OVERSAMPLE as f64);
+    let high: Vec<f64> = oversampled_phases(freq, duration, t_offset, n)
+        .map(|t| {
+            let naive = if t < 0.5 { 1.0 } else { -1.0 };
+            naive + poly_blep(t, dt) - poly_blep((t + 0.5).rem_euclid(1.0), dt)
+        })
+        .collect();
+    let mut out = decimate2(&high, n);
+    out.iter_mut().for_each(|v| *v *= amp);
+    out
+}
+
+/// Gaussian white noise, `amp · randn(n)`.
+pub fn noise(rng: &mut SynthRng, duration: f64, amp: f64) -> Vec<f64> {
+    (0..samples(duration)).map(|_| amp * rng.sample::<f64, _>(StandardNormal)).collect()
+}
+
+/// The oscillators a `grain` or a layer picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Osc {
+    Sine,
+    Triangle,
+    Sawtooth,
+    Square,
+}
+
+impl Osc {
+    pub fn render(self, freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+        match self {
+            Self::Sine => sine(freq, duration, amp, t_offset),
+            Self::Triangle => triangle(freq, duration, amp, t_offset),
+            Self::Sawtooth => sawtooth(freq, duration, amp, t_offset),
+            Self::Square => square(freq, duration, amp, t_offset),
+        }
+    }
+}
+
+/// `np.linspace(a, b, n)` (endpoint included), element `i`.
+#[inline]
+fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
+    if n <= 1 { a } else { a + (b - a) * i as f64 / (n - 1) as f64 }
+}
+
+/// Linear ADSR as `apply_adsr` builds it: attack ≥ 5 ms and release ≥ 10 ms; each segment at
+/// least one sample; the envelope padded with zeros or cut to the signal's length.
+pub fn adsr(signal: &mut [f64], attack: f64, decay: f64, sustain: f64, release: f64) {
+    let total = signal.len();
+    let a = ((attack.max(0.005) * SR) as usize).max(1);
+    let d = ((decay * SR).max(0.0) as usize).max(1);
+    let r = ((release.max(0.01) * SR) as usize).max(1);
+    let s = total.saturating_sub(a + d + r).max(1);
+    let segments = [
+        (0.0, 1.0, a, false),
+        (1.0, sustain, d, false),
+        (sustain, sustain, s, true),
+        (sustain, 0.0, r, false),
+    ];
+    let mut i = 0;
+    for (from, to, len, flat) in segments {
+        for k in 0..len {
+            if i >= total {
+                return;
+            }
+            signal[i] *= if flat { from } else { linspace_at(from, to, len, k) };
+            i += 1;
+        }
+    }
+    signal[i..].iter_mut().for_each(|v| *v = 0.0);
+}
+
+/// A second-order section `(b0, b1, b2, a1, a2)` (a0 = 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Biquad {
+    pub b: [f64; 3],
+    pub a: [f64; 2],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Low,
+    High,
+}
+
+impl Biquad {
+    /// `scipy.signal.butter(2, wn, btype)` for a cutoff `wn` as a fraction of Nyquist (bilinear
+    /// transform with prewarping).
+    pub fn butterworth(pass: Pass, wn: f64) -> Biquad {
+        let k = (PI * wn / 2.0).tan();
+        let k2 = k * k;
+        let norm = 1.0 + std::f64::consts::SQRT_2 * k + k2;
+        let a = [2.0 * (k2 - 1.0) / norm, (1.0 - std::f64::consts::SQRT_2 * k + k2) / norm];
+        let b = match pass {
+            Pass::Low => [k2 / norm, 2.0 * k2 / norm, k2 / norm],
+            Pass::High => [1.0 / norm, -2.0 / norm, 1.0 / norm],
+        };
+        Biquad { b, a }
+    }
+
+    /// The filter the reference applies for a cutoff in Hz: normalized to Nyquist, clamped to
+    /// 0.001..0.99 and quantized to steps of 0.001.
+    pub fn for_cutoff(pass: Pass, cutoff: f64) -> Biquad {
+        let normalized = (cutoff / (SR / 2.0)).clamp(0.001, 0.99);
+        let quantized = (normalized / 0.001).round_ties_even() * 0.001;
+        Self::butterworth(pass, quantized)
+    }
+
+    /// `scipy.signal.lfilter(b, a, x)` from rest (transposed direct form II), in place.
+    pub fn run(&self, signal: &mut [f64]) {
+        let ([b0, b1, b2], [a1, a2]) = (self.b, self.a);
+        let (mut z1, mut z2) = (0.0, 0.0);
+        for v in signal.iter_mut() {
+            let x = *v;
+            let y = b0 * x + z1;
+            z1 = b1 * x - a1 * y + z2;
+            z2 = b2 * x - a2 * y;
+            *v = y;
+        }
+    }
+}
+
+pub fn lowpass(signal: &mut [f64], cutoff: f64) {
+    Biquad::for_cutoff(Pass::Low, cutoff).run(signal);
+}
+
+pub fn highpass(signal: &mut [f64], cutoff: f64) {
+    Biquad::for_cutoff(Pass::High, cutoff).run(signal);
+}
+
+/// Adds `gain · signal` delayed by `offset` samples to `out`.
+fn add_delayed(out: &mut [f64], signal: &[f64], offset: usize, gain: f64) {
+    if offset == 0 || offset >= signal.len() {
+        return;
+    }
+    for (o, s) in out[offset..].iter_mut().zip(&signal[..signal.len() - offset]) {
+        *o += s * gain;
+    }
+}
+
+/// Four feed-forward taps at multiples of `delay_time`, gains `feedback^i · wet` (`apply_delay`).
+pub fn delay(signal: Vec<f64>, delay_time: f64, feedback: f64, wet: f64) -> Vec<f64> {
+    let step = (delay_time * SR).max(0.0) as usize;
+    let mut out = signal.clone();
+    for i in 1..5 {
+        add_delayed(&mut out, &signal, step * i, feedback.powi(i as i32) * wet);
+    }
+    out
+}
+
+/// Five feed-forward taps at (29, 37, 41, 53, 67 ms) × size, gains `room · 0.7^i` (`apply_reverb`).
+pub fn reverb(signal: Vec<f64>, room: f64, size: f64) -> Vec<f64> {
+    let mut out = signal.clone();
+    for (i, d) in [0.029, 0.037, 0.041, 0.053, 0.067].iter().enumerate() {
+        let offset = (d * size * SR).max(0.0) as usize;
+        add_delayed(&mut out, &signal, offset, room * 0.7f64.powi(i as i32));
+    }
+    out
+}
+
+/// A 1-10 ms delayed copy blended in by up to 12% (`apply_stereo_width`; the output stays mono).
+pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
+    let width = width.clamp(0.0, 1.0);
+    if width <= 0.0 || signal.is_empty() {
+        return signal;
+    }
+    let offset = ((0.001 + 0.009 * width) * SR) as usize;
+    if offset == 0 || offset >= signal.len() {
+        return signal;
+    }
+    let mix = 0.12 * width;
+    let mut out: Vec<f64> = signal.iter().map(|v| v * (1.0 - mix)).collect();
+    add_delayed(&mut out, &signal, offset, mix);
+    out
+}
+
+/// `0.5 + 0.5 sin(2π rate t)` over `duration`.
+pub fn lfo(duration: f64, rate: f64) -> Vec<f64> {
+    let mut out = sine(rate, duration, 0.5, 0.0);
+    out.iter_mut().for_each(|v| *v += 0.5);
+    out
+}
+
+/// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`).
+pub fn humanize(signal: &mut [f64], amount: f64, rng: &mut SynthRng) {
+    if amount <= 0.0 {
+        return;
+    }
+    for v in signal.iter_mut() {
+        let z: f64 = rng.sample(StandardNormal);
+        *v *= (1.0 + z * amount * 0.1).clamp(0.9, 1.1);
+    }
+}
+
+/// Mixes `note` into `signal` at `start`; a note that runs past the end is cut with a fade of
+/// up to 10 ms (`add_note`).
+pub fn add_note(signal: &mut [f64], note: &[f64], start: usize) {
+    if start >= signal.len() {
+        return;
+    }
+    let available = signal.len() - start;
+    if note.len() <= available {
+        for (s, v) in signal[start..start + note.len()].iter_mut().zip(note) {
+            *s += v;
+        }
+        return;
+    }
+    let fade = ((SR * 0.01) as usize).min(available / 4);
+    for (i, (s, v)) in signal[start..].iter_mut().zip(note).enumerate() {
+        let gain = if fade > 1 && i >= available - fade {
+            linspace_at(1.0, 0.0, fade, i - (available - fade))
+        } else {
+            1.0
+        };
+        *s += v * gain;
+    }
+}
+
+/// Adds `other` into `signal` sample by sample (the shorter length wins).
+pub fn mix_into(signal: &mut [f64], other: &[f64], gain: f64) {
+    for (s, o) in signal.iter_mut().zip(other) {
+        *s += o * gain;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn butterworth_matches_scipy() {
+        // python -c "from scipy.signal import butter; print(butter(2, 0.1, 'low')); print(butter(2, 0.3, 'high'))"
+        // (scipy 1.17.1)
+        let lp = Biquad::butterworth(Pass::Low, 0.1);
+        let want_b = [0.020083365564211, 0.040166731128422, 0.020083365564211];
+        let want_a = [-1.561018075800718, 0.641351538057563];
+        for i in 0..3 {
+            assert!(close(lp.b[i], want_b[i], 1e-12), "{lp:?}");
+        }
+        for i in 0..2 {
+            assert!(close(lp.a[i], want_a[i], 1e-12), "{lp:?}");
+        }
+        let hp = Biquad::butterworth(Pass::High, 0.3);
+        let want_b = [0.505001029045878, -1.010002058091755, 0.505001029045878];
+        let want_a = [-0.747789178258503, 0.272214937925007];
+        for i in 0..3 {
+            assert!(close(hp.b[i], want_b[i], 1e-12), "{hp:?}");
+        }
+        for i in 0..2 {
+            assert!(close(hp.a[i], want_a[i], 1e-12), "{hp:?}");
+        }
+    }
+
+    #[test]
+    fn decimation_taps_match_scipy_firwin() {
+        // python -c "from scipy.signal import firwin; h = firwin(41, 0.5, window='hamming'); print(repr(h[20]), repr(h[19]), repr(h[17]), repr(h[1]), h.sum())"
+        let h = decimation_taps();
+        assert!(close(h[20], 0.5005906769851869, 1e-12), "{}", h[20]);
+        assert!(close(h[19], 0.3168810886636905, 1e-12), "{}", h[19]);
+        assert!(close(h[17], -0.1009026556925601, 1e-12), "{}", h[17]);
+        assert!(close(h[1], -0.0014368267365517946, 1e-12), "{}", h[1]);
+        assert!(close(h[18], 0.0, 1e-15));
+        assert!(close(h.iter().sum::<f64>(), 1.0, 1e-12));
+    }
+
+    #[test]
+    fn oscillators_have_the_closed_form_values() {
+        let s = sine(441.0, 0.01, 0.3, 0.0);
+        assert_eq!(s.len(), 441);
+        for (i, v) in s.iter().enumerate() {
+            let t = i as f64 / 44_100.0;
+            assert!(close(*v, 0.3 * (2.0 * PI * 441.0 * t).sin(), 1e-12));
+        }
+        // 441 Hz: a period of 100 samples. t f = 0 -> -1; 0.25 -> 0; 0.5 -> +1; 0.75 -> 0.
+        let tri = triangle(441.0, 0.01, 1.0, 0.0);
+        assert!(close(tri[0], -1.0, 1e-12));
+        assert!(close(tri[25], 0.0, 1e-9));
+        assert!(close(tri[50], 1.0, 1e-9));
+        assert!(close(tri[75], 0.0, 1e-9));
+    }
+
+    #[test]
+    fn band_limited_saw_is_a_saw_away_from_its_edges() {
+        // A 100 Hz saw: between edges it is the naive ramp 2t - 1 (the FIR has unit DC gain and
+        // is linear-phase, so a ramp passes through unchanged).
+        let saw = sawtooth(100.0, 0.02, 1.0, 0.0);
+        assert_eq!(saw.len(), 882);
+        for i in [50usize, 100, 200, 300] {
+            let t = (i as f64 * 100.0 / 44_100.0).fract();
+            assert!(close(saw[i], 2.0 * t - 1.0, 1e-3), "{i}: {} vs {}", saw[i], 2.0 * t - 1.0);
+        }
+    }
+
+    #[test]
+    fn saw_and_square_match_the_reference_sample_for_sample() {
+        // /root/.cache/ls-venv/bin/python -c "import latentscore.synth as s;
+        //   saw = s.generate_sawtooth(440.0, 0.05, 44100, 0.3, t_offset=0.013);
+        //   sq = s.generate_square(330.0, 0.05, 44100, 0.2, t_offset=0.0);
+        //   print([saw[i] for i in (0, 1, 7, 50, 100, 1000, 2204)]); print([sq[i] for i in (0, 1, 66, 67, 68, 500, 2204)])"
+        // (latentscore 0.1.8, numpy 2.4.6, scipy 1.17.1)
+        let saw = sawtooth(440.0, 0.05, 0.3, 0.013);
+        assert_eq!(saw.len(), 2205);
+        let want = [
+            (0, 0.09948324357019493),
+            (1, 0.14675159881724104),
+            (7, 0.17436134532837896),
+            (50, -0.16868027210884348),
+            (100, 0.13063945578231265),
+            (1000, 0.11839455782312865),
+            (2204, 0.13498297795201664),
+        ];
+        for (i, v) in want {
+            assert!(close(saw[i], v, 1e-9), "saw[{i}] = {} vs {v}", saw[i]);
+        }
+        let sq = square(330.0, 0.05, 0.2, 0.0);
+        let want = [
+            (0, 0.250177203095556),
+            (1, 0.21343528543125678),
+            (66, 0.04306951825432193),
+            (67, -0.2588082191483581),
+            (68, -0.17352808511615167),
+            (500, -0.19999999999999998),
+            (2204, -0.013435285431256806),
+        ];
+        for (i, v) in want {
+            assert!(close(sq[i], v, 1e-9), "square[{i}] = {} vs {v}", sq[i]);
+        }
+    }
+
+    #[test]
+    fn adsr_builds_the_references_envelope() {
+        // 1 s of ones, A 0.1, D 0.1, S 0.5, R 0.2: 4410 up, 4410 down to 0.5, hold, 8820 down.
+        let mut x = vec![1.0; 44_100];
+        adsr(&mut x, 0.1, 0.1, 0.5, 0.2);
+        assert_eq!(x[0], 0.0);
+        assert!(close(x[4409], 1.0, 1e-12));
+        assert!(close(x[4410], 1.0, 1e-12));
+        assert!(close(x[8819], 0.5, 1e-12));
+        assert!(close(x[20_000], 0.5, 1e-12));
+        assert!(close(x[44_100 - 8820], 0.5, 1e-12));
+        assert!(close(x[44_099], 0.0, 1e-12));
+        // A note shorter than its envelope is cut: attack only.
+        let mut short = vec![1.0; 100];
+        adsr(&mut short, 1.0, 0.5, 0.8, 1.0);
+        assert!(close(short[99], 99.0 / 44_099.0, 1e-12));
+    }
+
+    #[test]
+    fn reverb_and_delay_add_the_references_taps() {
+        let mut impulse = vec![0.0; 44_100];
+        impulse[0] = 1.0;
+        let r = reverb(impulse.clone(), 0.5, 1.0);
+        for (i, d) in [0.029, 0.037, 0.041, 0.053, 0.067].iter().enumerate() {
+            let at = (d * 44_100.0) as usize;
+            assert!(close(r[at], 0.5 * 0.7f64.powi(i as i32), 1e-12), "tap {i}");
+        }
+        let d = delay(impulse, 0.1, 0.5, 0.4);
+        assert!(close(d[4410], 0.5 * 0.4, 1e-12));
+        assert!(close(d[4 * 4410], 0.0625 * 0.4, 1e-12));
+        assert_eq!(d[5 * 4410], 0.0);
+    }
+
+    #[test]
+    fn lowpass_passes_dc_and_stops_nyquist() {
+        let mut dc = vec![1.0; 4000];
+        lowpass(&mut dc, 1000.0);
+        assert!(close(dc[3999], 1.0, 1e-9));
+        let mut alt: Vec<f64> = (0..4000).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        lowpass(&mut alt, 1000.0);
+        assert!(alt[3999].abs() < 1e-6);
+        let mut hp = vec![1.0; 4000];
+        highpass(&mut hp, 200.0);
+        assert!(hp[3999].abs() < 1e-6);
+    }
+
+    #[test]
+    fn add_note_fades_what_runs_past_the_end() {
+        let mut signal = vec![0.0; 1000];
+        add_note(&mut signal, &[1.0; 2000], 600);
+        // 400 samples fit; the fade is min(441, 400 / 4) = 100 samples, down to 0.
+        assert_eq!(signal[599], 0.0);
+        assert_eq!(signal[899], 1.0);
+        assert!(close(signal[900], 1.0, 1e-12));
+        assert!(close(signal[999], 0.0, 1e-12));
+    }
+}
