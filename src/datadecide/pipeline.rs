@@ -16,7 +16,7 @@
 //! parsing straight into columns avoids materialising 1.4M parsed dicts. Bad rows are skipped and
 //! reported with file, row and reason; the good rows are used.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -163,7 +163,7 @@ pub fn parse_metrics_json(text: &str) -> Result<[f64; 28], String> {
 /// Strings to small ids, in first-seen order.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: PlHashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -184,13 +184,15 @@ type Key = (u8, u32, u32, i64);
 /// The per-seed wide table as it is being filled.
 #[derive(Default)]
 struct Wide {
-    rows: HashMap<Key, usize>,
+    rows: PlHashMap<Key, usize>,
     keys: Vec<Key>,
     recipes: Interner,
     seeds: Interner,
     tasks: Interner,
-    /// (task id, metric slot) -> index into `columns`.
-    column_of: HashMap<(u32, usize), usize>,
+    /// Per task id: whether it is an MMLU subject (averaged rather than kept).
+    task_is_mmlu: Vec<bool>,
+    /// `task id × 28 + metric slot` -> index into `columns` (usize::MAX: none yet).
+    column_of: Vec<usize>,
     columns: Vec<(String, Vec<f64>)>,
     /// Per metric slot: sum and count of the MMLU subjects' values in each row.
     mmlu_sum: Vec<Vec<f64>>,
@@ -219,15 +221,26 @@ impl Wide {
         row
     }
 
+    /// The id of a task, noting whether it is an MMLU subject.
+    fn task(&mut self, name: &str) -> u32 {
+        let id = self.tasks.id(name);
+        if id as usize == self.task_is_mmlu.len() {
+            self.task_is_mmlu.push(catalog::is_mmlu_subject(name));
+            self.column_of.extend([usize::MAX; 28]);
+        }
+        id
+    }
+
     fn set(&mut self, task: u32, slot: usize, row: usize, value: f64) {
-        let index = match self.column_of.get(&(task, slot)) {
-            Some(i) => *i,
-            None => {
+        let at = task as usize * 28 + slot;
+        let index = match self.column_of[at] {
+            usize::MAX => {
                 let name = format!("{}_{}", self.tasks.names[task as usize], METRICS[slot]);
                 self.columns.push((name, vec![f64::NAN; self.keys.len()]));
-                self.column_of.insert((task, slot), self.columns.len() - 1);
+                self.column_of[at] = self.columns.len() - 1;
                 self.columns.len() - 1
             }
+            i => i,
         };
         let cell = &mut self.columns[index].1[row];
         if cell.is_nan() {
@@ -237,7 +250,7 @@ impl Wide {
 
     /// Folds the MMLU sums into `mmlu_average_<metric>` columns (filling only missing cells).
     fn finish_mmlu(&mut self) {
-        let task = self.tasks.id("mmlu_average");
+        let task = self.task("mmlu_average");
         for slot in 0..28 {
             for row in 0..self.keys.len() {
                 let n = self.mmlu_n[slot][row];
@@ -297,10 +310,9 @@ fn add_eval_file(
     let steps: Vec<Option<f64>> = files::f64_column(&df, path, "step")?.iter().collect();
     report.eval_rows += df.height();
 
-    for start in (0..df.height()).step_by(CHUNK) {
-        progress.checkpoint()?;
+    let parse = |start: usize| -> Vec<Result<[f64; 28], String>> {
         let end = (start + CHUNK).min(df.height());
-        let parsed: Vec<Result<[f64; 28], String>> = metrics[start..end]
+        metrics[start..end]
             .par_iter()
             .map(|m| match m {
                 None => Err("metrics is empty".to_owned()),
@@ -309,42 +321,20 @@ fn add_eval_file(
                     MetricsFormat::Json => parse_metrics_json(text).map_err(|e| format!("metrics: {e}")),
                 },
             })
-            .collect();
-        for (offset, values) in parsed.into_iter().enumerate() {
-            let i = start + offset;
-            let checked = (|| -> Result<(Key, &str, [f64; 28]), String> {
-                let size = size_index(params[i])?;
-                let recipe = data[i].ok_or("data (recipe) is empty")?;
-                let seed = seed[i].ok_or("seed is empty")?;
-                let step = whole_step(steps[i])?;
-                let task = task[i].ok_or("task is empty")?;
-                let values = values?;
-                Ok(((size, wide.recipes.id(recipe), wide.seeds.id(seed), step), task, values))
-            })();
-            let (key, task, values) = match checked {
-                Ok(ok) => ok,
-                Err(reason) => {
-                    report.bad(path, i, reason);
-                    continue;
-                }
-            };
-            let row = wide.row(key);
-            if catalog::is_mmlu_subject(task) {
-                for (slot, v) in values.iter().enumerate() {
-                    if !v.is_nan() {
-                        wide.mmlu_sum[slot][row] += v;
-                        wide.mmlu_n[slot][row] += 1;
-                    }
-                }
-            } else {
-                let task = wide.tasks.id(task);
-                for (slot, v) in values.iter().enumerate() {
-                    if !v.is_nan() {
-                        wide.set(task, slot, row, *v);
-                    }
-                }
-            }
-        }
+            .collect()
+    };
+    // Each chunk is merged (one thread) while the next one is parsed (the others).
+    let mut parsed = if df.height() > 0 { parse(0) } else { Vec::new() };
+    for start in (0..df.height()).step_by(CHUNK) {
+        progress.checkpoint()?;
+        let end = (start + CHUNK).min(df.height());
+        let next = end;
+        let current = std::mem::take(&mut parsed);
+        let (next_parsed, ()) = rayon::join(
+            || if next < df.height() { parse(next) } else { Vec::new() },
+            || merge_chunk(wide, path, report, start, current, &params, &data, &seed, &steps, &task),
+        );
+        parsed = next_parsed;
         let done = done_before + end;
         progress.report(
             done as f32 / total_rows.max(1) as f32,
@@ -352,6 +342,56 @@ fn add_eval_file(
         );
     }
     Ok(())
+}
+
+/// Adds parsed rows `start..` to the wide table; rows with bad keys are reported and skipped.
+#[allow(clippy::too_many_arguments)]
+fn merge_chunk(
+    wide: &mut Wide,
+    path: &Path,
+    report: &mut Report,
+    start: usize,
+    parsed: Vec<Result<[f64; 28], String>>,
+    params: &[Option<&str>],
+    data: &[Option<&str>],
+    seed: &[Option<&str>],
+    steps: &[Option<f64>],
+    task: &[Option<&str>],
+) {
+    for (offset, values) in parsed.into_iter().enumerate() {
+        let i = start + offset;
+        let checked = (|| -> Result<(Key, u32, [f64; 28]), String> {
+            let size = size_index(params[i])?;
+            let recipe = data[i].ok_or("data (recipe) is empty")?;
+            let seed = seed[i].ok_or("seed is empty")?;
+            let step = whole_step(steps[i])?;
+            let task = task[i].ok_or("task is empty")?;
+            let values = values?;
+            Ok(((size, wide.recipes.id(recipe), wide.seeds.id(seed), step), wide.task(task), values))
+        })();
+        let (key, task, values) = match checked {
+            Ok(ok) => ok,
+            Err(reason) => {
+                report.bad(path, i, reason);
+                continue;
+            }
+        };
+        let row = wide.row(key);
+        if wide.task_is_mmlu[task as usize] {
+            for (slot, v) in values.iter().enumerate() {
+                if !v.is_nan() {
+                    wide.mmlu_sum[slot][row] += v;
+                    wide.mmlu_n[slot][row] += 1;
+                }
+            }
+        } else {
+            for (slot, v) in values.iter().enumerate() {
+                if !v.is_nan() {
+                    wide.set(task, slot, row, *v);
+                }
+            }
+        }
+    }
 }
 
 fn file_name(path: &Path) -> String {
