@@ -48,6 +48,9 @@ pub enum Command {
         /// Write 32-bit float samples instead of 16-bit PCM
         #[arg(long)]
         float: bool,
+        /// Also draw the render's spectrogram (0-8 kHz) to this PNG file
+        #[arg(long, value_name = "PNG")]
+        spectrogram: Option<PathBuf>,
     },
 }
 
@@ -128,7 +131,9 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Datadecide(command) => datadecide(command),
-        Command::Render { config, out, seconds, seed, float } => render(&config, &out, seconds, seed, float),
+        Command::Render { config, out, seconds, seed, float, spectrogram } => {
+            render(&config, &out, seconds, seed, float, spectrogram.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -251,7 +256,14 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
     }
 }
 
-fn render(config: &Path, out: &Path, seconds: f64, seed: u64, float: bool) -> anyhow::Result<()> {
+fn render(
+    config: &Path,
+    out: &Path,
+    seconds: f64,
+    seed: u64,
+    float: bool,
+    spectrogram: Option<&Path>,
+) -> anyhow::Result<()> {
     use crate::audio::wav::{WavFormat, write_wav};
     use crate::synth::config::Problem;
     anyhow::ensure!(seconds > 0.0 && seconds <= 3600.0, "--seconds must be in (0, 3600], not {seconds}");
@@ -285,6 +297,10 @@ fn render(config: &Path, out: &Path, seconds: f64, seed: u64, float: bool) -> an
         format.label(),
         took.as_secs_f64() * 1000.0
     );
+    if let Some(png) = spectrogram {
+        crate::audio::spectrum::write_png(png, &rendered.samples, crate::synth::SAMPLE_RATE, 1200, 400)?;
+        println!("spectrogram: {}", png.display());
+    }
     println!("{:.1} BPM, harmony {}", synth.bpm(), rendered.harmony.style);
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);

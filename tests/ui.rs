@@ -6,13 +6,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benchtop::app::{AppConfig, BenchtopApp, Panel, UiState};
-use benchtop::audio::device::AudioProbe;
+use benchtop::audio::engine::MockBackend;
 use benchtop::ml::backend::{AdapterSummary, ComputeProbe};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+/// A sound card that refuses to open, as this machine's ALSA "default" device does.
+fn refusing_audio() -> MockBackend {
+    let mock = MockBackend::default();
+    mock.refuse(Some("the output device \"default\" cannot play: not available"));
+    mock
+}
+
 /// The probes of a machine like CI's: lavapipe only, an ALSA default device that cannot open.
 fn headless_machine() -> AppConfig {
+    with_audio(refusing_audio())
+}
+
+/// A machine like CI's whose sound card is `mock`.
+fn with_audio(mock: MockBackend) -> AppConfig {
     AppConfig {
         probe_compute: Arc::new(|| {
             ComputeProbe::from_adapters(
@@ -26,11 +38,7 @@ fn headless_machine() -> AppConfig {
                 None,
             )
         }),
-        probe_audio: Arc::new(|| AudioProbe {
-            host: "ALSA".into(),
-            outputs: vec!["default".into()],
-            output: Err("the default output device \"default\" cannot play: not available".into()),
-        }),
+        audio_backend: Arc::new(move || Box::new(mock.clone())),
         cache_dir: None,
     }
 }
@@ -57,10 +65,10 @@ fn step_until(
     harness.run_ok();
 }
 
-/// Waits for the start-up work: both probes and the first dataset.
+/// Waits for the start-up work: the compute probe, the audio output and the first dataset.
 fn probed(harness: &mut Harness<'_, BenchtopApp>) {
     step_until(harness, "the start-up probes and data", |h| {
-        h.state().compute().is_some() && h.state().audio().is_some() && h.state().dataset().is_some()
+        h.state().compute().is_some() && h.state().audio_settled() && h.state().dataset().is_some()
     });
 }
 
@@ -71,7 +79,7 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     let expected = [
         (Panel::FtVsPt, "Fine-tuning vs pretraining", "arrive with issue #5"),
         (Panel::Vibes, "LatentScore vibes and candidates", "arrive with issue #6"),
-        (Panel::Audition, "Audition a music config", "arrive with issue #4"),
+        (Panel::Audition, "Audition a music config", "Press Render to hear this config."),
         (Panel::Jobs, "Background jobs", "Probe compute backend"),
         (Panel::ScalingCurves, "DataDecide scaling curves", "arrive with issue #5"),
     ];
@@ -129,22 +137,12 @@ fn the_status_bar_names_a_hardware_adapter_and_a_working_device() {
                 None,
             )
         }),
-        probe_audio: Arc::new(|| AudioProbe {
-            host: "ALSA".into(),
-            outputs: vec!["default".into()],
-            output: Ok(benchtop::audio::device::OutputConfig {
-                device: "default".into(),
-                channels: 2,
-                sample_rate: 48_000,
-                sample_format: "f32".into(),
-            }),
-        }),
-        cache_dir: None,
+        ..with_audio(MockBackend::default())
     };
     let mut harness = harness_with(config, [1100.0, 700.0]);
     probed(&mut harness);
     harness.get_by_label("compute: wgpu · NVIDIA H100 (Vulkan)");
-    harness.get_by_label("audio: default (2 ch, 48000 Hz, f32)");
+    harness.get_by_label("audio: mock output (2 ch, 48000 Hz)");
 }
 
 #[test]
@@ -342,4 +340,115 @@ fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     harness.get_by_label_contains("Loaded synthetic data (mean_eval_melted.parquet)");
     // It is remembered for the next start.
     assert_eq!(harness.state().state.data.file.as_deref(), Some(dataset.source.path.as_path()));
+}
+
+/// The Audition panel with a working (mock) sound card, ready to render short clips.
+fn audition_with(mock: MockBackend) -> Harness<'static, BenchtopApp> {
+    let mut harness = harness_with(with_audio(mock), [1280.0, 900.0]);
+    harness.state_mut().state.audition.seconds = 3.0;
+    harness.get_by_label("Audition").click();
+    harness.run();
+    harness
+}
+
+fn wait_for_render(harness: &mut Harness<'_, BenchtopApp>) {
+    step_until(harness, "the render", |h| {
+        h.state().audition.last.is_some() && h.state().audition.render_job().is_none()
+    });
+}
+
+#[test]
+fn a_preset_renders_and_plays_through_the_sound_card() {
+    let mock = MockBackend::default();
+    let mut harness = audition_with(mock.clone());
+    harness.get_by_label("audio: mock output (2 ch, 48000 Hz)");
+    harness.get_by_label("Presets").click();
+    harness.run();
+    harness.get_by_label("Jazz walk").click();
+    wait_for_render(&mut harness);
+    // Jazz walk: medium tempo (110 BPM), D dorian, jazz harmony, density 5 with no accent.
+    harness.get_by_label("110 BPM · D dorian · jazz harmony · 5 layers");
+    let clip = harness.state().audition.last.as_ref().unwrap().clip.clone();
+    assert_eq!(clip.samples.len(), 3 * 44_100);
+
+    harness.get_by_label("Play").click();
+    harness.run();
+    let volume = harness.state().player.volume();
+    let out = mock.pull(4800).unwrap();
+    // What reaches the card is the render, resampled to 48 kHz, times the volume.
+    for k in [0usize, 1000, 4799] {
+        let x = k as f64 * 44_100.0 / 48_000.0;
+        let i = x as usize;
+        let f = (x - i as f64) as f32;
+        let want = (clip.samples[i] + (clip.samples[i + 1] - clip.samples[i]) * f) * volume;
+        assert!((out[2 * k] - want).abs() < 1e-5, "frame {k}: {} vs {want}", out[2 * k]);
+    }
+    assert!(out.iter().any(|v| v.abs() > 0.01));
+    harness.run();
+    assert!(harness.state().player.position() > 0.09);
+    // Space pauses (no text field has focus).
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    mock.pull(10).unwrap();
+    assert!(!harness.state().player.is_playing());
+    assert!(mock.pull(100).unwrap().iter().all(|v| *v == 0.0));
+}
+
+#[test]
+fn editing_a_field_renders_again_and_undo_brings_it_back() {
+    let mut harness = audition_with(MockBackend::default());
+    harness.get_by_label("Render").click();
+    wait_for_render(&mut harness);
+    harness.get_by_label_contains("110 BPM · C minor");
+    harness.get_by_role_and_label(egui::accesskit::Role::ComboBox, "tempo").click();
+    harness.run();
+    harness.get_by_label("very_fast").click();
+    harness.run();
+    assert_eq!(harness.state().audition.config.to_synth().bpm(), 154.0);
+    wait_for_render(&mut harness);
+    step_until(&mut harness, "the re-render", |h| {
+        h.state().audition.last.as_ref().is_some_and(|r| r.summary.starts_with("154 BPM"))
+    });
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run();
+    assert_eq!(harness.state().audition.config.to_synth().bpm(), 110.0);
+    // The edit is remembered for the next start.
+    assert_eq!(harness.state().state.audition.config["tempo"], serde_json::json!("medium"));
+}
+
+#[test]
+fn pasted_json_with_bad_fields_is_refused_with_their_names() {
+    let mut harness = audition_with(MockBackend::default());
+    harness.get_by_label("Paste JSON…").click();
+    harness.run();
+    harness
+        .state_mut()
+        .audition
+        .set_paste_text(r#"{"config": {"tempo": "warp", "bass": "walking", "density": 9}}"#);
+    harness.run();
+    harness.get_by_label("Use this config").click();
+    harness.run();
+    harness.get_by_label_contains("tempo: \"warp\" is not one of very_slow, slow, medium, fast, very_fast");
+    harness.get_by_label_contains("density: 9 is not one of 2, 3, 4, 5, 6");
+    // Nothing changed.
+    assert_eq!(harness.state().audition.config.to_synth().bass, benchtop::synth::config::Bass::Drone);
+    harness.state_mut().audition.set_paste_text(r#"{"tempo": "slow", "bass": "walking"}"#);
+    harness.run();
+    // A second pointer click on the same spot so soon would be a double click: click through
+    // AccessKit, as a screen reader would.
+    harness.get_by_label("Use this config").click_accesskit();
+    harness.run();
+    assert_eq!(harness.state().audition.config.to_synth().bass, benchtop::synth::config::Bass::Walking);
+}
+
+#[test]
+fn without_a_sound_card_the_panel_says_so_and_still_renders() {
+    let mut harness = audition_with(refusing_audio());
+    harness.get_by_label("No audio output");
+    harness.get_by_label("audio: no audio output");
+    harness.get_by_label("Render").click();
+    wait_for_render(&mut harness);
+    harness.get_by_label("Play").click();
+    harness.run();
+    harness.get_by_label("Export WAV…");
 }

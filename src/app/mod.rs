@@ -1,6 +1,8 @@
 //! The eframe app: tabs, status bar, toasts. `logic` applies what workers reported; `ui` only
 //! draws and records what the user asked for. Each panel lives in its own module.
 
+mod audition;
+pub use audition::{AuditionSettings, AuditionState, Rendering, presets, render_job};
 mod data;
 pub use data::DataSettings;
 mod jobs_panel;
@@ -14,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::device::{AudioProbe, probe_audio};
+use crate::audio::engine::{Backend, CpalBackend, Player};
 use crate::jobs::{JobHandle, JobState, Jobs};
 use crate::ml::backend::{ComputeProbe, probe_compute};
 use crate::notify::Notifications;
@@ -68,22 +70,29 @@ pub struct UiState {
     pub notifications_open: bool,
     pub about_open: bool,
     pub data: data::DataSettings,
+    pub audition: audition::AuditionSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
-/// How the app finds out about the machine; tests substitute fixed answers.
+/// How the app finds out about the machine and reaches its sound card; tests substitute fixed
+/// answers and the mock audio backend.
 #[derive(Clone)]
 pub struct AppConfig {
     pub probe_compute: Prober<ComputeProbe>,
-    pub probe_audio: Prober<AudioProbe>,
+    /// Makes the audio backend playback opens its streams with.
+    pub audio_backend: Prober<Box<dyn Backend>>,
     /// The cache folder; `None`: the platform's (see `benchtop doctor`).
     pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { probe_compute: Arc::new(probe_compute), probe_audio: Arc::new(probe_audio), cache_dir: None }
+        Self {
+            probe_compute: Arc::new(probe_compute),
+            audio_backend: Arc::new(|| Box::new(CpalBackend)),
+            cache_dir: None,
+        }
     }
 }
 
@@ -119,7 +128,9 @@ pub struct BenchtopApp {
     pub jobs: Jobs,
     pub notifications: Notifications,
     compute: Pending<ComputeProbe>,
-    audio: Pending<AudioProbe>,
+    /// Playback through the sound card (or the reason there is none).
+    pub player: Player,
+    pub audition: AuditionState,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
@@ -159,13 +170,12 @@ impl BenchtopApp {
             config.probe_compute.clone(),
             ComputeProbe::status_text,
         );
-        let audio = probe_job(
-            &mut jobs,
-            "Probe audio output",
-            "asking cpal for the default output device",
-            config.probe_audio.clone(),
-            AudioProbe::status_text,
-        );
+        // Opens the default output on its own thread: the first frame never waits for it.
+        let mut player = Player::new((config.audio_backend)());
+        player.set_volume(state.audition.volume);
+        player.set_looping(state.audition.looping);
+        let mut audition = AuditionState::default();
+        audition.restore(&state.audition);
         let mut notifications = Notifications::default();
         let cache = match config
             .cache_dir
@@ -186,7 +196,8 @@ impl BenchtopApp {
             jobs,
             notifications,
             compute,
-            audio,
+            player,
+            audition,
             selected_job: None,
             shown_panel: None,
             data,
@@ -199,9 +210,9 @@ impl BenchtopApp {
         self.compute.ready()
     }
 
-    /// The audio output, once probed.
-    pub fn audio(&self) -> Option<&AudioProbe> {
-        self.audio.ready()
+    /// Whether the audio output has been opened or found missing.
+    pub fn audio_settled(&self) -> bool {
+        !matches!(self.player.status(), crate::audio::engine::Status::Opening)
     }
 
     /// Applies what the workers reported: job states, finished probes, failures to toasts.
@@ -212,7 +223,8 @@ impl BenchtopApp {
             }
         }
         self.compute.update();
-        self.audio.update();
+        self.player.poll();
+        self.audition.poll(&mut self.player, &mut self.notifications);
         self.data.poll(&mut self.jobs, &mut self.state.data, &mut self.notifications);
     }
 
@@ -230,6 +242,15 @@ impl BenchtopApp {
             if ctx.input_mut(|i| i.consume_shortcut(&panel.shortcut())) {
                 self.state.panel = panel;
             }
+        }
+        if self.state.panel == Panel::Audition {
+            audition::shortcuts(
+                ctx,
+                &mut self.audition,
+                &mut self.state.audition,
+                &mut self.jobs,
+                &mut self.player,
+            );
         }
     }
 
@@ -298,6 +319,13 @@ impl eframe::App for BenchtopApp {
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
             Panel::ScalingCurves => scaling::show(ui, &self.data, &mut self.jobs),
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
+            Panel::Audition => audition::show(
+                ui,
+                &mut self.audition,
+                &mut self.state.audition,
+                &mut self.jobs,
+                &mut self.player,
+            ),
             panel => placeholder::show(ui, panel),
         });
         let ctx = ui.ctx().clone();

@@ -39,17 +39,7 @@ fn plan(panel: Panel) -> Option<Plan> {
                 "a play button on every candidate, A/B switching, WAV and JSON export",
             ],
         },
-        Panel::Audition => Plan {
-            heading: "Audition a music config",
-            issues: "issue #4",
-            arrives: &[
-                "config fields as dropdowns and sliders, or a pasted config JSON",
-                "rendering through benchtop's port of LatentScore's synth, on a worker",
-                "waveform and spectrogram; play, pause, stop, loop, seek, volume, level meter",
-                "WAV export (16-bit PCM or 32-bit float)",
-            ],
-        },
-        Panel::Jobs => return None,
+        Panel::Audition | Panel::Jobs => return None,
     })
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{BenchtopApp, Panel, Pending};
-use crate::audio::device::AudioProbe;
+use crate::audio::engine::Status;
 use crate::ml::backend::{ComputeChoice, ComputeProbe};
 
 /// `m:ss`, or `h:mm:ss` past an hour.
@@ -25,10 +25,17 @@ fn compute_detail(p: &ComputeProbe) -> String {
     lines.join("\n")
 }
 
-fn audio_detail(p: &AudioProbe) -> String {
-    match &p.output {
-        Ok(c) => format!("{} host, device {}", p.host, c.device),
-        Err(why) => format!("{} host: {why}\nRendering and WAV export still work.", p.host),
+/// The audio output's label and hover text.
+fn audio_text(status: &Status) -> (String, String) {
+    match status {
+        Status::Opening => ("audio: opening…".to_owned(), "Opening the default output device".to_owned()),
+        Status::Ready(d) => (
+            format!("audio: {} ({} ch, {} Hz)", d.name, d.channels, d.sample_rate),
+            "Playback goes to this device".to_owned(),
+        ),
+        Status::NoDevice(why) => {
+            ("audio: no audio output".to_owned(), format!("{why}\nRendering and WAV export still work."))
+        }
     }
 }
 
@@ -52,7 +59,7 @@ pub fn show(ui: &mut egui::Ui, app: &mut BenchtopApp) {
             let (text, hover) = probed(&app.compute, "compute", ComputeProbe::status_text, compute_detail);
             ui.label(text).on_hover_text(hover);
             ui.separator();
-            let (text, hover) = probed(&app.audio, "audio", AudioProbe::status_text, audio_detail);
+            let (text, hover) = audio_text(app.player.status());
             ui.label(text).on_hover_text(hover);
             ui.separator();
 

@@ -62,7 +62,7 @@ pub fn probe_audio() -> AudioProbe {
     AudioProbe { host: host_name, outputs, output }
 }
 
-fn device_name(device: &cpal::Device) -> String {
+pub(crate) fn device_name(device: &cpal::Device) -> String {
     device.description().map(|d| d.name().to_owned()).unwrap_or_else(|err| format!("unnamed device ({err})"))
 }
 

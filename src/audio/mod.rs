@@ -1,4 +1,6 @@
-//! Sound output: what the machine offers.
+//! Sound: what output the machine offers, playback through it, and WAV files.
 
 pub mod device;
+pub mod engine;
+pub mod spectrum;
 pub mod wav;

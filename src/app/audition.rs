@@ -1,0 +1,680 @@
+//! The Audition panel: edit a music config (dropdowns for labels, sliders for the numbers the
+//! synth reads, presets, pasted JSON, undo), render it on a worker with benchtop's port of
+//! LatentScore's synth, see its waveform and spectrogram, play it through the sound card, and
+//! export WAV and the config JSON.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::engine::{Clip, Player, Status};
+use crate::audio::spectrum;
+use crate::audio::wav::{WavFormat, write_wav};
+use crate::jobs::{JobHandle, JobId, Jobs};
+use crate::notify::Notifications;
+use crate::synth::config::{Field, Group, Kind, MusicConfig, Value};
+use crate::synth::{LayerStats, SAMPLE_RATE};
+
+/// Remembered between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditionSettings {
+    /// The config being edited (prompt-form JSON).
+    pub config: serde_json::Map<String, serde_json::Value>,
+    pub seconds: f64,
+    pub seed: u64,
+    pub volume: f32,
+    pub looping: bool,
+    pub wav_format: WavFormat,
+    /// Render again after every edit.
+    pub auto_render: bool,
+}
+
+impl Default for AuditionSettings {
+    fn default() -> Self {
+        Self {
+            config: MusicConfig::default().to_json(),
+            seconds: 30.0,
+            seed: 0,
+            volume: 0.8,
+            looping: true,
+            wav_format: WavFormat::Pcm16,
+            auto_render: true,
+        }
+    }
+}
+
+/// One of the bundled contrasting configs.
+pub struct Preset {
+    pub name: String,
+    pub note: String,
+    pub config: MusicConfig,
+}
+
+/// The presets in `assets/synth-presets.json`.
+pub fn presets() -> &'static [Preset] {
+    static PRESETS: std::sync::OnceLock<Vec<Preset>> = std::sync::OnceLock::new();
+    PRESETS.get_or_init(|| {
+        let json: serde_json::Value =
+            serde_json::from_str(include_str!("../../assets/synth-presets.json")).unwrap_or_default();
+        json["presets"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|p| {
+                        Some(Preset {
+                            name: p["name"].as_str()?.to_owned(),
+                            note: p["note"].as_str().unwrap_or_default().to_owned(),
+                            config: MusicConfig::from_json(p["config"].as_object()?).config,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// What a render job hands back: the clip and its pictures.
+pub struct Rendering {
+    pub clip: Clip,
+    pub layers: Vec<LayerStats>,
+    pub summary: String,
+    pub envelope: Vec<(f32, f32)>,
+    /// RGBA, `SPECTRO_W × SPECTRO_H`.
+    pub spectrogram: Vec<u8>,
+    pub config: MusicConfig,
+    pub seed: u64,
+    pub took: Duration,
+}
+
+const SPECTRO_W: usize = 900;
+const SPECTRO_H: usize = 180;
+const ENVELOPE_COLUMNS: usize = 1200;
+
+/// Renders a config and draws its pictures (the job's body; also used by tests).
+pub fn render_job(
+    config: MusicConfig,
+    seconds: f64,
+    seed: u64,
+    progress: &dyn crate::jobs::Progress,
+) -> anyhow::Result<Rendering> {
+    let started = Instant::now();
+    let synth = config.to_synth();
+    let part = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.9 };
+    let rendered =
+        crate::synth::render(&synth, seconds, seed, &part).map_err(|_| anyhow::anyhow!("cancelled"))?;
+    progress.report(0.92, "drawing the waveform and spectrogram");
+    let envelope = spectrum::envelope(&rendered.samples, ENVELOPE_COLUMNS);
+    let spec = spectrum::spectrogram(&rendered.samples, SAMPLE_RATE, 2048, SPECTRO_W * 2);
+    let spectrogram = spectrum::image(&spec, SPECTRO_W, SPECTRO_H, 8000.0, -90.0);
+    let summary = format!(
+        "{:.0} BPM · {} {} · {} harmony · {} layers",
+        synth.bpm(),
+        synth.root.name().to_uppercase(),
+        synth.mode,
+        rendered.harmony.style,
+        rendered.layers.len()
+    );
+    Ok(Rendering {
+        clip: Clip { samples: Arc::from(rendered.samples), sample_rate: SAMPLE_RATE },
+        layers: rendered.layers,
+        summary,
+        envelope,
+        spectrogram,
+        config,
+        seed,
+        took: started.elapsed(),
+    })
+}
+
+#[derive(Default)]
+pub struct AuditionState {
+    pub config: MusicConfig,
+    undo: Vec<MusicConfig>,
+    redo: Vec<MusicConfig>,
+    rendering: Option<JobHandle<Rendering>>,
+    pub last: Option<Rendering>,
+    texture: Option<egui::TextureHandle>,
+    paste_open: bool,
+    paste_text: String,
+    paste_problems: Vec<String>,
+    export: Option<JobHandle<Option<PathBuf>>>,
+    /// Smoothed level meter.
+    meter: f32,
+    loaded: bool,
+}
+
+impl AuditionState {
+    /// Takes the config remembered from the last run.
+    pub fn restore(&mut self, settings: &AuditionSettings) {
+        if !self.loaded {
+            self.config = MusicConfig::from_json(&settings.config).config;
+            self.loaded = true;
+        }
+    }
+
+    /// The running render, if any.
+    pub fn render_job(&self) -> Option<JobId> {
+        self.rendering.as_ref().map(JobHandle::id)
+    }
+
+    /// Replaces the config, remembering the old one for undo.
+    pub fn edit(&mut self, config: MusicConfig, settings: &mut AuditionSettings, jobs: &mut Jobs) {
+        if config == self.config {
+            return;
+        }
+        self.undo.push(std::mem::replace(&mut self.config, config));
+        self.redo.clear();
+        self.changed(settings, jobs);
+    }
+
+    fn changed(&mut self, settings: &mut AuditionSettings, jobs: &mut Jobs) {
+        settings.config = self.config.to_json();
+        if settings.auto_render {
+            self.start_render(settings, jobs);
+        }
+    }
+
+    pub fn undo(&mut self, settings: &mut AuditionSettings, jobs: &mut Jobs) {
+        if let Some(previous) = self.undo.pop() {
+            self.redo.push(std::mem::replace(&mut self.config, previous));
+            self.changed(settings, jobs);
+        }
+    }
+
+    pub fn redo(&mut self, settings: &mut AuditionSettings, jobs: &mut Jobs) {
+        if let Some(next) = self.redo.pop() {
+            self.undo.push(std::mem::replace(&mut self.config, next));
+            self.changed(settings, jobs);
+        }
+    }
+
+    /// Renders the current config on a worker (a render already running is cancelled).
+    pub fn start_render(&mut self, settings: &AuditionSettings, jobs: &mut Jobs) {
+        if let Some(previous) = self.rendering.take() {
+            jobs.cancel(previous.id());
+        }
+        let (config, seconds, seed) = (self.config.clone(), settings.seconds, settings.seed);
+        self.rendering = Some(jobs.spawn(format!("Render {seconds:.0} s of audio"), move |ctx| {
+            render_job(config, seconds, seed, ctx)
+        }));
+    }
+
+    /// Takes finished renders and exports; call every frame.
+    pub fn poll(&mut self, player: &mut Player, notifications: &mut Notifications) {
+        if let Some(result) = self.rendering.as_ref().and_then(JobHandle::try_take) {
+            self.rendering = None;
+            // A failure is already a toast through the job.
+            if let Ok(rendering) = result {
+                player.load(rendering.clip.clone());
+                self.texture = None;
+                self.last = Some(rendering);
+            }
+        }
+        if let Some(result) = self.export.as_ref().and_then(JobHandle::try_take) {
+            self.export = None;
+            if let Ok(Some(path)) = result {
+                notifications.success(format!("Saved {}", path.display()));
+            }
+        }
+    }
+
+    /// Asks where to save (the dialog runs on the worker) and writes the rendered WAV.
+    pub fn export_wav(&mut self, settings: &AuditionSettings, jobs: &mut Jobs) {
+        let Some(r) = &self.last else { return };
+        let (clip, format, seed) = (r.clip.clone(), settings.wav_format, r.seed);
+        let name = format!("benchtop-render-seed{seed}.wav");
+        self.export = Some(jobs.spawn("Export WAV", move |ctx| {
+            ctx.message("choosing where to save");
+            let Some(path) =
+                rfd::FileDialog::new().set_file_name(&name).add_filter("WAV", &["wav"]).save_file()
+            else {
+                return Ok(None);
+            };
+            ctx.message(format!("writing {}", path.display()));
+            write_wav(&path, &clip.samples, clip.sample_rate, format)?;
+            Ok(Some(path))
+        }));
+    }
+
+    /// Asks where to save and writes the config as JSON (the prompt form).
+    pub fn export_config(&mut self, jobs: &mut Jobs) {
+        let text = serde_json::to_string_pretty(&self.config.to_json()).unwrap_or_default();
+        self.export = Some(jobs.spawn("Export config JSON", move |ctx| {
+            ctx.message("choosing where to save");
+            let Some(path) =
+                rfd::FileDialog::new().set_file_name("config.json").add_filter("JSON", &["json"]).save_file()
+            else {
+                return Ok(None);
+            };
+            crate::paths::write_atomically(&path, |tmp| Ok(std::fs::write(tmp, &text)?))?;
+            Ok(Some(path))
+        }));
+    }
+
+    /// Puts text in the paste box (as typing or pasting would).
+    pub fn set_paste_text(&mut self, text: &str) {
+        self.paste_text = text.to_owned();
+    }
+
+    /// Reads pasted JSON (a config or a payload); keeps the text and names the invalid fields.
+    pub fn apply_paste(&mut self, settings: &mut AuditionSettings, jobs: &mut Jobs) -> bool {
+        match crate::synth::payload::parse_text(&self.paste_text, "the pasted text") {
+            Err(err) => {
+                self.paste_problems = vec![format!("{err:#}")];
+                false
+            }
+            Ok(payload) => {
+                self.paste_problems = payload.all_issues().map(ToString::to_string).collect();
+                if payload.renderable().is_err() {
+                    return false;
+                }
+                self.edit(payload.config.config, settings, jobs);
+                true
+            }
+        }
+    }
+}
+
+/// The field editor: a dropdown of labels, plus a slider where the synth reads a number.
+fn field_row(ui: &mut egui::Ui, config: &mut MusicConfig, field: Field) -> bool {
+    let spec = field.spec();
+    let value = config.get(field);
+    let mut changed = false;
+    let label = ui.label(spec.name.replace('_', " ")).on_hover_text(spec.description);
+    let current = spec.nearest_option(value);
+    let shown = match value {
+        Value::Label(i) => spec.options[i as usize].to_owned(),
+        Value::Number(_) => spec.display(value),
+    };
+    egui::ComboBox::from_id_salt(spec.name)
+        .selected_text(shown)
+        .width(150.0)
+        .show_ui(ui, |ui| {
+            for (i, option) in spec.options.iter().enumerate() {
+                let selected = matches!(value, Value::Label(j) if j as usize == i);
+                if ui.selectable_label(selected, *option).clicked() && !selected {
+                    config.set(field, Value::Label(i as u8));
+                    changed = true;
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if let (Some((lo, hi)), Kind::Label) = (spec.range, spec.kind) {
+        let mut x = spec.number(value).unwrap_or(lo);
+        let slider = egui::Slider::new(&mut x, lo..=hi).show_value(false);
+        let response = ui.add_sized([90.0, 18.0], slider).labelled_by(label.id).on_hover_text(format!(
+            "{} = {x:.3} (the label {} means {:.3})",
+            spec.name,
+            spec.options[current as usize],
+            spec.number(Value::Label(current)).unwrap_or(lo)
+        ));
+        if response.changed() {
+            let x = if hi > 1.0 { x.round() } else { (x * 1000.0).round() / 1000.0 };
+            config.set(field, Value::Number(x));
+            changed = true;
+        }
+    } else {
+        ui.label("");
+    }
+    ui.end_row();
+    changed
+}
+
+fn fields_panel(
+    ui: &mut egui::Ui,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    jobs: &mut Jobs,
+) {
+    ui.horizontal(|ui| {
+        let presets = presets();
+        egui::ComboBox::from_id_salt("audition_preset")
+            .selected_text("Presets")
+            .width(110.0)
+            .show_ui(ui, |ui| {
+                for p in presets {
+                    if ui.selectable_label(false, &p.name).on_hover_text(&p.note).clicked() {
+                        state.edit(p.config.clone(), settings, jobs);
+                    }
+                }
+            })
+            .response
+            .accessible_name("Presets");
+        if ui.button("Paste JSON…").clicked() {
+            state.paste_open = true;
+        }
+        if ui
+            .add_enabled(!state.undo.is_empty(), egui::Button::new("Undo"))
+            .on_hover_text("Undo (Ctrl+Z)")
+            .clicked()
+        {
+            state.undo(settings, jobs);
+        }
+        if ui
+            .add_enabled(!state.redo.is_empty(), egui::Button::new("Redo"))
+            .on_hover_text("Redo (Ctrl+Shift+Z)")
+            .clicked()
+        {
+            state.redo(settings, jobs);
+        }
+    });
+    ui.separator();
+    let mut edited = state.config.clone();
+    let mut changed = false;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for group in [Group::Global, Group::Layers, Group::Modifiers, Group::MelodyHarmony] {
+            egui::CollapsingHeader::new(group.title()).default_open(group != Group::MelodyHarmony).show(
+                ui,
+                |ui| {
+                    egui::Grid::new(group.title()).num_columns(3).spacing([6.0, 4.0]).show(ui, |ui| {
+                        for field in Field::all().filter(|f| f.spec().group == group) {
+                            changed |= field_row(ui, &mut edited, field);
+                        }
+                    });
+                },
+            );
+        }
+        if !edited.extras.is_empty() {
+            ui.weak(format!(
+                "Kept, not used by the synth: {}",
+                edited.extras.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    });
+    if changed {
+        state.edit(edited, settings, jobs);
+    }
+}
+
+fn paste_window(
+    ctx: &egui::Context,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    jobs: &mut Jobs,
+) {
+    let mut open = state.paste_open;
+    let mut apply = false;
+    egui::Window::new("Paste a config").open(&mut open).default_width(460.0).show(ctx, |ui| {
+        ui.label("A bare config, or a candidate payload with a \"config\" key (labels or numbers).");
+        ui.add(
+            egui::TextEdit::multiline(&mut state.paste_text)
+                .code_editor()
+                .desired_rows(12)
+                .desired_width(f32::INFINITY)
+                .hint_text("{\"tempo\": \"slow\", \"mode\": \"dorian\", ...}"),
+        );
+        for problem in &state.paste_problems {
+            ui.colored_label(ui.visuals().warn_fg_color, problem);
+        }
+        apply = ui.button("Use this config").clicked();
+    });
+    if apply && state.apply_paste(settings, jobs) {
+        open = false;
+    }
+    state.paste_open = open;
+}
+
+fn device_line(ui: &mut egui::Ui, player: &mut Player) {
+    ui.horizontal(|ui| match player.status().clone() {
+        Status::Ready(info) => {
+            ui.weak(format!("Output: {} ({} Hz, {} ch)", info.name, info.sample_rate, info.channels));
+        }
+        Status::Opening => {
+            ui.weak("Output: opening the sound device…");
+        }
+        Status::NoDevice(why) => {
+            ui.colored_label(ui.visuals().warn_fg_color, "No audio output")
+                .on_hover_text(format!("{why}\nRendering, the pictures and WAV export still work."));
+            ui.weak("— rendering and WAV export still work.");
+            if ui.small_button("Retry").on_hover_text("Open the default output device again").clicked() {
+                player.reopen();
+            }
+        }
+    });
+}
+
+/// Seconds as `m:ss.s`.
+fn timestamp(seconds: f64) -> String {
+    format!("{}:{:04.1}", (seconds / 60.0).floor() as u64, seconds % 60.0)
+}
+
+/// The transport: play/pause, stop, loop, seek, volume, level meter.
+fn transport(
+    ui: &mut egui::Ui,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    player: &mut Player,
+) {
+    let duration = player.clip().map_or(0.0, Clip::seconds);
+    ui.horizontal(|ui| {
+        let play_label = if player.is_playing() { "Pause" } else { "Play" };
+        if ui
+            .add_enabled(player.clip().is_some(), egui::Button::new(play_label))
+            .on_hover_text("Space")
+            .clicked()
+        {
+            player.toggle();
+        }
+        if ui.add_enabled(player.clip().is_some(), egui::Button::new("Stop")).clicked() {
+            player.stop();
+        }
+        if ui.checkbox(&mut settings.looping, "Loop").changed() {
+            player.set_looping(settings.looping);
+        }
+        let mut at = player.position();
+        let seek = egui::Slider::new(&mut at, 0.0..=duration.max(0.001)).show_value(false);
+        if ui.add_sized([260.0, 18.0], seek).accessible_name("Seek").changed() {
+            player.seek(at);
+        }
+        ui.monospace(format!("{} / {}", timestamp(player.position()), timestamp(duration)));
+        ui.separator();
+        let label = ui.label("Volume");
+        let volume = ui.add(egui::Slider::new(&mut settings.volume, 0.0..=1.0).show_value(false));
+        if volume.labelled_by(label.id).changed() {
+            player.set_volume(settings.volume);
+        }
+        state.meter = state.meter.mul_add(0.85, 0.0).max(player.level());
+        ui.add(egui::ProgressBar::new(state.meter.clamp(0.0, 1.0)).desired_width(90.0))
+            .accessible_name("Output level")
+            .on_hover_text("Output level (peak)");
+    });
+}
+
+/// The waveform with the playhead; a click seeks.
+fn waveform(ui: &mut egui::Ui, r: &Rendering, player: &mut Player) {
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), 90.0), egui::Sense::click());
+    let response = response.accessible_name("Waveform");
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    let n = r.envelope.len().max(1) as f32;
+    let stroke = egui::Stroke::new(1.0, ui.visuals().selection.bg_fill);
+    for (i, (lo, hi)) in r.envelope.iter().enumerate() {
+        let x = rect.left() + rect.width() * (i as f32 + 0.5) / n;
+        let y = |v: f32| rect.center().y - v * rect.height() * 0.5;
+        painter.line_segment([egui::pos2(x, y(*hi)), egui::pos2(x, y(*lo))], stroke);
+    }
+    playhead(&painter, rect, player, r.clip.seconds());
+    seek_on_click(&response, rect, player, r.clip.seconds());
+}
+
+fn playhead(painter: &egui::Painter, rect: egui::Rect, player: &Player, seconds: f64) {
+    if seconds > 0.0 {
+        let x = rect.left() + rect.width() * (player.position() / seconds) as f32;
+        painter.line_segment(
+            [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
+            (1.5, egui::Color32::WHITE),
+        );
+    }
+}
+
+fn seek_on_click(response: &egui::Response, rect: egui::Rect, player: &mut Player, seconds: f64) {
+    if response.clicked()
+        && let Some(pos) = response.interact_pointer_pos()
+    {
+        player.seek(f64::from((pos.x - rect.left()) / rect.width()) * seconds);
+    }
+}
+
+fn spectrogram(ui: &mut egui::Ui, state: &mut AuditionState, player: &mut Player) {
+    let Some(r) = &state.last else { return };
+    let texture = state.texture.get_or_insert_with(|| {
+        let image = egui::ColorImage::from_rgba_unmultiplied([SPECTRO_W, SPECTRO_H], &r.spectrogram);
+        ui.ctx().load_texture("audition_spectrogram", image, egui::TextureOptions::LINEAR)
+    });
+    let size = egui::vec2(ui.available_width(), 170.0);
+    let response = ui
+        .add(egui::Image::new((texture.id(), size)).sense(egui::Sense::click()))
+        .accessible_name("Spectrogram");
+    let painter = ui.painter_at(response.rect);
+    playhead(&painter, response.rect, player, r.clip.seconds());
+    painter.text(
+        response.rect.left_top() + egui::vec2(4.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        "8 kHz",
+        egui::FontId::proportional(11.0),
+        egui::Color32::WHITE,
+    );
+    seek_on_click(&response, response.rect, player, r.clip.seconds());
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    jobs: &mut Jobs,
+    player: &mut Player,
+) {
+    egui::Panel::left("audition_fields").resizable(true).default_size(380.0).show(ui, |ui| {
+        ui.add_space(4.0);
+        fields_panel(ui, state, settings, jobs);
+    });
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        ui.heading("Audition a music config");
+        let synth = state.config.to_synth();
+        ui.label(format!(
+            "{:.0} BPM, {} {}, density {} · rendered by benchtop's port of LatentScore's synth (44.1 kHz mono)",
+            synth.bpm(),
+            synth.root.name().to_uppercase(),
+            synth.mode,
+            synth.density
+        ));
+        device_line(ui, player);
+        ui.horizontal(|ui| {
+            let label = ui.label("Length");
+            ui.add(egui::DragValue::new(&mut settings.seconds).range(1.0..=600.0).suffix(" s").speed(0.5))
+                .labelled_by(label.id);
+            let label = ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0)).labelled_by(label.id);
+            let busy = state.rendering.is_some();
+            if ui.add_enabled(!busy, egui::Button::new("Render")).on_hover_text("Ctrl+Enter").clicked() {
+                state.start_render(settings, jobs);
+            }
+            ui.checkbox(&mut settings.auto_render, "Render on every edit");
+        });
+        if let Some(job) = state.rendering.as_ref().and_then(|h| jobs.status(h.id())) {
+            let (id, fraction, message) = (job.id, job.fraction.unwrap_or(0.0), job.message.clone());
+            ui.horizontal(|ui| {
+                ui.add(egui::ProgressBar::new(fraction).text(message).desired_width(360.0))
+                    .accessible_name("Render progress");
+                if ui.button("Cancel").clicked() {
+                    jobs.cancel(id);
+                }
+            });
+        }
+        let stale = state.last.as_ref().is_some_and(|r| r.config != state.config);
+        if let Some(r) = &state.last {
+            ui.horizontal(|ui| {
+                ui.strong(&r.summary);
+                ui.weak(format!(
+                    "· {:.1} s, seed {}, rendered in {} ms",
+                    r.clip.seconds(),
+                    r.seed,
+                    r.took.as_millis()
+                ));
+                if stale {
+                    ui.colored_label(ui.visuals().warn_fg_color, "· the config changed since: render again");
+                }
+            });
+        } else if state.rendering.is_none() {
+            ui.weak("Press Render to hear this config.");
+        }
+        ui.add_space(4.0);
+        transport(ui, state, settings, player);
+        ui.add_space(4.0);
+        if let Some(r) = &state.last {
+            waveform(ui, r, player);
+        }
+        spectrogram(ui, state, player);
+        if let Some(layers) = state.last.as_ref().map(|r| r.layers.clone()) {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.label("WAV");
+                ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
+                ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
+                if ui.button("Export WAV…").clicked() {
+                    state.export_wav(settings, jobs);
+                }
+                if ui.button("Export config JSON…").clicked() {
+                    state.export_config(jobs);
+                }
+            });
+            ui.add_space(4.0);
+            egui::CollapsingHeader::new("Layer levels (before mixing)").show(ui, |ui| {
+                egui::Grid::new("layer_levels").num_columns(3).striped(true).show(ui, |ui| {
+                    ui.strong("layer");
+                    ui.strong("peak");
+                    ui.strong("rms");
+                    ui.end_row();
+                    for l in layers {
+                        ui.label(l.layer.name());
+                        ui.monospace(format!("{:.3}", l.peak));
+                        ui.monospace(format!("{:.4}", l.rms));
+                        ui.end_row();
+                    }
+                });
+            });
+        }
+        ui.add_space(6.0);
+        ui.weak("Synth and config schema ported from LatentScore (Apache-2.0).");
+    });
+    let ctx = ui.ctx().clone();
+    paste_window(&ctx, state, settings, jobs);
+    if player.is_playing() {
+        ctx.request_repaint_after(Duration::from_millis(33));
+    }
+}
+
+/// The panel's keyboard shortcuts (when no text field has focus): space plays/pauses, Ctrl+Enter
+/// renders, Ctrl+Z / Ctrl+Shift+Z undo and redo.
+pub fn shortcuts(
+    ctx: &egui::Context,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    jobs: &mut Jobs,
+    player: &mut Player,
+) {
+    if ctx.memory(|m| m.focused().is_some()) {
+        return;
+    }
+    use egui::{Key, KeyboardShortcut, Modifiers};
+    let redo = KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+    let render = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+    if ctx.input_mut(|i| i.consume_shortcut(&redo)) {
+        state.redo(settings, jobs);
+    }
+    if ctx.input_mut(|i| i.consume_shortcut(&undo)) {
+        state.undo(settings, jobs);
+    }
+    if ctx.input_mut(|i| i.consume_shortcut(&render)) {
+        state.start_render(settings, jobs);
+    }
+    if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space)) {
+        player.toggle();
+    }
+}
