@@ -290,7 +290,7 @@ fn render(
     let format = if float { WavFormat::Float32 } else { WavFormat::Pcm16 };
     write_wav(out, &rendered.samples, crate::synth::SAMPLE_RATE, format)?;
     println!(
-        "{}: {:.2} s, {} Hz mono, {}, seed {seed}, rendered in {:.0} ms",
+        "{}: {:.2} s, {} Hz mono, {}, seed {seed}, rendered in {:.1} ms",
         out.display(),
         rendered.seconds(),
         crate::synth::SAMPLE_RATE,

@@ -292,3 +292,78 @@ fn datadecide_build_names_the_file_and_column_that_are_wrong() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}: not a readable parquet file", bad.display())), "{err}");
 }
+
+#[test]
+fn render_writes_a_wav_of_exactly_the_asked_length_from_a_payload_or_a_bare_config() {
+    let home = tempfile::tempdir().unwrap();
+    let payload = home.path().join("candidate.json");
+    std::fs::write(
+        &payload,
+        r#"{"thinking": "slow and dark", "title": "Harbour at Night",
+            "config": {"tempo": "slow", "mode": "dorian", "bass": "walking", "density": 4},
+            "palettes": []}"#,
+    )
+    .unwrap();
+    let wav = home.path().join("out.wav");
+    let spectrogram = home.path().join("out.png");
+    let stdout = run_ok(benchtop(home.path()).args([
+        "render",
+        payload.to_str().unwrap(),
+        "-o",
+        wav.to_str().unwrap(),
+        "--seconds",
+        "2.5",
+        "--seed",
+        "3",
+        "--spectrogram",
+        spectrogram.to_str().unwrap(),
+    ]));
+    assert!(stdout.contains("88.0 BPM"), "{stdout}");
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 44_100, 16));
+    assert_eq!(reader.len(), 110_250);
+    let peak = reader.into_samples::<i16>().map(|s| s.unwrap().unsigned_abs()).max().unwrap();
+    // Peak-normalized to 0.85 of full scale.
+    assert_eq!(peak, (0.85f32 * 32767.0).round() as u16);
+    assert!(std::fs::metadata(&spectrogram).unwrap().len() > 1000);
+
+    // A bare config, as 32-bit float.
+    let bare = home.path().join("bare.json");
+    std::fs::write(&bare, r#"{"tempo": "fast", "texture": "stars"}"#).unwrap();
+    let float = home.path().join("float.wav");
+    run_ok(benchtop(home.path()).args([
+        "render",
+        bare.to_str().unwrap(),
+        "-o",
+        float.to_str().unwrap(),
+        "--seconds",
+        "1",
+        "--float",
+    ]));
+    let spec = hound::WavReader::open(&float).unwrap().spec();
+    assert_eq!((spec.bits_per_sample, spec.sample_format), (32, hound::SampleFormat::Float));
+}
+
+#[test]
+fn render_refuses_invalid_fields_by_name_and_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("bad.json");
+    std::fs::write(&config, r#"{"config": {"tempo": "warp", "density": 9, "bass": "walking"}}"#).unwrap();
+    let wav = home.path().join("out.wav");
+    let out = benchtop(home.path())
+        .args(["render", config.to_str().unwrap(), "-o", wav.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid config: tempo: \"warp\" is not one of"), "{err}");
+    assert!(err.contains("density: 9 is not one of 2, 3, 4, 5, 6"), "{err}");
+    assert!(!wav.exists());
+    std::fs::write(&config, "{\"tempo\": ").unwrap();
+    let out =
+        benchtop(home.path()).args(["render", config.to_str().unwrap(), "-o", "x.wav"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}: not JSON: EOF while parsing", config.display())), "{err}");
+}

@@ -292,8 +292,14 @@ const EVAL_COLUMNS: [(&str, Kind); 6] = [
 /// Rows parsed in parallel at a time (bounds the memory of parsed rows).
 const CHUNK: usize = 32_768;
 
+fn read_eval_file(path: &Path) -> anyhow::Result<DataFrame> {
+    files::read_parquet(path, &EVAL_COLUMNS, &[])
+}
+
+#[allow(clippy::too_many_arguments)]
 fn add_eval_file(
     wide: &mut Wide,
+    df: DataFrame,
     path: &Path,
     format: MetricsFormat,
     report: &mut Report,
@@ -301,7 +307,6 @@ fn add_eval_file(
     done_before: usize,
     total_rows: usize,
 ) -> anyhow::Result<()> {
-    let df = files::read_parquet(path, &EVAL_COLUMNS, &[])?;
     let text = |name| -> anyhow::Result<Vec<Option<&str>>> {
         Ok(files::text_column(&df, path, name)?.iter().collect())
     };
@@ -567,15 +572,27 @@ pub fn build(inputs: &Inputs, progress: &dyn Progress) -> anyhow::Result<Built> 
     let parse = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.9 };
     let mut wide = Wide::new();
     let mut done = 0;
-    let sources = inputs
+    let sources: Vec<(&PathBuf, MetricsFormat)> = inputs
         .eval
         .iter()
         .map(|p| (p, MetricsFormat::PythonLiteral))
-        .chain(inputs.macro_avg.iter().map(|p| (p, MetricsFormat::Json)));
-    for (path, format) in sources {
-        add_eval_file(&mut wide, path, format, &mut report, &parse, done, total_rows)?;
-        done = report.eval_rows;
-    }
+        .chain(inputs.macro_avg.iter().map(|p| (p, MetricsFormat::Json)))
+        .collect();
+    // The next file is read (and decompressed) while this one is parsed.
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let read = |i: usize| sources.get(i).map(|(path, _)| scope.spawn(move || read_eval_file(path)));
+        let mut next = read(0);
+        for (i, (path, format)) in sources.iter().enumerate() {
+            let df = match next.take().map(|h| h.join()) {
+                Some(Ok(df)) => df?,
+                _ => anyhow::bail!("reading {} stopped unexpectedly", path.display()),
+            };
+            next = read(i + 1);
+            add_eval_file(&mut wide, df, path, *format, &mut report, &parse, done, total_rows)?;
+            done = report.eval_rows;
+        }
+        Ok(())
+    })?;
     wide.finish_mmlu();
 
     progress.report(0.9, "joining perplexities");
