@@ -57,8 +57,15 @@ fn stats(layer: Layer, x: &[f64]) -> LayerStats {
     LayerStats { layer, peak, rms }
 }
 
-/// Renders each active layer in the reference's order, handing each to `each` as it is done.
-/// All randomness comes from one generator seeded with `seed`.
+/// Renders of this length or less render the layers that draw no random numbers on other
+/// threads while the rest take their turns with the generator; longer ones render one layer at
+/// a time to bound memory.
+const PARALLEL_SECONDS: f64 = 120.0;
+
+/// Renders each active layer, handing each to `each` in the reference's order. All randomness
+/// comes from one generator seeded with `seed`, drawn in the reference's order: layers that draw
+/// from it render in turn; those that do not render alongside them on other threads, which
+/// leaves every draw, and so every sample, as a one-at-a-time render makes it.
 pub fn render_layers(
     config: &SynthConfig,
     seconds: f64,
@@ -71,10 +78,45 @@ pub fn render_layers(
     let policy = MelodyPolicy::from_config(config);
     let ctx = Ctx { config, duration: seconds, harmony: &harmony, policy: &policy, t_offset: 0.0 };
     let active = active_layers(config);
-    for (i, layer) in active.iter().enumerate() {
-        progress.checkpoint()?;
-        progress.report(i as f32 / active.len() as f32, &format!("rendering {}", layer.name()));
-        each(*layer, render_layer(*layer, &ctx, &mut rng));
+    let timed = |layer: Layer, rng: &mut SynthRng| {
+        let started = std::time::Instant::now();
+        let buffer = render_layer(layer, &ctx, rng);
+        tracing::debug!("synth: {} took {:.1} ms", layer.name(), started.elapsed().as_secs_f64() * 1000.0);
+        buffer
+    };
+    if seconds > PARALLEL_SECONDS {
+        for (i, layer) in active.iter().enumerate() {
+            progress.checkpoint()?;
+            progress.report(i as f32 / active.len() as f32, &format!("rendering {}", layer.name()));
+            each(*layer, timed(*layer, &mut rng));
+        }
+        return Ok(harmony);
+    }
+    let (drawing, free): (Vec<Layer>, Vec<Layer>) =
+        active.iter().partition(|layer| layers::draws_random(**layer, config));
+    progress.report(0.0, "rendering layers");
+    let (free_buffers, drawn) = rayon::join(
+        || {
+            use rayon::prelude::*;
+            // These never touch the generator: any generator will do.
+            free.par_iter()
+                .map(|layer| (*layer, timed(*layer, &mut SynthRng::seed_from_u64(0))))
+                .collect::<Vec<_>>()
+        },
+        || -> Result<Vec<(Layer, Vec<f64>)>, Cancelled> {
+            let mut out = Vec::new();
+            for layer in &drawing {
+                progress.checkpoint()?;
+                out.push((*layer, timed(*layer, &mut rng)));
+            }
+            Ok(out)
+        },
+    );
+    let mut buffers: Vec<(Layer, Vec<f64>)> = free_buffers.into_iter().chain(drawn?).collect();
+    progress.checkpoint()?;
+    buffers.sort_by_key(|(layer, _)| active.iter().position(|l| l == layer));
+    for (layer, buffer) in buffers {
+        each(layer, buffer);
     }
     Ok(harmony)
 }
@@ -124,6 +166,79 @@ mod tests {
         let other = render(&c, 2.0, 8, &Silent).unwrap();
         assert_eq!(a.samples, b.samples);
         assert_ne!(a.samples, other.samples);
+    }
+
+    #[test]
+    fn layers_that_do_not_draw_leave_the_generator_as_they_found_it() {
+        // Render every layer of many configs alone: a layer that moved the generator must be one
+        // `draws_random` names (the reverse may not hold: a one-second render can hold no
+        // random chime at all).
+        use rand::RngExt;
+        let mut configs = vec![SynthConfig::default()];
+        for human in [0.0, 0.3] {
+            for motion in [0.3, 0.7] {
+                configs.push(SynthConfig {
+                    human,
+                    motion,
+                    density: 6,
+                    depth: true,
+                    ..SynthConfig::default()
+                });
+            }
+        }
+        for base in configs {
+            for bass in config::Bass::ALL {
+                for pad in config::Pad::ALL {
+                    let c = SynthConfig { bass: *bass, pad: *pad, ..base.clone() };
+                    check_layers(&c, &[Layer::Bass, Layer::Depth, Layer::Pad]);
+                }
+            }
+            for melody in config::Melody::ALL {
+                for engine in config::MelodyEngine::ALL {
+                    let c = SynthConfig { melody: *melody, melody_engine: *engine, ..base.clone() };
+                    check_layers(&c, &[Layer::Melody]);
+                }
+            }
+            for (i, rhythm) in config::Rhythm::ALL.iter().enumerate() {
+                let c = SynthConfig {
+                    rhythm: *rhythm,
+                    texture: config::Texture::ALL[i % config::Texture::ALL.len()],
+                    accent: config::Accent::ALL[i],
+                    ..base.clone()
+                };
+                check_layers(&c, &[Layer::Rhythm, Layer::Texture, Layer::Accent]);
+            }
+            for texture in config::Texture::ALL {
+                check_layers(&SynthConfig { texture: *texture, ..base.clone() }, &[Layer::Texture]);
+            }
+        }
+
+        fn check_layers(c: &SynthConfig, which: &[Layer]) {
+            let harmony = build_harmony_plan(c, 1.0, &mut SynthRng::seed_from_u64(1));
+            let policy = MelodyPolicy::from_config(c);
+            let ctx = Ctx { config: c, duration: 1.0, harmony: &harmony, policy: &policy, t_offset: 0.0 };
+            for layer in which {
+                let mut rng = SynthRng::seed_from_u64(5);
+                render_layer(*layer, &ctx, &mut rng);
+                let moved = rng.random::<u64>() != SynthRng::seed_from_u64(5).random::<u64>();
+                assert!(!moved || layers::draws_random(*layer, c), "{layer:?} drew: {c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rendering_layers_side_by_side_gives_the_one_at_a_time_result() {
+        let c = SynthConfig { human: 0.3, density: 6, depth: true, ..SynthConfig::default() };
+        let mut parallel = Vec::new();
+        render_layers(&c, 2.0, 9, &Silent, |l, b| parallel.push((l, b))).unwrap();
+        // One at a time, in order, with one generator.
+        let mut rng = SynthRng::seed_from_u64(9);
+        let harmony = build_harmony_plan(&c, 2.0, &mut rng);
+        let policy = MelodyPolicy::from_config(&c);
+        let ctx = Ctx { config: &c, duration: 2.0, harmony: &harmony, policy: &policy, t_offset: 0.0 };
+        for (layer, buffer) in parallel {
+            assert_eq!(render_layer(layer, &ctx, &mut rng), buffer, "{layer:?}");
+        }
     }
 
     #[test]

@@ -25,24 +25,38 @@ pub fn samples(duration: f64) -> usize {
 /// `amp · sin(2π f t)` with `t = linspace(t_offset, t_offset + duration, n, endpoint=False)`.
 pub fn sine(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
     let n = samples(duration);
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![0.0; n];
     if n == 0 {
         return out;
     }
-    // A rotating phasor: exact to ~1e-10 over a whole render, and no sin() per sample.
+    // Four rotating phasors, each a quarter of the samples apart in turn: no sin() per sample,
+    // and four independent chains the processor can run side by side. Renormalized every block
+    // against rounding drift (exact to ~1e-12 over a whole render).
     let step = 2.0 * PI * freq * duration / n as f64;
-    let (sin_step, cos_step) = step.sin_cos();
-    let (mut s, mut c) = (2.0 * PI * freq * t_offset).sin_cos();
-    for i in 0..n {
-        out.push(amp * s);
-        let next_s = s * cos_step + c * sin_step;
-        c = c * cos_step - s * sin_step;
-        s = next_s;
-        // Renormalize now and then against rounding drift.
-        if i % 4096 == 4095 {
-            let norm = (s * s + c * c).sqrt();
-            s /= norm;
-            c /= norm;
+    let (sin4, cos4) = (4.0 * step).sin_cos();
+    let phase0 = 2.0 * PI * freq * t_offset;
+    let mut s = [0.0; 4];
+    let mut c = [0.0; 4];
+    for k in 0..4 {
+        (s[k], c[k]) = (phase0 + k as f64 * step).sin_cos();
+    }
+    for (b, block) in out.chunks_mut(1024).enumerate() {
+        if b > 0 {
+            // Restart exactly from the block's first sample.
+            let first = (b * 1024) as f64;
+            for k in 0..4 {
+                (s[k], c[k]) = (phase0 + (first + k as f64) * step).sin_cos();
+            }
+        }
+        for quad in block.chunks_mut(4) {
+            for (k, v) in quad.iter_mut().enumerate() {
+                *v = amp * s[k];
+            }
+            for k in 0..4 {
+                let next = s[k] * cos4 + c[k] * sin4;
+                c[k] = c[k] * cos4 - s[k] * sin4;
+                s[k] = next;
+            }
         }
     }
     out
@@ -104,25 +118,36 @@ pub fn decimation_taps() -> &'static [f64; 41] {
 
 /// `decimate(x, 2, ftype="fir", zero_phase=True)`, which scipy runs as
 /// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · x[2j+i]`, zeros outside `x`.
+/// The half-band filter is zero at every even offset but the centre, and symmetric: one centre
+/// tap and ten pairs.
 fn decimate2(x: &[f64], n_out: usize) -> Vec<f64> {
     let h = decimation_taps();
-    // The half-band filter has zeros at every other tap: keep the rest.
-    let taps: Vec<(isize, f64)> =
-        h.iter().enumerate().filter(|(_, v)| v.abs() > 1e-18).map(|(k, v)| (k as isize - 20, *v)).collect();
-    let len = x.len() as isize;
-    (0..n_out)
-        .map(|j| {
-            let centre = 2 * j as isize;
-            if centre >= 20 && centre + 20 < len {
-                taps.iter().map(|(i, v)| v * x[(centre + i) as usize]).sum()
-            } else {
-                taps.iter()
-                    .filter(|(i, _)| (0..len).contains(&(centre + i)))
-                    .map(|(i, v)| v * x[(centre + i) as usize])
-                    .sum()
+    let centre = h[20];
+    let pairs: [f64; 10] = std::array::from_fn(|k| h[21 + 2 * k]);
+    let len = x.len();
+    let mut out = Vec::with_capacity(n_out);
+    for j in 0..n_out {
+        let c = 2 * j;
+        let y = if c >= 19 && c + 19 < len {
+            let w = &x[c - 19..=c + 19];
+            let mut acc = centre * w[19];
+            for (k, h) in pairs.iter().enumerate() {
+                let d = 2 * k + 1;
+                acc += h * (w[19 - d] + w[19 + d]);
             }
-        })
-        .collect()
+            acc
+        } else {
+            let at = |i: isize| if i >= 0 && (i as usize) < len { x[i as usize] } else { 0.0 };
+            let mut acc = centre * at(c as isize);
+            for (k, h) in pairs.iter().enumerate() {
+                let d = (2 * k + 1) as isize;
+                acc += h * (at(c as isize - d) + at(c as isize + d));
+            }
+            acc
+        };
+        out.push(y);
+    }
+    out
 }
 
 /// The oversampled phase `t mod 1` of `linspace(t_offset f, (t_offset + duration) f, 2n, False)`.
@@ -130,7 +155,12 @@ fn oversampled_phases(freq: f64, duration: f64, t_offset: f64, n: usize) -> impl
     let nh = n * OVERSAMPLE;
     let start = t_offset * freq;
     let step = duration * freq / nh.max(1) as f64;
-    (0..nh).map(move |i| (start + i as f64 * step).rem_euclid(1.0))
+    // t - floor(t) is exact, and equals numpy's `t % 1.0`; phases here are non-negative, where
+    // truncation is the floor (and much cheaper than a libm call).
+    (0..nh).map(move |i| {
+        let t = start + i as f64 * step;
+        if (0.0..9.0e15).contains(&t) { t - (t as i64) as f64 } else { t - t.floor() }
+    })
 }
 
 /// Anti-aliased sawtooth: naive saw minus 4-point PolyBLEP at 2× oversampling, then decimated.
@@ -191,27 +221,24 @@ fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
 }
 
 /// Linear ADSR as `apply_adsr` builds it: attack ≥ 5 ms and release ≥ 10 ms; each segment at
-/// least one sample; the envelope padded with zeros or cut to the signal's length.
+/// least one sample; the envelope padded with zeros or cut to the signal's length. Segments are
+/// `np.linspace` ramps (`start + k · step`, the last point exactly the end).
 pub fn adsr(signal: &mut [f64], attack: f64, decay: f64, sustain: f64, release: f64) {
     let total = signal.len();
     let a = ((attack.max(0.005) * SR) as usize).max(1);
     let d = ((decay * SR).max(0.0) as usize).max(1);
     let r = ((release.max(0.01) * SR) as usize).max(1);
     let s = total.saturating_sub(a + d + r).max(1);
-    let segments = [
-        (0.0, 1.0, a, false),
-        (1.0, sustain, d, false),
-        (sustain, sustain, s, true),
-        (sustain, 0.0, r, false),
-    ];
     let mut i = 0;
-    for (from, to, len, flat) in segments {
-        for k in 0..len {
-            if i >= total {
-                return;
-            }
-            signal[i] *= if flat { from } else { linspace_at(from, to, len, k) };
-            i += 1;
+    for (from, to, len) in [(0.0, 1.0, a), (1.0, sustain, d), (sustain, sustain, s), (sustain, 0.0, r)] {
+        let end = (i + len).min(total);
+        let step = if len > 1 { (to - from) / (len - 1) as f64 } else { 0.0 };
+        for (k, v) in signal[i..end].iter_mut().enumerate() {
+            *v *= if k == len - 1 && len > 1 { to } else { from + k as f64 * step };
+        }
+        i = end;
+        if i == total {
+            return;
         }
     }
     signal[i..].iter_mut().for_each(|v| *v = 0.0);
@@ -275,34 +302,47 @@ pub fn highpass(signal: &mut [f64], cutoff: f64) {
     Biquad::for_cutoff(Pass::High, cutoff).run(signal);
 }
 
-/// Adds `gain · signal` delayed by `offset` samples to `out`.
-fn add_delayed(out: &mut [f64], signal: &[f64], offset: usize, gain: f64) {
-    if offset == 0 || offset >= signal.len() {
-        return;
+/// Adds delayed copies of the signal to itself in place: `y[n] = x[n] + Σ g_k · x[n − d_k]`,
+/// the taps summed in order as the reference adds them. Runs from the end so that every
+/// `x[n − d_k]` read is still the input.
+fn add_taps_in_place(signal: &mut [f64], taps: &[(usize, f64)]) {
+    let taps: Vec<(usize, f64)> = taps.iter().copied().filter(|(d, _)| *d > 0 && *d < signal.len()).collect();
+    let Some(longest) = taps.iter().map(|t| t.0).max() else { return };
+    for n in (longest..signal.len()).rev() {
+        let mut acc = signal[n];
+        for (d, g) in &taps {
+            acc += signal[n - d] * g;
+        }
+        signal[n] = acc;
     }
-    for (o, s) in out[offset..].iter_mut().zip(&signal[..signal.len() - offset]) {
-        *o += s * gain;
+    for n in (0..longest).rev() {
+        let mut acc = signal[n];
+        for (d, g) in &taps {
+            if n >= *d {
+                acc += signal[n - d] * g;
+            }
+        }
+        signal[n] = acc;
     }
 }
 
 /// Four feed-forward taps at multiples of `delay_time`, gains `feedback^i · wet` (`apply_delay`).
-pub fn delay(signal: Vec<f64>, delay_time: f64, feedback: f64, wet: f64) -> Vec<f64> {
+pub fn delay(mut signal: Vec<f64>, delay_time: f64, feedback: f64, wet: f64) -> Vec<f64> {
     let step = (delay_time * SR).max(0.0) as usize;
-    let mut out = signal.clone();
-    for i in 1..5 {
-        add_delayed(&mut out, &signal, step * i, feedback.powi(i as i32) * wet);
-    }
-    out
+    let taps: Vec<(usize, f64)> = (1..5).map(|i| (step * i, feedback.powi(i as i32) * wet)).collect();
+    add_taps_in_place(&mut signal, &taps);
+    signal
 }
 
 /// Five feed-forward taps at (29, 37, 41, 53, 67 ms) × size, gains `room · 0.7^i` (`apply_reverb`).
-pub fn reverb(signal: Vec<f64>, room: f64, size: f64) -> Vec<f64> {
-    let mut out = signal.clone();
-    for (i, d) in [0.029, 0.037, 0.041, 0.053, 0.067].iter().enumerate() {
-        let offset = (d * size * SR).max(0.0) as usize;
-        add_delayed(&mut out, &signal, offset, room * 0.7f64.powi(i as i32));
-    }
-    out
+pub fn reverb(mut signal: Vec<f64>, room: f64, size: f64) -> Vec<f64> {
+    let taps: Vec<(usize, f64)> = [0.029, 0.037, 0.041, 0.053, 0.067]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ((d * size * SR).max(0.0) as usize, room * 0.7f64.powi(i as i32)))
+        .collect();
+    add_taps_in_place(&mut signal, &taps);
+    signal
 }
 
 /// A 1-10 ms delayed copy blended in by up to 12% (`apply_stereo_width`; the output stays mono).
@@ -317,7 +357,9 @@ pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
     }
     let mix = 0.12 * width;
     let mut out: Vec<f64> = signal.iter().map(|v| v * (1.0 - mix)).collect();
-    add_delayed(&mut out, &signal, offset, mix);
+    for (o, s) in out[offset..].iter_mut().zip(&signal) {
+        *o += s * mix;
+    }
     out
 }
 

@@ -22,6 +22,18 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
     n
 }
 
+/// Renders independent notes on all cores and mixes them in order (the sum is the one a
+/// one-by-one render makes). Only for notes that draw no random numbers.
+fn mix_notes(ctx: &Ctx, notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + '_>)>) -> Vec<f64> {
+    use rayon::prelude::*;
+    let rendered: Vec<(f64, Vec<f64>)> = notes.par_iter().map(|(start, make)| (*start, make())).collect();
+    let mut signal = ctx.silence();
+    for (start, n) in rendered {
+        add_note(&mut signal, &n, at(start));
+    }
+    signal
+}
+
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
 fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
     ctx.harmony
@@ -189,24 +201,31 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
 }
 
 pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
-    let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut signal = ctx.silence();
+    let (c, am, em, osc) = (ctx.config, ctx.attack(), ctx.echo(), ctx.osc());
+    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
-            let tone = ctx.osc().render(scale_freq(c, degree, 3), dur, 0.15, ctx.t_offset + start);
-            let wobble = lfo(dur, 0.1 / (c.motion + 0.1));
+            let (freq, t, rate) = (scale_freq(c, degree, 3), ctx.t_offset + start, 0.1 / (c.motion + 0.1));
             let base = 300.0 * ctx.b() + 100.0;
-            let mut low = tone.clone();
-            lowpass(&mut low, base * 0.5);
-            let mut high = tone;
-            lowpass(&mut high, base * 1.5);
-            let mut blended: Vec<f64> =
-                low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
-            adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
-            add_note(&mut signal, &blended, at(start));
+            notes.push((
+                start,
+                Box::new(move || {
+                    let tone = osc.render(freq, dur, 0.15, t);
+                    let wobble = lfo(dur, rate);
+                    let mut low = tone.clone();
+                    lowpass(&mut low, base * 0.5);
+                    let mut high = tone;
+                    lowpass(&mut high, base * 1.5);
+                    let mut blended: Vec<f64> =
+                        low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
+                    adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
+                    blended
+                }),
+            ));
         }
     }
-    let signal = reverb(signal, ctx.space() * 0.7, ctx.space() * 0.9);
+    // The notes draw nothing; humanize, after them, draws as the reference does.
+    let signal = reverb(mix_notes(ctx, notes), ctx.space() * 0.7, ctx.space() * 0.9);
     let mut signal = delay(signal, 0.35, 0.3 * em, 0.25 * em);
     humanize(&mut signal, c.human, rng);
     signal
@@ -214,41 +233,39 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
 
 pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
-            let n = note(
-                Osc::Sawtooth,
-                scale_freq(c, degree, 3),
-                dur,
-                0.12,
-                ctx.t_offset + start,
-                200.0 * ctx.b() + 80.0,
-                [2.0 * am, 1.0, 0.9, 3.0 * am],
-            );
-            add_note(&mut signal, &n, at(start));
+            let (freq, t, cutoff) = (scale_freq(c, degree, 3), ctx.t_offset + start, 200.0 * ctx.b() + 80.0);
+            let env = [2.0 * am, 1.0, 0.9, 3.0 * am];
+            notes.push((start, Box::new(move || note(Osc::Sawtooth, freq, dur, 0.12, t, cutoff, env))));
         }
     }
-    reverb(signal, ctx.space() * 0.8, ctx.space())
+    reverb(mix_notes(ctx, notes), ctx.space() * 0.8, ctx.space())
 }
 
 pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut signal = ctx.silence();
+    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
         for (rel, octave) in [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)] {
-            let freq = scale_freq(c, root + rel, octave);
-            let t = ctx.t_offset + start;
-            let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
-            for (v, tri) in tone.iter_mut().zip(triangle(freq * 1.002, dur, 0.06, t)) {
-                *v += tri;
-            }
-            lowpass(&mut tone, 400.0 * ctx.b() + 150.0);
-            adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
-            add_note(&mut signal, &tone, at(start));
+            let (freq, t, cutoff) =
+                (scale_freq(c, root + rel, octave), ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
+            notes.push((
+                start,
+                Box::new(move || {
+                    let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
+                    for (v, tri) in tone.iter_mut().zip(triangle(freq * 1.002, dur, 0.06, t)) {
+                        *v += tri;
+                    }
+                    lowpass(&mut tone, cutoff);
+                    adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
+                    tone
+                }),
+            ));
         }
     }
-    let signal = reverb(signal, ctx.space() * 0.85, ctx.space());
+    let signal = reverb(mix_notes(ctx, notes), ctx.space() * 0.85, ctx.space());
     delay(signal, 0.4, 0.35 * em, 0.3 * em)
 }
 
@@ -294,21 +311,15 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
 }
 
 pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
-    let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
+    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
         for (rel, octave) in [(0, 3), (4, 3), (0, 4), (4, 4)] {
-            let n = note(
-                ctx.osc(),
-                scale_freq(c, root + rel, octave),
-                dur,
-                0.10,
-                ctx.t_offset + start,
-                500.0 * ctx.b() + 150.0,
-                [1.3 * am, 0.7, 0.88, 2.2 * am],
-            );
-            add_note(&mut signal, &n, at(start));
+            let (freq, t, cutoff) =
+                (scale_freq(c, root + rel, octave), ctx.t_offset + start, 500.0 * ctx.b() + 150.0);
+            let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
+            notes.push((start, Box::new(move || note(osc, freq, dur, 0.10, t, cutoff, env))));
         }
     }
-    reverb(signal, ctx.space() * 0.7, ctx.space() * 0.85)
+    reverb(mix_notes(ctx, notes), ctx.space() * 0.7, ctx.space() * 0.85)
 }

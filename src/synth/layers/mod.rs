@@ -107,6 +107,45 @@ pub fn active_layers(config: &SynthConfig) -> Vec<Layer> {
     out
 }
 
+/// Whether rendering `layer` draws from the random generator for this config. Layers that do
+/// not can render on other threads without changing what the generator hands the rest.
+pub fn draws_random(layer: Layer, config: &SynthConfig) -> bool {
+    let human = config.human > 0.0;
+    match layer {
+        Layer::Bass => config.bass == Bass::Walking && human,
+        Layer::Depth => false,
+        Layer::Pad => match config.pad {
+            Pad::WarmSlow => human,
+            Pad::AmbientDrift => config.motion > 0.4,
+            _ => false,
+        },
+        Layer::Melody => {
+            let procedural =
+                config.melody_engine == MelodyEngine::Procedural || config.melody == Melody::Procedural;
+            procedural || (human && config.melody != Melody::ArpMelody)
+        }
+        Layer::Rhythm => match config.rhythm {
+            Rhythm::None | Rhythm::Heartbeat | Rhythm::TablaEssence => false,
+            Rhythm::HatsOnly | Rhythm::Electronic => true,
+            _ => human,
+        },
+        Layer::Texture => matches!(
+            config.texture,
+            Texture::VinylCrackle
+                | Texture::Breath
+                | Texture::NoiseWash
+                | Texture::PadWhisper
+                | Texture::Stars
+                | Texture::Crystal
+        ),
+        Layer::Accent => match config.accent {
+            Accent::None => false,
+            Accent::Chime | Accent::BlipRandom | Accent::Wind => true,
+            _ => human,
+        },
+    }
+}
+
 /// Renders one layer (depth already scaled by 0.6).
 pub fn render_layer(layer: Layer, ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     let c = ctx.config;

@@ -23,9 +23,10 @@ fn shimmer_with(
 ) -> Vec<f64> {
     let (c, am) = (ctx.config, ctx.attack());
     let mut signal = ctx.silence();
+    let tremolo = lfo(ctx.duration, rate);
     for degree in degrees {
         let mut tone = sine(scale_freq(c, *degree, 6), ctx.duration, amp, ctx.t_offset);
-        for (v, w) in tone.iter_mut().zip(lfo(ctx.duration, rate)) {
+        for (v, w) in tone.iter_mut().zip(&tremolo) {
             *v *= depth.0 + depth.1 * w;
         }
         adsr(&mut tone, env[0] * am, env[1], env[2], env[3] * am);
