@@ -251,6 +251,20 @@ fn write_screenshots() {
     probed(&mut harness);
     for (i, panel) in Panel::ALL.into_iter().enumerate() {
         harness.get_by_label(panel.label()).click();
+        harness.run();
+        if panel == Panel::Audition {
+            // A preset, rendered, its layer levels open.
+            harness.state_mut().state.audition.seconds = 20.0;
+            harness.get_by_label("Presets").click();
+            harness.run();
+            harness.get_by_label("Cinematic rise").click();
+            step_until(&mut harness, "the render", |h| {
+                h.state().audition.last.is_some() && h.state().audition.render_job().is_none()
+            });
+            harness.state_mut().player.seek(7.5);
+            harness.get_by_label("Layer levels (before mixing)").click();
+            harness.run();
+        }
         harness.remove_cursor();
         harness.run();
         let image = harness.render().expect("rendering needs a wgpu adapter (install mesa-vulkan-drivers)");

@@ -171,6 +171,8 @@ pub struct DeviceInfo {
     pub name: String,
     pub sample_rate: u32,
     pub channels: u16,
+    /// The samples the device takes ("f32", "i16", ...).
+    pub sample_format: String,
 }
 
 /// Opens output streams. A stream plays until the returned handle is dropped.
@@ -459,8 +461,12 @@ impl Backend for CpalBackend {
             .map_err(|e| format!("the output device \"{name}\" cannot play: {e}"))?;
         let config: cpal::StreamConfig = supported.config();
         renderer.set_device_rate(config.sample_rate);
-        let info =
-            DeviceInfo { name: name.clone(), sample_rate: config.sample_rate, channels: config.channels };
+        let info = DeviceInfo {
+            name: name.clone(),
+            sample_rate: config.sample_rate,
+            channels: config.channels,
+            sample_format: supported.sample_format().to_string(),
+        };
         let shared = renderer.shared().clone();
         let on_error = move |err: cpal::Error| match err.kind() {
             cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::DeviceChanged => shared.mark_device_lost(),
@@ -575,6 +581,14 @@ impl Backend for MockBackend {
         renderer.set_device_rate(Self::RATE);
         state.renderer = Some(renderer);
         state.opened += 1;
-        Ok((Box::new(()), DeviceInfo { name: "mock output".into(), sample_rate: Self::RATE, channels: 2 }))
+        Ok((
+            Box::new(()),
+            DeviceInfo {
+                name: "mock output".into(),
+                sample_rate: Self::RATE,
+                channels: 2,
+                sample_format: "f32".into(),
+            },
+        ))
     }
 }
