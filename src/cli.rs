@@ -32,6 +32,9 @@ pub enum Command {
     /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
     #[command(subcommand)]
     Datadecide(DataDecideCommand),
+    /// Measure: render a synth preset several times in one process (see benches/synth_render.sh)
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Render a LatentScore music config (or a candidate payload with a "config" key) to a WAV file
     Render {
         /// The config JSON file ("-": standard input)
@@ -51,6 +54,19 @@ pub enum Command {
         /// Also draw the render's spectrogram (0-8 kHz) to this PNG file
         #[arg(long, value_name = "PNG")]
         spectrogram: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Render a preset of assets/synth-presets.json `--runs` times; print each time and the median
+    Synth {
+        #[arg(long, default_value = "Dense electronic")]
+        preset: String,
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 5)]
+        runs: u64,
     },
 }
 
@@ -131,6 +147,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Datadecide(command) => datadecide(command),
+        Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
         Command::Render { config, out, seconds, seed, float, spectrogram } => {
             render(&config, &out, seconds, seed, float, spectrogram.as_deref())
         }
@@ -305,6 +322,31 @@ fn render(
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
     }
+    Ok(())
+}
+
+fn bench_synth(preset: &str, seconds: f64, runs: u64) -> anyhow::Result<()> {
+    let presets = crate::app::presets();
+    let found = presets.iter().find(|p| p.name == preset).with_context(|| {
+        let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
+        format!("no preset named {preset:?} (there are: {})", names.join(", "))
+    })?;
+    let config = found.config.to_synth();
+    let mut times = Vec::new();
+    for seed in 0..runs.max(1) {
+        let started = Instant::now();
+        let rendered = crate::synth::render(&config, seconds, seed, &crate::jobs::Silent)
+            .map_err(|_| anyhow::anyhow!("cancelled"))?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        anyhow::ensure!(
+            rendered.samples.len() == (seconds * 44_100.0) as usize,
+            "a render came out the wrong length"
+        );
+        println!("benchtop run {seed}: {ms:.1} ms");
+        times.push(ms);
+    }
+    times.sort_by(f64::total_cmp);
+    println!("benchtop median: {:.1} ms", times[times.len() / 2]);
     Ok(())
 }
 
