@@ -2,6 +2,7 @@
 //! vibes and their audio, and burn jobs. The domains live here, each testable without a window;
 //! `app` draws them; `cli` runs the same domain functions from the command line.
 
+pub mod analysis;
 pub mod app;
 pub mod audio;
 pub mod cli;
