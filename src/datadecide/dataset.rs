@@ -9,6 +9,7 @@ use polars::prelude::{ParquetReader, SerReader};
 
 use super::hub::{self, HubSource};
 use super::pipeline;
+use super::query::PerSeed;
 use super::table::{DataSource, LongTable};
 use crate::download::RetryPolicy;
 use crate::jobs::{Progress, Scaled};
@@ -17,11 +18,27 @@ use crate::jobs::{Progress, Scaled};
 /// app works offline on first start.
 pub const DEMO_LONG_FILE: &str = "data/datadecide-synthetic-demo-mean_eval_melted.parquet";
 const DEMO_LONG: &[u8] = include_bytes!("../../data/datadecide-synthetic-demo-mean_eval_melted.parquet");
+pub const DEMO_PER_SEED_FILE: &str = "data/datadecide-synthetic-demo-per_seed.parquet";
+const DEMO_PER_SEED: &[u8] = include_bytes!("../../data/datadecide-synthetic-demo-per_seed.parquet");
 
 #[derive(Clone, Debug)]
 pub struct Dataset {
     pub table: Arc<LongTable>,
     pub source: DataSource,
+    /// The per-seed table the long table was averaged from, when there is one (seed bands).
+    pub per_seed: Option<PerSeed>,
+}
+
+/// The per-seed table that sits next to a long table: `per_seed.parquet` beside
+/// `mean_eval_melted.parquet`, or the same name with `per_seed` for `mean_eval_melted`.
+pub fn per_seed_beside(long: &Path) -> Option<PathBuf> {
+    let name = long.file_name()?.to_str()?;
+    let candidate = if name.contains("mean_eval_melted") {
+        long.with_file_name(name.replace("mean_eval_melted", "per_seed"))
+    } else {
+        long.with_file_name("per_seed.parquet")
+    };
+    candidate.is_file().then_some(candidate)
 }
 
 impl Dataset {
@@ -30,14 +47,23 @@ impl Dataset {
         let path = Path::new(DEMO_LONG_FILE);
         let df = ParquetReader::new(Cursor::new(DEMO_LONG)).finish()?;
         let (table, _) = LongTable::from_frame(&df, path)?;
-        Ok(Self { table: Arc::new(table), source: DataSource { path: path.to_owned(), synthetic: true } })
+        let per_seed = ParquetReader::new(Cursor::new(DEMO_PER_SEED)).finish()?;
+        Ok(Self {
+            table: Arc::new(table),
+            source: DataSource { path: path.to_owned(), synthetic: true },
+            per_seed: Some(PerSeed::Frame {
+                frame: Arc::new(per_seed),
+                path: PathBuf::from(DEMO_PER_SEED_FILE),
+            }),
+        })
     }
 
-    /// A mean_eval_melted parquet or CSV file.
+    /// A mean_eval_melted parquet or CSV file (and its per-seed table, if one sits beside it).
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let (table, source) = LongTable::open(path)?;
         anyhow::ensure!(!table.is_empty(), "{}: the table has no rows", path.display());
-        Ok(Self { table: Arc::new(table), source })
+        let per_seed = per_seed_beside(path).map(PerSeed::File);
+        Ok(Self { table: Arc::new(table), source, per_seed })
     }
 }
 

@@ -7,5 +7,6 @@ pub mod files;
 pub mod hub;
 pub mod pipeline;
 pub mod pylit;
+pub mod query;
 pub mod synth;
 pub mod table;

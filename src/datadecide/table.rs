@@ -48,6 +48,28 @@ pub struct LongTable {
     pub tokens: Vec<f64>,
     pub compute: Vec<f64>,
     pub value: Vec<f64>,
+    /// Rows are sorted by (metric, params, recipe, step); curve `(m, p, r)` is the rows
+    /// `curve_start[k]..curve_start[k + 1]` with `k = (m · params + p) · recipes + r`.
+    curve_start: Vec<u32>,
+}
+
+/// One curve's columns, in step order.
+#[derive(Clone, Copy, Debug)]
+pub struct Curve<'a> {
+    pub step: &'a [f64],
+    pub tokens: &'a [f64],
+    pub compute: &'a [f64],
+    pub value: &'a [f64],
+}
+
+impl Curve<'_> {
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
 }
 
 const LONG_KINDS: [(&str, Kind); 7] = [
@@ -122,7 +144,69 @@ impl LongTable {
             table.compute.push(c);
             table.value.push(v);
         }
+        table.sort_into_curves();
         Ok((table, skipped))
+    }
+
+    /// Sorts the rows by (metric, params, recipe, step) and records where each curve starts, so
+    /// a curve is a slice of each column.
+    fn sort_into_curves(&mut self) {
+        let (np, nr) = (self.params.len().max(1), self.recipes.len().max(1));
+        let key = |i: usize| (self.metric[i], self.param[i], self.recipe[i]);
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            key(a).cmp(&key(b)).then(self.step[a].total_cmp(&self.step[b]))
+        });
+        fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
+            *v = order.iter().map(|&i| v[i as usize]).collect();
+        }
+        permute(&mut self.param, &order);
+        permute(&mut self.recipe, &order);
+        permute(&mut self.metric, &order);
+        permute(&mut self.step, &order);
+        permute(&mut self.tokens, &order);
+        permute(&mut self.compute, &order);
+        permute(&mut self.value, &order);
+        let curves = self.metrics.len() * np * nr;
+        let mut start = vec![0u32; curves + 1];
+        for i in 0..self.len() {
+            let k = (self.metric[i] as usize * np + self.param[i] as usize) * nr + self.recipe[i] as usize;
+            start[k + 1] += 1;
+        }
+        for k in 0..curves {
+            start[k + 1] += start[k];
+        }
+        self.curve_start = start;
+    }
+
+    /// The curve of a metric, size and recipe (by index), in step order; empty if there is none.
+    pub fn curve(&self, metric: usize, param: usize, recipe: usize) -> Curve<'_> {
+        let (np, nr) = (self.params.len(), self.recipes.len());
+        let range = if metric < self.metrics.len() && param < np && recipe < nr {
+            let k = (metric * np + param) * nr + recipe;
+            self.curve_start[k] as usize..self.curve_start[k + 1] as usize
+        } else {
+            0..0
+        };
+        Curve {
+            step: &self.step[range.clone()],
+            tokens: &self.tokens[range.clone()],
+            compute: &self.compute[range.clone()],
+            value: &self.value[range],
+        }
+    }
+
+    pub fn metric_index(&self, name: &str) -> Option<usize> {
+        self.metrics.iter().position(|m| m == name)
+    }
+
+    pub fn param_index(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|m| m == name)
+    }
+
+    pub fn recipe_index(&self, name: &str) -> Option<usize> {
+        self.recipes.iter().position(|m| m == name)
     }
 
     /// Opens a long table from parquet or CSV (by extension).
