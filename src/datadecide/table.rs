@@ -330,9 +330,12 @@ mod tests {
         assert_eq!(table.metrics, vec!["pile-valppl", "arc_easy_acc_raw"]);
         // The row with an empty tokens cell is skipped.
         assert_eq!(table.len(), 3);
-        assert_eq!((table.param[0], table.recipe[1], table.metric[2]), (1, 1, 1));
+        // Rows are sorted into curves: by metric, size, recipe, step.
+        assert_eq!((table.param[0], table.recipe[0], table.metric[0]), (0, 1, 0));
+        assert_eq!((table.param[1], table.recipe[1], table.metric[1]), (1, 0, 0));
+        assert_eq!((table.param[2], table.recipe[2], table.metric[2]), (0, 0, 1));
         assert_eq!(table.step_range(), Some((0.0, 100.0)));
-        assert_eq!(table.value, vec![30.5, 40.0, 0.3]);
+        assert_eq!(table.value, vec![40.0, 30.5, 0.3]);
     }
 
     #[test]
