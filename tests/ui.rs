@@ -81,7 +81,7 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
         (Panel::Vibes, "LatentScore vibes and candidates", "arrive with issue #6"),
         (Panel::Audition, "Audition a music config", "Press Render to hear this config."),
         (Panel::Jobs, "Background jobs", "Probe compute backend"),
-        (Panel::ScalingCurves, "DataDecide scaling curves", "arrive with issue #5"),
+        (Panel::ScalingCurves, "DataDecide scaling curves", "16 curves"),
     ];
     for (panel, heading, detail) in expected {
         harness.get_by_label(panel.label()).click();
@@ -273,6 +273,16 @@ fn write_screenshots() {
         image.save(&path).unwrap();
         println!("wrote {}", path.display());
     }
+    // The decision-accuracy view of the Scaling panel.
+    harness.get_by_label(Panel::ScalingCurves.label()).click();
+    harness.run();
+    harness.get_by_label("Decision accuracy").click();
+    harness.remove_cursor();
+    harness.run();
+    let image = harness.render().expect("rendering needs a wgpu adapter");
+    let path = out.join("6-decision-accuracy.png");
+    image.save(&path).unwrap();
+    println!("wrote {}", path.display());
 }
 
 #[test]
@@ -283,8 +293,7 @@ fn the_bundled_demo_data_opens_offline_and_says_it_is_synthetic() {
     assert!(dataset.source.synthetic);
     harness.get_by_label(" SYNTHETIC ");
     harness.get_by_label("synthetic demo data (datadecide-synthetic-demo-mean_eval_melted.parquet)");
-    harness.get_by_label("rows: 170100");
-    harness.get_by_label("params (14): 4M, 6M, 8M, 10M, 14M, 16M, 20M, 60M, 90M, 150M, 300M, 530M, 750M, 1B");
+    harness.get_by_label("170100 rows · 14 sizes · 25 recipes · 81 metrics · steps 0 to 69369");
     // Nothing but the start-up jobs ran, and no notification was raised for the automatic load.
     assert_eq!(harness.state().notifications.unread(), 0);
 }
@@ -465,4 +474,60 @@ fn without_a_sound_card_the_panel_says_so_and_still_renders() {
     harness.get_by_label("Play").click();
     harness.run();
     harness.get_by_label("Export WAV…");
+}
+
+/// The Scaling panel on the bundled demo data.
+fn scaling() -> Harness<'static, BenchtopApp> {
+    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    harness.get_by_label("Scaling curves").click();
+    harness.run();
+    harness
+}
+
+#[test]
+fn choosing_a_metric_and_toggling_a_recipe_redraws_the_curves() {
+    let mut harness = scaling();
+    harness.get_by_label("16 curves");
+    // Search for a task metric and pick it.
+    let search = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Metric");
+    search.click();
+    search.type_text("arc_easy_acc");
+    harness.run();
+    harness.get_by_label("arc_easy_acc_raw").click();
+    harness.run();
+    assert_eq!(harness.state().state.scaling.selection.metric, "arc_easy_acc_raw");
+    // Add a recipe: four sizes more curves.
+    harness.get_by_label("FineWeb-Pro").click();
+    harness.run();
+    assert!(harness.state().state.scaling.selection.recipes.contains(&"FineWeb-Pro".to_owned()));
+    harness.get_by_label("20 curves");
+    // And drop a size.
+    harness.get_by_label("60M").click();
+    harness.run();
+    harness.get_by_label("15 curves");
+}
+
+#[test]
+fn log_axes_and_the_x_axis_switch() {
+    // (The tick labels themselves are painted by the plot; analysis::axis tests them.)
+    let mut harness = scaling();
+    assert!(harness.state().state.scaling.selection.log_x);
+    harness.get_by_label("log x").click();
+    harness.run();
+    assert!(!harness.state().state.scaling.selection.log_x);
+    harness.get_by_label("step").click();
+    harness.run();
+    assert_eq!(harness.state().state.scaling.selection.x, benchtop::datadecide::query::XAxis::Step);
+}
+
+#[test]
+fn the_decision_view_shows_every_task_against_1b() {
+    let mut harness = scaling();
+    harness.get_by_label("Decision accuracy").click();
+    harness.run();
+    harness.get_by_label("arc_easy");
+    harness.get_by_label("winogrande");
+    // The target agrees with itself.
+    assert_eq!(harness.get_all_by_label("100").count(), 10);
+    harness.get_by_label_contains("mmlu_average_acc_raw: 150M against 1B");
 }

@@ -8,6 +8,7 @@ pub use data::DataSettings;
 mod jobs_panel;
 mod placeholder;
 mod scaling;
+pub use scaling::{Facet, ScalingSettings, View as ScalingView};
 mod status_bar;
 mod toasts;
 
@@ -71,6 +72,7 @@ pub struct UiState {
     pub about_open: bool,
     pub data: data::DataSettings,
     pub audition: audition::AuditionSettings,
+    pub scaling: scaling::ScalingSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -131,6 +133,7 @@ pub struct BenchtopApp {
     /// Playback through the sound card (or the reason there is none).
     pub player: Player,
     pub audition: AuditionState,
+    pub scaling: scaling::ScalingState,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
@@ -198,6 +201,7 @@ impl BenchtopApp {
             compute,
             player,
             audition,
+            scaling: Default::default(),
             selected_job: None,
             shown_panel: None,
             data,
@@ -317,7 +321,9 @@ impl eframe::App for BenchtopApp {
         }
         status_bar::show(ui, self);
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
-            Panel::ScalingCurves => scaling::show(ui, &self.data, &mut self.jobs),
+            Panel::ScalingCurves => {
+                scaling::show(ui, &self.data, &mut self.state.scaling, &mut self.scaling, &mut self.jobs)
+            }
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
             Panel::Audition => audition::show(
                 ui,

@@ -10,16 +10,6 @@ struct Plan {
 
 fn plan(panel: Panel) -> Option<Plan> {
     Some(match panel {
-        Panel::ScalingCurves => Plan {
-            heading: "DataDecide scaling curves",
-            issues: "issue #5",
-            arrives: &[
-                "metric, recipe and size choices on the left; curves against step, tokens or compute",
-                "log axes, seed means with min-max or ±1 std bands, EMA smoothing, hover readouts",
-                "decision accuracy against the 1B ranking, and a tasks × sizes heatmap",
-                "export to PNG, SVG and CSV",
-            ],
-        },
         Panel::FtVsPt => Plan {
             heading: "Fine-tuning vs pretraining",
             issues: "issue #5",
@@ -39,7 +29,7 @@ fn plan(panel: Panel) -> Option<Plan> {
                 "a play button on every candidate, A/B switching, WAV and JSON export",
             ],
         },
-        Panel::Audition | Panel::Jobs => return None,
+        Panel::ScalingCurves | Panel::Audition | Panel::Jobs => return None,
     })
 }
 

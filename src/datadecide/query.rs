@@ -167,6 +167,40 @@ pub fn series(table: &LongTable, seeds: Option<&SeedBands>, sel: &Selection) -> 
     out
 }
 
+/// The metrics of a table in the groups a researcher looks for them: perplexities, the MMLU
+/// average, the OLMES macro average, then each task; inside a group, the table's order.
+pub fn metric_groups(metrics: &[String]) -> Vec<(String, Vec<usize>)> {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut push = |group: String, i: usize| match groups.iter_mut().find(|g| g.0 == group) {
+        Some(g) => g.1.push(i),
+        None => groups.push((group, vec![i])),
+    };
+    for (i, m) in metrics.iter().enumerate() {
+        let group = if m.ends_with("-valppl") {
+            "perplexity".to_owned()
+        } else if m.starts_with("mmlu_average_") {
+            "mmlu_average".to_owned()
+        } else if m.starts_with("olmes_10_macro_avg_") {
+            "olmes_10_macro_avg".to_owned()
+        } else {
+            catalog::OLMES_TASKS
+                .iter()
+                .find(|t| m.strip_prefix(*t).is_some_and(|rest| rest.starts_with('_')))
+                .map_or_else(|| "other".to_owned(), |t| (*t).to_owned())
+        };
+        push(group, i);
+    }
+    let rank = |g: &str| match g {
+        "perplexity" => 0,
+        "mmlu_average" => 1,
+        "olmes_10_macro_avg" => 2,
+        "other" => 4,
+        _ => 3,
+    };
+    groups.sort_by_key(|g| rank(&g.0));
+    groups
+}
+
 /// The seed statistics of one (size, recipe, step).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SeedStat {
