@@ -32,6 +32,28 @@ pub enum Command {
     /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
     #[command(subcommand)]
     Datadecide(DataDecideCommand),
+    /// Draw DataDecide scaling curves to a PNG or SVG figure, or write their series as CSV
+    Plot(PlotArgs),
+    /// Print the decision-accuracy table of a task's metric: each size's recipe ranking against the target's
+    Decide {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The task (arc_easy, mmlu_average, ...) or a full metric name (arc_easy_acc_raw)
+        #[arg(long)]
+        task: String,
+        /// The metric of the task (acc_raw, bits_per_byte_corr, ...); not needed with a full name
+        #[arg(long)]
+        metric: Option<String>,
+        /// The size whose ranking the others are compared with
+        #[arg(long, default_value = "1B")]
+        target: String,
+        /// Score each recipe by the mean of its last K checkpoints (1: the final one)
+        #[arg(long, default_value_t = 1)]
+        last: usize,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure: render a synth preset several times in one process (see benches/synth_render.sh)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -55,6 +77,62 @@ pub enum Command {
         #[arg(long, value_name = "PNG")]
         spectrogram: Option<PathBuf>,
     },
+}
+
+/// Which DataDecide table a command reads.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// A mean_eval_melted parquet or CSV file (its per-seed table is used if one sits beside it)
+    #[arg(long, value_name = "FILE", conflicts_with = "synthetic", required_unless_present = "synthetic")]
+    pub data: Option<PathBuf>,
+    /// The bundled SYNTHETIC demo data
+    #[arg(long)]
+    pub synthetic: bool,
+}
+
+impl DataArgs {
+    fn open(&self) -> anyhow::Result<crate::datadecide::dataset::Dataset> {
+        match &self.data {
+            Some(path) => crate::datadecide::dataset::Dataset::open(path),
+            None => crate::datadecide::dataset::Dataset::demo(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The metric (pile-valppl, arc_easy_acc_raw, ...)
+    #[arg(long)]
+    pub metric: String,
+    /// Recipes, comma-separated (default: Dolma1.7, DCLM-Baseline, C4, FineWeb-Edu)
+    #[arg(long, value_delimiter = ',')]
+    pub recipes: Vec<String>,
+    /// Sizes, comma-separated (default: 60M, 150M, 530M, 1B)
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Vec<String>,
+    /// x axis: step, tokens or compute
+    #[arg(long, default_value = "compute")]
+    pub x: String,
+    #[arg(long)]
+    pub log_x: bool,
+    #[arg(long)]
+    pub log_y: bool,
+    /// Debiased EMA weight, 0 to 0.99
+    #[arg(long, default_value_t = 0.0)]
+    pub smooth: f64,
+    /// Seed band: minmax, std or none
+    #[arg(long, default_value = "minmax")]
+    pub band: String,
+    /// Figure size in pixels
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    #[arg(long, default_value_t = 1000)]
+    pub height: u32,
+    /// fig.png, fig.svg or fig.csv
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +226,10 @@ pub fn main() -> ExitCode {
         }
         Command::Datadecide(command) => datadecide(command),
         Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
+        Command::Plot(args) => plot(&args),
+        Command::Decide { data, task, metric, target, last, json } => {
+            decide(&data, &task, metric.as_deref(), &target, last, json)
+        }
         Command::Render { config, out, seconds, seed, float, spectrogram } => {
             render(&config, &out, seconds, seed, float, spectrogram.as_deref())
         }
@@ -321,6 +403,96 @@ fn render(
     println!("{:.1} BPM, harmony {}", synth.bpm(), rendered.harmony.style);
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
+    }
+    Ok(())
+}
+
+fn plot(args: &PlotArgs) -> anyhow::Result<()> {
+    use crate::datadecide::query::{self, Band, Selection, XAxis};
+    anyhow::ensure!((0.0..1.0).contains(&args.smooth), "--smooth must be in 0..1, not {}", args.smooth);
+    let dataset = args.data.open()?;
+    let table = &dataset.table;
+    anyhow::ensure!(table.metric_index(&args.metric).is_some(), "the table has no metric {:?}", args.metric);
+    let defaults = Selection::default();
+    let recipes = if args.recipes.is_empty() { defaults.recipes } else { args.recipes.clone() };
+    let sizes = if args.sizes.is_empty() { defaults.params } else { args.sizes.clone() };
+    for r in &recipes {
+        anyhow::ensure!(table.recipe_index(r).is_some(), "the table has no recipe {r:?}");
+    }
+    for p in &sizes {
+        anyhow::ensure!(table.param_index(p).is_some(), "the table has no {p} models");
+    }
+    let band = match args.band.as_str() {
+        "minmax" | "min-max" => Band::MinMax,
+        "std" => Band::Std,
+        "none" => Band::None,
+        other => anyhow::bail!("unknown --band {other:?} (minmax, std or none)"),
+    };
+    let sel = Selection {
+        metric: args.metric.clone(),
+        recipes,
+        params: sizes,
+        x: XAxis::parse(&args.x)?,
+        log_x: args.log_x,
+        log_y: args.log_y,
+        smoothing: args.smooth,
+        band,
+        max_points: 4000,
+    };
+    let bands = match (&dataset.per_seed, band) {
+        (Some(per_seed), b) if b != Band::None => per_seed.bands(&sel.metric)?,
+        _ => None,
+    };
+    let series = query::series(table, bands.as_ref(), &sel);
+    let fig = crate::export::Figure {
+        series: &series,
+        selection: &sel,
+        recipes: &table.recipes,
+        caption: crate::export::caption(dataset.source.synthetic, &dataset.source.label()),
+        width: args.width,
+        height: args.height,
+    };
+    crate::export::write(&args.out, &fig)?;
+    println!("{}: {} curves of {}", args.out.display(), series.len(), sel.metric);
+    if dataset.source.synthetic {
+        println!("SYNTHETIC data (benchtop's demo), not AllenAI results");
+    }
+    Ok(())
+}
+
+fn decide(
+    data: &DataArgs,
+    task: &str,
+    metric: Option<&str>,
+    target: &str,
+    last: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::analysis::decision::Aggregate;
+    let dataset = data.open()?;
+    let name = match metric {
+        Some(m) => format!("{task}_{m}"),
+        None => task.to_owned(),
+    };
+    let aggregate = if last <= 1 { Aggregate::Final } else { Aggregate::MeanOfLast(last) };
+    let d = crate::datadecide::query::decision(&dataset.table, &name, target, aggregate)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+        return Ok(());
+    }
+    println!(
+        "decision accuracy of {} against {} ({}{}){}",
+        d.metric,
+        d.target,
+        d.aggregate,
+        if d.lower_is_better { ", lower is better" } else { "" },
+        if dataset.source.synthetic { " -- SYNTHETIC data" } else { "" }
+    );
+    println!("{:>6}  {:>8}  {:>5}  best recipe", "size", "accuracy", "pairs");
+    for row in &d.rows {
+        let accuracy = row.accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.1}%", a * 100.0));
+        let best = row.ranking.first().map_or("-", |(r, _)| r.as_str());
+        println!("{:>6}  {:>8}  {:>5}  {best}", row.params, accuracy, row.pairs);
     }
     Ok(())
 }

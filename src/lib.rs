@@ -9,6 +9,7 @@ pub mod cli;
 pub mod datadecide;
 pub mod doctor;
 pub mod download;
+pub mod export;
 pub mod jobs;
 pub mod ml;
 pub mod notify;

@@ -367,3 +367,149 @@ fn render_refuses_invalid_fields_by_name_and_writes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}: not JSON: EOF while parsing", config.display())), "{err}");
 }
+
+#[test]
+fn plot_writes_png_svg_and_csv_figures_of_the_chosen_curves() {
+    let home = tempfile::tempdir().unwrap();
+    let png = home.path().join("fig.png");
+    let out = run_ok(benchtop(home.path()).args([
+        "plot",
+        "--synthetic",
+        "--metric",
+        "pile-valppl",
+        "--x",
+        "compute",
+        "--log-x",
+        "--log-y",
+        "--width",
+        "1200",
+        "--height",
+        "800",
+        "--out",
+        png.to_str().unwrap(),
+    ]));
+    assert!(out.contains("16 curves of pile-valppl"), "{out}");
+    assert!(out.contains("SYNTHETIC"), "{out}");
+    let image = image::open(&png).unwrap();
+    assert_eq!((image.width(), image.height()), (1200, 800));
+
+    let svg = home.path().join("fig.svg");
+    run_ok(benchtop(home.path()).args([
+        "plot",
+        "--synthetic",
+        "--metric",
+        "arc_easy_acc_raw",
+        "--recipes",
+        "C4,Falcon",
+        "--sizes",
+        "1B",
+        "--out",
+        svg.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg") && text.contains("arc_easy_acc_raw") && text.contains("SYNTHETIC"),
+        "{}",
+        &text[..200]
+    );
+
+    // The CSV holds the table's own numbers: compare with the demo parquet read directly.
+    let csv = home.path().join("fig.csv");
+    run_ok(benchtop(home.path()).args([
+        "plot",
+        "--synthetic",
+        "--metric",
+        "hellaswag_acc_raw",
+        "--recipes",
+        "DCLM-Baseline",
+        "--sizes",
+        "150M",
+        "--x",
+        "step",
+        "--out",
+        csv.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("# SYNTHETIC"));
+    assert_eq!(lines.next().unwrap(), "recipe,params,step,hellaswag_acc_raw");
+    let rows: Vec<(f64, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!((f[0], f[1]), ("DCLM-Baseline", "150M"));
+            (f[2].parse().unwrap(), f[3].parse().unwrap())
+        })
+        .collect();
+    use polars::prelude::SerReader;
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/datadecide-synthetic-demo-mean_eval_melted.parquet"
+    ))
+    .unwrap();
+    let df = polars::prelude::ParquetReader::new(file).finish().unwrap();
+    let (params, data, metric) = (
+        df.column("params").unwrap().str().unwrap(),
+        df.column("data").unwrap().str().unwrap(),
+        df.column("metric").unwrap().str().unwrap(),
+    );
+    let (step, value) = (
+        df.column("step").unwrap().cast(&polars::prelude::DataType::Float64).unwrap(),
+        df.column("value").unwrap().f64().unwrap().clone(),
+    );
+    let step = step.f64().unwrap();
+    let mut want: Vec<(f64, f64)> = (0..df.height())
+        .filter(|&i| {
+            params.get(i) == Some("150M")
+                && data.get(i) == Some("DCLM-Baseline")
+                && metric.get(i) == Some("hellaswag_acc_raw")
+        })
+        .map(|i| (step.get(i).unwrap(), value.get(i).unwrap()))
+        .collect();
+    want.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(rows, want);
+
+    // A metric the table lacks is named.
+    let out = benchtop(home.path())
+        .args(["plot", "--synthetic", "--metric", "nope", "--out", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the table has no metric \"nope\""));
+}
+
+#[test]
+fn decide_prints_the_decision_accuracy_table_and_json() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run_ok(benchtop(home.path()).args([
+        "decide",
+        "--synthetic",
+        "--task",
+        "arc_easy",
+        "--metric",
+        "acc_raw",
+    ]));
+    assert!(
+        out.contains("decision accuracy of arc_easy_acc_raw against 1B (final checkpoint) -- SYNTHETIC data"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.trim_start().starts_with("1B") && l.contains("100.0%") && l.contains("300")),
+        "{out}"
+    );
+    let json = run_ok(benchtop(home.path()).args([
+        "decide",
+        "--synthetic",
+        "--task",
+        "arc_easy_acc_raw",
+        "--last",
+        "2",
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["aggregate"], "mean of the last 2 checkpoints");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 14);
+    assert_eq!(rows[13]["params"], "1B");
+    assert_eq!(rows[13]["accuracy"], 1.0);
+    assert_eq!(rows[13]["ranking"].as_array().unwrap().len(), 25);
+}

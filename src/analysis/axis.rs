@@ -47,8 +47,15 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<Tick> {
         return Vec::new();
     }
     let decades = hi - lo;
-    // Few decades: 1, 2, 5 of each; many: every decade, or every n-th.
-    let multiples: &[f64] = if decades < 3.0 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    // Within a decade: every digit; a few decades: 1, 2, 5 of each; many: every decade, or
+    // every n-th.
+    let multiples: &[f64] = if decades < 1.0 {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    } else if decades < 3.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
     let every = if decades > 12.0 { (decades / 8.0).ceil() as i64 } else { 1 };
     let mut ticks = Vec::new();
     for e in (lo.floor() as i64 - 1)..=(hi.ceil() as i64) {
@@ -102,6 +109,14 @@ mod tests {
         let labels: Vec<&str> = t.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["20", "50", "100", "200"]);
         assert_eq!(t.iter().filter(|t| t.decade).count(), 1);
+    }
+
+    #[test]
+    fn a_range_inside_one_decade_gets_every_digit() {
+        // Perplexity from 11 to 48: 20, 30, 40.
+        let t = log_ticks(11f64.log10(), 48f64.log10());
+        let labels: Vec<&str> = t.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["20", "30", "40"]);
     }
 
     #[test]

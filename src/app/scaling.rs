@@ -80,14 +80,10 @@ fn table_key(d: &Dataset) -> usize {
     Arc::as_ptr(&d.table) as usize
 }
 
-/// A stable colour for each recipe (Tableau's 20 colours, by catalog order).
+/// A stable colour for each recipe (the figures' palette, by the table's recipe order).
 pub fn recipe_colour(index: usize) -> egui::Color32 {
-    const PALETTE: [u32; 20] = [
-        0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
-        0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896, 0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5,
-    ];
-    let c = PALETTE[index % PALETTE.len()];
-    egui::Color32::from_rgb((c >> 16) as u8, (c >> 8) as u8, c as u8)
+    let [r, g, b] = crate::export::palette(index);
+    egui::Color32::from_rgb(r, g, b)
 }
 
 impl ScalingState {
