@@ -40,7 +40,15 @@ fn with_audio(mock: MockBackend) -> AppConfig {
         }),
         audio_backend: Arc::new(move || Box::new(mock.clone())),
         cache_dir: None,
+        // As a headless system dialog does: nothing chosen.
+        save_dialog: Arc::new(|_, _, _| None),
     }
+}
+
+/// A save dialog that answers with `dir/<suggested name>`.
+fn saving_into(dir: &std::path::Path) -> benchtop::app::SaveDialog {
+    let dir = dir.to_owned();
+    Arc::new(move |name, _, _| Some(dir.join(name)))
 }
 
 /// The app, after its start-up work (probes, first dataset) has settled.
@@ -478,7 +486,11 @@ fn without_a_sound_card_the_panel_says_so_and_still_renders() {
 
 /// The Scaling panel on the bundled demo data.
 fn scaling() -> Harness<'static, BenchtopApp> {
-    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    scaling_with(headless_machine())
+}
+
+fn scaling_with(config: AppConfig) -> Harness<'static, BenchtopApp> {
+    let mut harness = harness_with(config, [1280.0, 900.0]);
     harness.get_by_label("Scaling curves").click();
     harness.run();
     harness
@@ -530,4 +542,48 @@ fn the_decision_view_shows_every_task_against_1b() {
     // The target agrees with itself.
     assert_eq!(harness.get_all_by_label("100").count(), 10);
     harness.get_by_label_contains("mmlu_average_acc_raw: 150M against 1B");
+}
+
+#[test]
+fn exports_write_the_figure_and_the_series_where_the_dialog_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = scaling_with(AppConfig { save_dialog: saving_into(dir.path()), ..headless_machine() });
+    harness.get_by_label("CSV…").click();
+    step_until(&mut harness, "the CSV", |_| dir.path().join("pile-valppl.csv").exists());
+    let csv = std::fs::read_to_string(dir.path().join("pile-valppl.csv")).unwrap();
+    assert!(csv.starts_with("# SYNTHETIC"));
+    // 16 curves of 6 checkpoints, a header and the caption.
+    assert_eq!(csv.lines().count(), 16 * 6 + 2);
+    // Ctrl+E: the PNG, at the chosen figure size.
+    harness.state_mut().state.scaling.figure_size = [900, 600];
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    step_until(&mut harness, "the PNG", |_| dir.path().join("pile-valppl.png").exists());
+    let image = image::open(dir.path().join("pile-valppl.png")).unwrap();
+    assert_eq!((image.width(), image.height()), (900, 600));
+    harness.get_by_label_contains("pile-valppl.png");
+}
+
+#[test]
+fn the_audition_panel_exports_wav_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(
+        AppConfig { save_dialog: saving_into(dir.path()), ..with_audio(MockBackend::default()) },
+        [1280.0, 900.0],
+    );
+    harness.state_mut().state.audition.seconds = 2.0;
+    harness.get_by_label("Audition").click();
+    harness.run();
+    harness.get_by_label("Render").click();
+    wait_for_render(&mut harness);
+    harness.get_by_label("Export WAV…").click();
+    let wav = dir.path().join("benchtop-render-seed0.wav");
+    step_until(&mut harness, "the WAV", |_| wav.exists());
+    let reader = hound::WavReader::open(&wav).unwrap();
+    assert_eq!((reader.spec().bits_per_sample, reader.len()), (16, 2 * 44_100));
+    harness.get_by_label("Export config JSON…").click();
+    let json = dir.path().join("config.json");
+    step_until(&mut harness, "the JSON", |_| json.exists());
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(config["tempo"], "medium");
+    assert_eq!(config.as_object().unwrap().len(), 34);
 }

@@ -222,17 +222,14 @@ impl AuditionState {
     }
 
     /// Asks where to save (the dialog runs on the worker) and writes the rendered WAV.
-    pub fn export_wav(&mut self, settings: &AuditionSettings, jobs: &mut Jobs) {
+    pub fn export_wav(&mut self, settings: &AuditionSettings, jobs: &mut Jobs, save: &super::SaveDialog) {
+        let save = save.clone();
         let Some(r) = &self.last else { return };
         let (clip, format, seed) = (r.clip.clone(), settings.wav_format, r.seed);
         let name = format!("benchtop-render-seed{seed}.wav");
         self.export = Some(jobs.spawn("Export WAV", move |ctx| {
             ctx.message("choosing where to save");
-            let Some(path) =
-                rfd::FileDialog::new().set_file_name(&name).add_filter("WAV", &["wav"]).save_file()
-            else {
-                return Ok(None);
-            };
+            let Some(path) = save(&name, "WAV", "wav") else { return Ok(None) };
             ctx.message(format!("writing {}", path.display()));
             write_wav(&path, &clip.samples, clip.sample_rate, format)?;
             Ok(Some(path))
@@ -240,15 +237,12 @@ impl AuditionState {
     }
 
     /// Asks where to save and writes the config as JSON (the prompt form).
-    pub fn export_config(&mut self, jobs: &mut Jobs) {
+    pub fn export_config(&mut self, jobs: &mut Jobs, save: &super::SaveDialog) {
+        let save = save.clone();
         let text = serde_json::to_string_pretty(&self.config.to_json()).unwrap_or_default();
         self.export = Some(jobs.spawn("Export config JSON", move |ctx| {
             ctx.message("choosing where to save");
-            let Some(path) =
-                rfd::FileDialog::new().set_file_name("config.json").add_filter("JSON", &["json"]).save_file()
-            else {
-                return Ok(None);
-            };
+            let Some(path) = save("config.json", "JSON", "json") else { return Ok(None) };
             crate::paths::write_atomically(&path, |tmp| Ok(std::fs::write(tmp, &text)?))?;
             Ok(Some(path))
         }));
@@ -548,6 +542,7 @@ pub fn show(
     settings: &mut AuditionSettings,
     jobs: &mut Jobs,
     player: &mut Player,
+    save: &super::SaveDialog,
 ) {
     egui::Panel::left("audition_fields").resizable(true).default_size(380.0).show(ui, |ui| {
         ui.add_space(4.0);
@@ -617,10 +612,10 @@ pub fn show(
                 ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
                 ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
                 if ui.button("Export WAV…").clicked() {
-                    state.export_wav(settings, jobs);
+                    state.export_wav(settings, jobs, save);
                 }
                 if ui.button("Export config JSON…").clicked() {
-                    state.export_config(jobs);
+                    state.export_config(jobs, save);
                 }
             });
             ui.add_space(4.0);

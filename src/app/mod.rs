@@ -77,6 +77,18 @@ pub struct UiState {
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
+/// Asks where to save a file: (suggested file name, filter name, extension) to a path, or `None`
+/// when the user cancels. Runs on a worker. The app uses the system dialog (rfd); tests answer
+/// with paths of their own.
+pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> Option<std::path::PathBuf> + Send + Sync>;
+
+/// The system's save dialog.
+pub fn system_save_dialog() -> SaveDialog {
+    Arc::new(|name, filter, extension| {
+        rfd::FileDialog::new().set_file_name(name).add_filter(filter, &[extension]).save_file()
+    })
+}
+
 /// How the app finds out about the machine and reaches its sound card; tests substitute fixed
 /// answers and the mock audio backend.
 #[derive(Clone)]
@@ -86,6 +98,7 @@ pub struct AppConfig {
     pub audio_backend: Prober<Box<dyn Backend>>,
     /// The cache folder; `None`: the platform's (see `benchtop doctor`).
     pub cache_dir: Option<std::path::PathBuf>,
+    pub save_dialog: SaveDialog,
 }
 
 impl Default for AppConfig {
@@ -94,6 +107,7 @@ impl Default for AppConfig {
             probe_compute: Arc::new(probe_compute),
             audio_backend: Arc::new(|| Box::new(CpalBackend)),
             cache_dir: None,
+            save_dialog: system_save_dialog(),
         }
     }
 }
@@ -141,6 +155,7 @@ pub struct BenchtopApp {
     pub data: data::DataState,
     /// The cache folder (downloads, built tables), if the platform has one.
     cache: Option<std::path::PathBuf>,
+    save_dialog: SaveDialog,
 }
 
 /// Runs a probe as a job whose final message is the probe's verdict.
@@ -206,6 +221,7 @@ impl BenchtopApp {
             shown_panel: None,
             data,
             cache,
+            save_dialog: config.save_dialog.clone(),
         }
     }
 
@@ -229,6 +245,9 @@ impl BenchtopApp {
         self.compute.update();
         self.player.poll();
         self.audition.poll(&mut self.player, &mut self.notifications);
+        if let Some(path) = self.scaling.poll_export() {
+            self.notifications.success(format!("Saved {}", path.display()));
+        }
         self.data.poll(&mut self.jobs, &mut self.state.data, &mut self.notifications);
     }
 
@@ -246,6 +265,20 @@ impl BenchtopApp {
             if ctx.input_mut(|i| i.consume_shortcut(&panel.shortcut())) {
                 self.state.panel = panel;
             }
+        }
+        let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
+        if self.state.panel == Panel::ScalingCurves
+            && ctx.input_mut(|i| i.consume_shortcut(&export))
+            && let Some(dataset) = self.data.dataset.clone()
+        {
+            let save = self.save_dialog.clone();
+            self.scaling.export(
+                &dataset,
+                &self.state.scaling,
+                crate::export::Format::Png,
+                save,
+                &mut self.jobs,
+            );
         }
         if self.state.panel == Panel::Audition {
             audition::shortcuts(
@@ -322,7 +355,15 @@ impl eframe::App for BenchtopApp {
         status_bar::show(ui, self);
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
             Panel::ScalingCurves => {
-                scaling::show(ui, &self.data, &mut self.state.scaling, &mut self.scaling, &mut self.jobs)
+                let save = self.save_dialog.clone();
+                scaling::show(
+                    ui,
+                    &self.data,
+                    &mut self.state.scaling,
+                    &mut self.scaling,
+                    &mut self.jobs,
+                    save,
+                )
             }
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
             Panel::Audition => audition::show(
@@ -331,6 +372,7 @@ impl eframe::App for BenchtopApp {
                 &mut self.state.audition,
                 &mut self.jobs,
                 &mut self.player,
+                &self.save_dialog,
             ),
             panel => placeholder::show(ui, panel),
         });

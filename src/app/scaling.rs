@@ -49,6 +49,8 @@ pub struct ScalingSettings {
     pub aggregate: Aggregate,
     /// The size whose ranking is shown beside the target's.
     pub compare_size: String,
+    /// Exported figures' size in pixels.
+    pub figure_size: [u32; 2],
 }
 
 impl Default for ScalingSettings {
@@ -62,6 +64,7 @@ impl Default for ScalingSettings {
             target: "1B".to_owned(),
             aggregate: Aggregate::MeanOfLast(2),
             compare_size: "150M".to_owned(),
+            figure_size: [1600, 1000],
         }
     }
 }
@@ -73,6 +76,7 @@ pub struct ScalingState {
     bands: HashMap<String, Option<Arc<SeedBands>>>,
     bands_job: Option<(String, JobHandle<Option<SeedBands>>)>,
     decision: Option<(usize, String, String, Aggregate, Vec<Decision>)>,
+    export: Option<JobHandle<Option<std::path::PathBuf>>>,
 }
 
 /// Identifies the loaded table (a new load is a new allocation).
@@ -148,6 +152,84 @@ impl ScalingState {
         }
         self.decision.as_ref().map_or(&[], |d| d.4.as_slice())
     }
+}
+
+impl ScalingState {
+    /// Asks where to save (the dialog runs on the worker) and writes the figure or its CSV.
+    pub fn export(
+        &mut self,
+        dataset: &Dataset,
+        settings: &ScalingSettings,
+        kind: crate::export::Format,
+        save: super::SaveDialog,
+        jobs: &mut Jobs,
+    ) {
+        let Some((_, sel, _, series)) = self.series.clone() else { return };
+        let (recipes, caption) = (
+            dataset.table.recipes.clone(),
+            crate::export::caption(dataset.source.synthetic, &dataset.source.label()),
+        );
+        let [width, height] = settings.figure_size;
+        let (extension, filter) = match kind {
+            crate::export::Format::Png => ("png", "PNG image"),
+            crate::export::Format::Svg => ("svg", "SVG image"),
+            crate::export::Format::Csv => ("csv", "CSV table"),
+        };
+        let name = format!("{}.{extension}", sel.metric);
+        self.export = Some(jobs.spawn(format!("Export {}", filter), move |ctx| {
+            ctx.message("choosing where to save");
+            let Some(path) = save(&name, filter, extension) else { return Ok(None) };
+            ctx.message(format!("drawing {}", path.display()));
+            let fig = crate::export::Figure {
+                series: &series,
+                selection: &sel,
+                recipes: &recipes,
+                caption,
+                width,
+                height,
+            };
+            crate::export::write(&path, &fig)?;
+            Ok(Some(path))
+        }));
+    }
+
+    /// Takes a finished export; its path, to announce.
+    pub fn poll_export(&mut self) -> Option<std::path::PathBuf> {
+        let result = self.export.as_ref().and_then(JobHandle::try_take)?;
+        self.export = None;
+        result.ok().flatten()
+    }
+}
+
+/// The export controls: figure size, then PNG, SVG, CSV (Ctrl+E: PNG).
+fn export_controls(
+    ui: &mut egui::Ui,
+    dataset: &Dataset,
+    settings: &mut ScalingSettings,
+    state: &mut ScalingState,
+    jobs: &mut Jobs,
+    save: &super::SaveDialog,
+) {
+    ui.horizontal(|ui| {
+        let label = ui.strong("Export");
+        ui.add(egui::DragValue::new(&mut settings.figure_size[0]).range(320..=8000).suffix(" px"))
+            .labelled_by(label.id);
+        ui.label("×");
+        ui.add(egui::DragValue::new(&mut settings.figure_size[1]).range(240..=8000).suffix(" px"))
+            .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        use crate::export::Format;
+        for (kind, text, hover) in [
+            (Format::Png, "PNG…", "The curves as a PNG figure of the size above (Ctrl+E)"),
+            (Format::Svg, "SVG…", "The curves as an SVG figure"),
+            (Format::Csv, "CSV…", "The plotted series: recipe, size, x, value (and smoothed value)"),
+        ] {
+            if ui.button(text).on_hover_text(hover).clicked() {
+                state.export(dataset, settings, kind, save.clone(), jobs);
+            }
+        }
+    });
 }
 
 /// The task metrics ending in `_<suffix>`, tasks in OLMES order.
@@ -661,6 +743,7 @@ pub fn show(
     settings: &mut ScalingSettings,
     state: &mut ScalingState,
     jobs: &mut Jobs,
+    save: super::SaveDialog,
 ) {
     let Some(dataset) = data.dataset.clone() else {
         ui.heading("DataDecide scaling curves");
@@ -684,6 +767,8 @@ pub fn show(
             axis_controls(ui, settings);
             ui.separator();
             size_picker(ui, &dataset.table, &mut settings.selection);
+            ui.separator();
+            export_controls(ui, &dataset, settings, state, jobs, &save);
             ui.separator();
             recipe_picker(ui, &dataset.table, &mut settings.selection);
         });
