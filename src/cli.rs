@@ -26,7 +26,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the workbench window (the same as no subcommand)
-    Gui,
+    Gui {
+        /// Open this mean_eval_melted table instead of the one used last
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+    },
     /// Show versions, the compute adapter, the audio device, the display and the folders benchtop uses
     Doctor,
     /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
@@ -137,6 +141,14 @@ pub struct PlotArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Load a mean_eval_melted table, then time selection changes to drawable series (median of
+    /// --runs) and report the process's memory
+    Series {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Render a preset of assets/synth-presets.json `--runs` times; print each time and the median
     Synth {
         #[arg(long, default_value = "Dense electronic")]
@@ -218,14 +230,15 @@ pub enum DataDecideCommand {
 pub fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Gui) {
-        Command::Gui => run_gui(),
+    let result = match cli.command.unwrap_or(Command::Gui { data: None }) {
+        Command::Gui { data } => run_gui(data),
         Command::Doctor => {
             print!("{}", crate::doctor::run());
             Ok(())
         }
         Command::Datadecide(command) => datadecide(command),
         Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
+        Command::Bench(BenchCommand::Series { data, runs }) => bench_series(&data, runs),
         Command::Plot(args) => plot(&args),
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
@@ -497,6 +510,46 @@ fn decide(
     Ok(())
 }
 
+fn bench_series(data: &DataArgs, runs: usize) -> anyhow::Result<()> {
+    use crate::datadecide::query::{self, Selection, XAxis};
+    let started = Instant::now();
+    let dataset = data.open()?;
+    let table = &dataset.table;
+    println!("loaded {} rows in {:.2} s", table.len(), started.elapsed().as_secs_f64());
+    if let Some((rss, peak)) = crate::memory::resident_mb() {
+        println!("memory after loading: RSS {rss:.0} MB (peak {peak:.0} MB while loading)");
+    }
+    let typical = Selection::default();
+    let everything = Selection {
+        metric: "arc_easy_acc_raw".into(),
+        recipes: table.recipes.clone(),
+        params: table.params.clone(),
+        x: XAxis::Tokens,
+        smoothing: 0.6,
+        ..Selection::default()
+    };
+    for (name, base) in
+        [("4 recipes x 4 sizes", typical), ("every recipe x every size, smoothed", everything)]
+    {
+        let mut times = Vec::new();
+        let mut curves = 0;
+        // Each run changes the metric, as a click in the metric list does.
+        for i in 0..runs.max(1) {
+            let sel = Selection { metric: table.metrics[i % table.metrics.len()].clone(), ..base.clone() };
+            let t = Instant::now();
+            curves = query::series(table, None, &sel).len();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "selection to series, {name} ({curves} curves): median {:.3} ms, max {:.3} ms",
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
+    }
+    Ok(())
+}
+
 fn bench_synth(preset: &str, seconds: f64, runs: u64) -> anyhow::Result<()> {
     let presets = crate::app::presets();
     let found = presets.iter().find(|p| p.name == preset).with_context(|| {
@@ -555,7 +608,7 @@ fn init_logging() {
         .try_init();
 }
 
-fn run_gui() -> anyhow::Result<()> {
+fn run_gui(data: Option<PathBuf>) -> anyhow::Result<()> {
     crate::doctor::display_status().map_err(anyhow::Error::msg).context("cannot open the benchtop window")?;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("benchtop")
@@ -570,7 +623,10 @@ fn run_gui() -> anyhow::Result<()> {
     eframe::run_native(
         crate::APP_ID,
         options,
-        Box::new(|cc| Ok(Box::new(crate::app::BenchtopApp::new(cc, crate::app::AppConfig::default())))),
+        Box::new(|cc| {
+            let config = crate::app::AppConfig { initial_data: data, ..Default::default() };
+            Ok(Box::new(crate::app::BenchtopApp::new(cc, config)))
+        }),
     )
     .map_err(|err| {
         let text = err.to_string();

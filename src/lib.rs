@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod download;
 pub mod export;
 pub mod jobs;
+pub mod memory;
 pub mod ml;
 pub mod notify;
 pub mod paths;

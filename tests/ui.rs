@@ -42,6 +42,7 @@ fn with_audio(mock: MockBackend) -> AppConfig {
         cache_dir: None,
         // As a headless system dialog does: nothing chosen.
         save_dialog: Arc::new(|_, _, _| None),
+        initial_data: None,
     }
 }
 

@@ -115,6 +115,7 @@ impl DataState {
         match result {
             Ok(Some(dataset)) => {
                 let is_demo = dataset.source.path.as_os_str() == dataset::DEMO_LONG_FILE;
+                tracing::info!("loaded {} ({} rows)", dataset.source.label(), dataset.table.len());
                 settings.file = (!is_demo).then(|| dataset.source.path.clone());
                 if self.announce {
                     notifications.success(format!(

@@ -99,6 +99,8 @@ pub struct AppConfig {
     /// The cache folder; `None`: the platform's (see `benchtop doctor`).
     pub cache_dir: Option<std::path::PathBuf>,
     pub save_dialog: SaveDialog,
+    /// A table to open at start instead of the one used last (`benchtop gui --data`).
+    pub initial_data: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
@@ -108,6 +110,7 @@ impl Default for AppConfig {
             audio_backend: Arc::new(|| Box::new(CpalBackend)),
             cache_dir: None,
             save_dialog: system_save_dialog(),
+            initial_data: None,
         }
     }
 }
@@ -208,6 +211,10 @@ impl BenchtopApp {
             }
         };
         let mut data = data::DataState::default();
+        let mut state = state;
+        if let Some(file) = &config.initial_data {
+            state.data.file = Some(file.clone());
+        }
         data.load_initial(&mut jobs, &state.data);
         Self {
             state,

@@ -60,7 +60,10 @@ impl Dataset {
 
     /// A mean_eval_melted parquet or CSV file (and its per-seed table, if one sits beside it).
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let (table, source) = LongTable::open(path)?;
+        let opened = LongTable::open(path);
+        // The frame the table was read from is gone: hand its memory back.
+        crate::memory::release();
+        let (table, source) = opened?;
         anyhow::ensure!(!table.is_empty(), "{}: the table has no rows", path.display());
         let per_seed = per_seed_beside(path).map(PerSeed::File);
         Ok(Self { table: Arc::new(table), source, per_seed })
