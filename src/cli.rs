@@ -36,6 +36,9 @@ pub enum Command {
     /// AllenAI DataDecide: fetch from the Hub, build mean_eval_melted, generate synthetic data, inspect files
     #[command(subcommand)]
     Datadecide(DataDecideCommand),
+    /// Fine-tuning vs pre-training tables: describe one, or write the SYNTHETIC sample
+    #[command(subcommand)]
+    Ft(FtCommand),
     /// Draw DataDecide scaling curves to a PNG or SVG figure, or write their series as CSV
     Plot(PlotArgs),
     /// Print the decision-accuracy table of a task's metric: each size's recipe ranking against the target's
@@ -81,6 +84,19 @@ pub enum Command {
         #[arg(long, value_name = "PNG")]
         spectrogram: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FtCommand {
+    /// Write the SYNTHETIC FT-vs-PT sample (runs and histories, parquet) into a folder
+    Synth {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Describe a runs table (parquet, CSV or JSONL): runs, matched metrics, skipped rows
+    Info { file: PathBuf },
 }
 
 /// Which DataDecide table a command reads.
@@ -240,6 +256,7 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
         Command::Bench(BenchCommand::Series { data, runs }) => bench_series(&data, runs),
         Command::Plot(args) => plot(&args),
+        Command::Ft(command) => ft(command),
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
         }
@@ -416,6 +433,25 @@ fn render(
     println!("{:.1} BPM, harmony {}", synth.bpm(), rendered.harmony.style);
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
+    }
+    Ok(())
+}
+
+fn ft(command: FtCommand) -> anyhow::Result<()> {
+    match command {
+        FtCommand::Synth { out, seed } => {
+            crate::ft::synth::write(&out, seed)?;
+            println!("SYNTHETIC FT-vs-PT sample written to {}", out.display());
+        }
+        FtCommand::Info { file } => {
+            let runs = crate::ft::Runs::open(&file)?;
+            let tag = if runs.synthetic { " (SYNTHETIC)" } else { "" };
+            println!("{}: {} runs{tag}", file.display(), runs.runs.len());
+            println!("matched metrics (ft_ and pt_): {}", runs.matched_metrics().join(", "));
+            for (line, reason) in &runs.skipped {
+                println!("skipped row {line}: {reason}");
+            }
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod datadecide;
 pub mod doctor;
 pub mod download;
 pub mod export;
+pub mod ft;
 pub mod jobs;
 pub mod memory;
 pub mod ml;

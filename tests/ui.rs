@@ -86,7 +86,7 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
     let expected = [
-        (Panel::FtVsPt, "Fine-tuning vs pretraining", "arrive with issue #5"),
+        (Panel::FtVsPt, "Fine-tuning vs pretraining", "Open runs…"),
         (Panel::Vibes, "LatentScore vibes and candidates", "arrive with issue #6"),
         (Panel::Audition, "Audition a music config", "Press Render to hear this config."),
         (Panel::Jobs, "Background jobs", "Probe compute backend"),
@@ -261,6 +261,9 @@ fn write_screenshots() {
     for (i, panel) in Panel::ALL.into_iter().enumerate() {
         harness.get_by_label(panel.label()).click();
         harness.run();
+        if panel == Panel::FtVsPt {
+            step_until(&mut harness, "the FT-vs-PT sample", |h| h.state().ft.runs.is_some());
+        }
         if panel == Panel::Audition {
             // A preset, rendered, its layer levels open.
             harness.state_mut().state.audition.seconds = 20.0;
@@ -587,4 +590,32 @@ fn the_audition_panel_exports_wav_and_config() {
     let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(config["tempo"], "medium");
     assert_eq!(config.as_object().unwrap().len(), 34);
+}
+
+#[test]
+fn the_ft_vs_pt_panel_shows_the_sample_and_its_table() {
+    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    harness.get_by_label("FT vs PT").click();
+    step_until(&mut harness, "the sample", |h| h.state().ft.runs.is_some());
+    harness.get_by_label(" SYNTHETIC ");
+    harness.get_by_label("128 runs · above the line, fine-tuning helped");
+    // Another metric.
+    harness.get_by_role_and_label(egui::accesskit::Role::ComboBox, "metric").click();
+    harness.run();
+    harness.get_by_label("piqa_primary_metric").click();
+    harness.run();
+    assert_eq!(harness.state().state.ft.metric, "piqa_primary_metric");
+    // The table: fold the PT metrics away, then choose a run for the loss curves.
+    harness.get_by_label("Runs table").click();
+    harness.run();
+    harness.get_by_label("PT metrics (5)").click();
+    harness.run();
+    assert!(harness.state().state.ft.hidden_groups.contains("PT metrics"));
+    assert!(harness.query_by_label("pt_piqa_primary_metric").is_none());
+    harness.get_by_label("synthetic-ft-010").click();
+    harness.run();
+    assert!(harness.state().ft.chosen.contains("synthetic-ft-010"));
+    harness.get_by_label("Loss curves").click();
+    harness.run();
+    harness.get_by_label_contains("7 of 128 runs drawn");
 }

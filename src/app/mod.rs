@@ -5,6 +5,8 @@ mod audition;
 pub use audition::{AuditionSettings, AuditionState, Rendering, presets, render_job};
 mod data;
 pub use data::DataSettings;
+mod ft_panel;
+pub use ft_panel::FtSettings;
 mod jobs_panel;
 mod placeholder;
 mod scaling;
@@ -21,6 +23,17 @@ use crate::audio::engine::{Backend, CpalBackend, Player};
 use crate::jobs::{JobHandle, JobState, Jobs};
 use crate::ml::backend::{ComputeProbe, probe_compute};
 use crate::notify::Notifications;
+
+/// The label every view of synthetic data carries.
+pub(crate) fn synthetic_badge(ui: &mut egui::Ui, hover: &str) {
+    ui.label(
+        egui::RichText::new(" SYNTHETIC ")
+            .strong()
+            .color(egui::Color32::BLACK)
+            .background_color(egui::Color32::from_rgb(240, 180, 60)),
+    )
+    .on_hover_text(hover);
+}
 
 /// The panels, one per capability, in tab order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +86,7 @@ pub struct UiState {
     pub data: data::DataSettings,
     pub audition: audition::AuditionSettings,
     pub scaling: scaling::ScalingSettings,
+    pub ft: ft_panel::FtSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -151,6 +165,7 @@ pub struct BenchtopApp {
     pub player: Player,
     pub audition: AuditionState,
     pub scaling: scaling::ScalingState,
+    pub ft: ft_panel::FtState,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
@@ -224,6 +239,7 @@ impl BenchtopApp {
             player,
             audition,
             scaling: Default::default(),
+            ft: Default::default(),
             selected_job: None,
             shown_panel: None,
             data,
@@ -252,6 +268,7 @@ impl BenchtopApp {
         self.compute.update();
         self.player.poll();
         self.audition.poll(&mut self.player, &mut self.notifications);
+        self.ft.poll(&mut self.state.ft, &mut self.notifications);
         if let Some(path) = self.scaling.poll_export() {
             self.notifications.success(format!("Saved {}", path.display()));
         }
@@ -373,6 +390,7 @@ impl eframe::App for BenchtopApp {
                 )
             }
             Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
+            Panel::FtVsPt => ft_panel::show(ui, &mut self.state.ft, &mut self.ft, &mut self.jobs),
             Panel::Audition => audition::show(
                 ui,
                 &mut self.audition,

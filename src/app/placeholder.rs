@@ -10,15 +10,6 @@ struct Plan {
 
 fn plan(panel: Panel) -> Option<Plan> {
     Some(match panel {
-        Panel::FtVsPt => Plan {
-            heading: "Fine-tuning vs pretraining",
-            issues: "issue #5",
-            arrives: &[
-                "the fine-tuning runs table with collapsible column groups",
-                "fine-tuned metric against the matched pretrained checkpoint, with y = x",
-                "deltas against checkpoint size and steps, and training-loss curves per run",
-            ],
-        },
         Panel::Vibes => Plan {
             heading: "LatentScore vibes and candidates",
             issues: "issue #6",
@@ -29,7 +20,7 @@ fn plan(panel: Panel) -> Option<Plan> {
                 "a play button on every candidate, A/B switching, WAV and JSON export",
             ],
         },
-        Panel::ScalingCurves | Panel::Audition | Panel::Jobs => return None,
+        Panel::ScalingCurves | Panel::FtVsPt | Panel::Audition | Panel::Jobs => return None,
     })
 }
 

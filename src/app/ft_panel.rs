@@ -1,0 +1,411 @@
+//! The FT vs PT panel: fine-tuning runs against the pre-trained checkpoints they started from —
+//! a scatter of the fine-tuned metric against the checkpoint's with y = x, the gain against the
+//! checkpoint's size or steps, training-loss curves per run, and the runs table with its column
+//! groups. Tables are read on workers (`ft`); the bundled SYNTHETIC sample opens first.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use serde::{Deserialize, Serialize};
+
+use crate::datadecide::catalog;
+use crate::ft::{GROUPS, Histories, Runs, column_group};
+use crate::jobs::{JobHandle, Jobs};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    #[default]
+    Scatter,
+    Gain,
+    Loss,
+    Table,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColourBy {
+    #[default]
+    Recipe,
+    Size,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GainAgainst {
+    #[default]
+    Size,
+    Steps,
+}
+
+/// Remembered between runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FtSettings {
+    /// Files opened last (none: the bundled sample).
+    pub runs_file: Option<PathBuf>,
+    pub history_file: Option<PathBuf>,
+    pub metric: String,
+    pub tab: Tab,
+    pub colour_by: ColourBy,
+    pub gain_against: GainAgainst,
+    /// Column groups folded away in the table.
+    pub hidden_groups: BTreeSet<String>,
+}
+
+type Loaded = (Option<Runs>, Option<Histories>);
+
+#[derive(Default)]
+pub struct FtState {
+    pub runs: Option<Runs>,
+    pub histories: Option<Histories>,
+    loading: Option<JobHandle<Loaded>>,
+    started: bool,
+    /// Runs whose loss curves are drawn.
+    pub chosen: BTreeSet<String>,
+}
+
+impl FtState {
+    /// Opens the remembered files, or the bundled sample, on a worker (once).
+    pub fn start(&mut self, settings: &FtSettings, jobs: &mut Jobs) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let (runs, history) = (settings.runs_file.clone(), settings.history_file.clone());
+        self.loading = Some(jobs.spawn("Open the FT-vs-PT tables", move |ctx| {
+            if let Some(runs_path) = runs {
+                ctx.message(format!("reading {}", runs_path.display()));
+                let runs = crate::ft::Runs::open(&runs_path)?;
+                let histories = history.map(|h| crate::ft::Histories::open(&h)).transpose()?;
+                return Ok((Some(runs), histories));
+            }
+            ctx.message("reading the bundled synthetic sample");
+            let (runs, histories) = crate::ft::sample()?;
+            Ok((Some(runs), Some(histories)))
+        }));
+    }
+
+    /// Asks for a runs or histories file (the dialog runs on the worker) and reads it.
+    fn open(&mut self, histories: bool, jobs: &mut Jobs) {
+        let what = if histories { "run histories" } else { "fine-tuning runs" };
+        self.loading = Some(jobs.spawn(format!("Open {what}"), move |ctx| {
+            ctx.message("choosing a file");
+            let Some(path) = rfd::FileDialog::new()
+                .set_title(format!("Open a table of {what}"))
+                .add_filter("Tables", &["parquet", "csv", "jsonl", "json", "pkl"])
+                .pick_file()
+            else {
+                return Ok((None, None));
+            };
+            ctx.message(format!("reading {}", path.display()));
+            if histories {
+                Ok((None, Some(crate::ft::Histories::open(&path)?)))
+            } else {
+                Ok((Some(crate::ft::Runs::open(&path)?), None))
+            }
+        }));
+    }
+
+    /// Takes finished loads.
+    pub fn poll(&mut self, settings: &mut FtSettings, notifications: &mut crate::notify::Notifications) {
+        let Some(result) = self.loading.as_ref().and_then(JobHandle::try_take) else { return };
+        self.loading = None;
+        // Failures are toasts already, through the job.
+        if let Ok((runs, histories)) = result {
+            if let Some(runs) = runs {
+                if !runs.skipped.is_empty() {
+                    let (line, reason) = &runs.skipped[0];
+                    notifications.warning(
+                        format!("{}: skipped {} rows", runs.source.display(), runs.skipped.len()),
+                        format!("the first, row {line}: {reason}"),
+                    );
+                }
+                if !runs.synthetic {
+                    settings.runs_file = Some(runs.source.clone());
+                }
+                let matched = runs.matched_metrics();
+                if !matched.contains(&settings.metric) {
+                    settings.metric = matched.first().cloned().unwrap_or_default();
+                }
+                self.chosen = runs.runs.iter().take(6).map(|r| r.run_id.clone()).collect();
+                self.runs = Some(runs);
+            }
+            if let Some(h) = histories {
+                self.histories = Some(h);
+            }
+        }
+    }
+}
+
+fn group_colour(key: &str, colour_by: ColourBy) -> egui::Color32 {
+    let index = match colour_by {
+        ColourBy::Recipe => catalog::recipes().position(|r| r == key).unwrap_or(0),
+        ColourBy::Size => catalog::size_rank(key).unwrap_or(0) * 3,
+    };
+    let [r, g, b] = crate::export::palette(index);
+    egui::Color32::from_rgb(r, g, b)
+}
+
+fn key_of(run: &crate::ft::Run, colour_by: ColourBy) -> String {
+    match colour_by {
+        ColourBy::Recipe => run.ckpt_data.clone(),
+        ColourBy::Size => run.ckpt_params.clone(),
+    }
+}
+
+/// Groups (key, points, run ids) in a stable order.
+fn grouped(
+    runs: &Runs,
+    settings: &FtSettings,
+    point: impl Fn(&crate::ft::Run) -> Option<[f64; 2]>,
+) -> Vec<(String, Vec<[f64; 2]>)> {
+    let mut groups: Vec<(String, Vec<[f64; 2]>)> = Vec::new();
+    for run in &runs.runs {
+        let Some(p) = point(run) else { continue };
+        let key = key_of(run, settings.colour_by);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    let rank = |k: &str| match settings.colour_by {
+        ColourBy::Recipe => catalog::recipes().position(|r| r == k).unwrap_or(usize::MAX),
+        ColourBy::Size => catalog::size_rank(k).unwrap_or(usize::MAX),
+    };
+    groups.sort_by_key(|g| rank(&g.0));
+    groups
+}
+
+fn scatter(ui: &mut egui::Ui, runs: &Runs, settings: &FtSettings) {
+    let m = settings.metric.clone();
+    let groups = grouped(runs, settings, |r| r.pair(&m).map(|(ft, pt)| [pt, ft]));
+    let n: usize = groups.iter().map(|g| g.1.len()).sum();
+    ui.weak(format!("{n} runs · above the line, fine-tuning helped"));
+    let all: Vec<f64> = groups.iter().flat_map(|g| g.1.iter().flat_map(|p| [p[0], p[1]])).collect();
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Plot::new("ft_scatter")
+        .legend(Legend::default())
+        .data_aspect(1.0)
+        .x_axis_label(format!("pre-trained checkpoint: pt_{m}"))
+        .y_axis_label(format!("fine-tuned: ft_{m}"))
+        .show(ui, |plot_ui| {
+            if lo.is_finite() && hi > lo {
+                let pad = (hi - lo) * 0.05;
+                plot_ui.line(
+                    Line::new("y = x", PlotPoints::from(vec![[lo - pad, lo - pad], [hi + pad, hi + pad]]))
+                        .color(egui::Color32::GRAY)
+                        .style(egui_plot::LineStyle::dashed_dense()),
+                );
+            }
+            for (key, points) in groups {
+                plot_ui.points(
+                    Points::new(key.clone(), PlotPoints::from(points))
+                        .radius(4.0)
+                        .color(group_colour(&key, settings.colour_by)),
+                );
+            }
+        });
+}
+
+fn gain(ui: &mut egui::Ui, runs: &Runs, settings: &mut FtSettings) {
+    ui.horizontal(|ui| {
+        ui.label("against the checkpoint's");
+        ui.selectable_value(&mut settings.gain_against, GainAgainst::Size, "size (parameters, log)");
+        ui.selectable_value(&mut settings.gain_against, GainAgainst::Steps, "training steps");
+    });
+    let m = settings.metric.clone();
+    let against = settings.gain_against;
+    let groups = grouped(runs, settings, |r| {
+        let (ft, pt) = r.pair(&m)?;
+        let x = match against {
+            GainAgainst::Size => (catalog::size(&r.ckpt_params)?.params as f64).log10(),
+            GainAgainst::Steps => r.ckpt_steps,
+        };
+        Some([x, ft - pt])
+    });
+    let x_label = match against {
+        GainAgainst::Size => "checkpoint parameters (log10)".to_owned(),
+        GainAgainst::Steps => "checkpoint steps".to_owned(),
+    };
+    Plot::new("ft_gain")
+        .legend(Legend::default())
+        .x_axis_label(x_label)
+        .y_axis_label(format!("gain: ft_{m} - pt_{m}"))
+        .show(ui, |plot_ui| {
+            plot_ui.hline(egui_plot::HLine::new("no gain", 0.0).color(egui::Color32::GRAY));
+            for (key, points) in groups {
+                plot_ui.points(
+                    Points::new(key.clone(), PlotPoints::from(points))
+                        .radius(4.0)
+                        .color(group_colour(&key, settings.colour_by)),
+                );
+            }
+        });
+}
+
+fn loss(ui: &mut egui::Ui, runs: &Runs, histories: Option<&Histories>, state: &mut FtState) {
+    let Some(histories) = histories else {
+        ui.label(
+            "No run histories loaded: open one (run_id, step, train_loss, learning_rate, total_tokens).",
+        );
+        return;
+    };
+    ui.weak(format!(
+        "{} of {} runs drawn · choose them in the Runs table · {} runs have a history",
+        state.chosen.len(),
+        runs.runs.len(),
+        histories.runs.len()
+    ));
+    Plot::new("ft_loss").legend(Legend::default()).x_axis_label("step").y_axis_label("train_loss").show(
+        ui,
+        |plot_ui| {
+            for (i, id) in state.chosen.iter().enumerate() {
+                let Some(points) = histories.runs.get(id) else { continue };
+                let line: Vec<[f64; 2]> = points.iter().map(|p| [p.step, p.train_loss]).collect();
+                let [r, g, b] = crate::export::palette(i);
+                plot_ui.line(
+                    Line::new(id.clone(), PlotPoints::from(line)).color(egui::Color32::from_rgb(r, g, b)),
+                );
+            }
+        },
+    );
+}
+
+fn table(ui: &mut egui::Ui, runs: &Runs, settings: &mut FtSettings, state: &mut FtState) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("column groups:");
+        for group in GROUPS {
+            let count = runs.columns.iter().filter(|c| column_group(c) == group).count();
+            if count == 0 {
+                continue;
+            }
+            let mut shown = !settings.hidden_groups.contains(group);
+            if ui.checkbox(&mut shown, format!("{group} ({count})")).changed() {
+                if shown {
+                    settings.hidden_groups.remove(group);
+                } else {
+                    settings.hidden_groups.insert(group.to_owned());
+                }
+            }
+        }
+    });
+    let columns: Vec<&String> = GROUPS
+        .iter()
+        .filter(|g| !settings.hidden_groups.contains(**g))
+        .flat_map(|g| runs.columns.iter().filter(move |c| column_group(c) == *g))
+        .collect();
+    ui.weak("Click a row to draw (or stop drawing) its loss curve.");
+    egui::ScrollArea::both().id_salt("ft_table").show(ui, |ui| {
+        egui::Grid::new("ft_table_grid").striped(true).show(ui, |ui| {
+            let mut last_group = "";
+            for c in &columns {
+                let group = column_group(c);
+                let title = if group != last_group { format!("{group}: {c}") } else { (*c).clone() };
+                last_group = group;
+                ui.strong(title);
+            }
+            ui.end_row();
+            for run in &runs.runs {
+                for (i, c) in columns.iter().enumerate() {
+                    let text = match run.numbers.get(*c) {
+                        Some(v) => crate::analysis::axis::format_value(*v),
+                        None => run.texts.get(*c).cloned().unwrap_or_default(),
+                    };
+                    if i == 0 {
+                        let chosen = state.chosen.contains(&run.run_id);
+                        if ui.selectable_label(chosen, text).clicked() {
+                            if chosen {
+                                state.chosen.remove(&run.run_id);
+                            } else {
+                                state.chosen.insert(run.run_id.clone());
+                            }
+                        }
+                    } else {
+                        ui.label(text);
+                    }
+                }
+                ui.end_row();
+            }
+        });
+    });
+}
+
+pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, jobs: &mut Jobs) {
+    state.start(settings, jobs);
+    ui.heading("Fine-tuning vs pretraining");
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Runs:");
+        match &state.runs {
+            Some(runs) => {
+                if runs.synthetic {
+                    super::synthetic_badge(ui, "Made up by benchtop (src/ft/synth.rs) so the panel works offline");
+                }
+                ui.strong(format!("{} ({} runs)", runs.source.display(), runs.runs.len()));
+            }
+            None => {
+                ui.weak(if state.loading.is_some() { "reading…" } else { "none" });
+            }
+        }
+        if ui
+            .button("Open runs…")
+            .on_hover_text("parquet, CSV or JSONL with run_id, ckpt_*, lr, seed, ft_tok, ft_*/pt_* columns")
+            .clicked()
+        {
+            state.open(false, jobs);
+        }
+        if ui
+            .button("Open histories…")
+            .on_hover_text("run_id, step, train_loss, learning_rate, total_tokens")
+            .clicked()
+        {
+            state.open(true, jobs);
+        }
+        if settings.runs_file.is_some() && ui.button("Use the sample").clicked() {
+            settings.runs_file = None;
+            settings.history_file = None;
+            state.started = false;
+            state.start(settings, jobs);
+        }
+    });
+    let Some(runs) = state.runs.clone() else { return };
+    if runs.synthetic {
+        ui.weak("A synthetic sample in the format of the seed's FT-vs-PT table; open your own runs to study real fine-tuning.");
+    }
+    let matched = runs.matched_metrics();
+    if matched.is_empty() {
+        ui.label("This table has no metric with both an ft_ and a pt_ column.");
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("metric");
+        egui::ComboBox::from_id_salt("ft_metric")
+            .selected_text(&settings.metric)
+            .width(260.0)
+            .show_ui(ui, |ui| {
+                for m in &matched {
+                    ui.selectable_value(&mut settings.metric, m.clone(), m);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.label("colour by");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Recipe, "recipe");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Size, "size");
+    });
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut settings.tab, Tab::Scatter, "FT vs PT");
+        ui.selectable_value(&mut settings.tab, Tab::Gain, "Gain");
+        ui.selectable_value(&mut settings.tab, Tab::Loss, "Loss curves");
+        ui.selectable_value(&mut settings.tab, Tab::Table, "Runs table");
+    });
+    ui.separator();
+    match settings.tab {
+        Tab::Scatter => scatter(ui, &runs, settings),
+        Tab::Gain => gain(ui, &runs, settings),
+        Tab::Loss => {
+            let histories = state.histories.clone();
+            loss(ui, &runs, histories.as_ref(), state)
+        }
+        Tab::Table => table(ui, &runs, settings, state),
+    }
+}
