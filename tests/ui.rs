@@ -619,3 +619,19 @@ fn the_ft_vs_pt_panel_shows_the_sample_and_its_table() {
     harness.run();
     harness.get_by_label_contains("7 of 128 runs drawn");
 }
+
+#[test]
+fn the_plot_as_on_screen_is_cropped_from_a_frame_drawn_at_twice_the_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = scaling_with(AppConfig { save_dialog: saving_into(dir.path()), ..headless_machine() });
+    let scale = harness.ctx.pixels_per_point();
+    harness.get_by_label("As on screen…").click();
+    let png = dir.path().join("plot.png");
+    step_until(&mut harness, "the copy of the plot", |_| png.exists());
+    let image = image::open(&png).unwrap();
+    // A crop (the plot, not the window), drawn at 2 pixels a point.
+    assert!(image.width() > 400 && image.width() < 2 * 1280, "{}", image.width());
+    assert!(image.height() > 200 && image.height() < 2 * 900, "{}", image.height());
+    // And the scale is back.
+    assert_eq!(harness.ctx.pixels_per_point(), scale);
+}

@@ -338,7 +338,10 @@ pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, j
         match &state.runs {
             Some(runs) => {
                 if runs.synthetic {
-                    super::synthetic_badge(ui, "Made up by benchtop (src/ft/synth.rs) so the panel works offline");
+                    super::synthetic_badge(
+                        ui,
+                        "Made up by benchtop (src/ft/synth.rs) so the panel works offline",
+                    );
                 }
                 ui.strong(format!("{} ({} runs)", runs.source.display(), runs.runs.len()));
             }

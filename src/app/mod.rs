@@ -269,10 +269,16 @@ impl BenchtopApp {
         self.player.poll();
         self.audition.poll(&mut self.player, &mut self.notifications);
         self.ft.poll(&mut self.state.ft, &mut self.notifications);
+
         if let Some(path) = self.scaling.poll_export() {
             self.notifications.success(format!("Saved {}", path.display()));
         }
         self.data.poll(&mut self.jobs, &mut self.state.data, &mut self.notifications);
+    }
+
+    /// Where the Scaling panel drew its curves last frame.
+    pub fn scaling_plot_rect(&self) -> Option<egui::Rect> {
+        self.scaling.plot_rect()
     }
 
     /// The DataDecide dataset loaded now.
@@ -359,6 +365,8 @@ impl BenchtopApp {
 impl eframe::App for BenchtopApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.apply_reports();
+        let save = self.save_dialog.clone();
+        self.scaling.drive_snapshot(ctx, &save, &mut self.jobs);
         self.handle_shortcuts(ctx);
         // Running jobs show elapsed time and ETA: refresh them even when nothing is reported.
         if self.jobs.active().next().is_some() {

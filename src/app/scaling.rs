@@ -77,6 +77,27 @@ pub struct ScalingState {
     bands_job: Option<(String, JobHandle<Option<SeedBands>>)>,
     decision: Option<(usize, String, String, Aggregate, Vec<Decision>)>,
     export: Option<JobHandle<Option<std::path::PathBuf>>>,
+    /// Where the curves were drawn last frame (points), for the on-screen copy.
+    plot_rect: Option<egui::Rect>,
+    snapshot: Snapshot,
+}
+
+/// The on-screen copy of the plot: drawn at twice the scale for a frame, captured, cropped.
+#[derive(Default)]
+enum Snapshot {
+    #[default]
+    Idle,
+    /// The scale was doubled; capture after this many more frames.
+    Zoomed {
+        restore: f32,
+        size: egui::Vec2,
+        frames: u8,
+    },
+    Waiting {
+        restore: f32,
+        size: egui::Vec2,
+        image: std::sync::mpsc::Receiver<Arc<egui::ColorImage>>,
+    },
 }
 
 /// Identifies the loaded table (a new load is a new allocation).
@@ -193,6 +214,85 @@ impl ScalingState {
         }));
     }
 
+    pub fn plot_rect(&self) -> Option<egui::Rect> {
+        self.plot_rect
+    }
+
+    /// Starts an on-screen copy of the plot at twice the screen's scale.
+    pub fn start_snapshot(&mut self, ctx: &egui::Context) {
+        if matches!(self.snapshot, Snapshot::Idle) && self.plot_rect.is_some() {
+            // Twice the pixels per point in a window twice as large (in pixels): the same layout,
+            // drawn at twice the resolution.
+            let restore = ctx.pixels_per_point();
+            let size = ctx.content_rect().size();
+            ctx.set_pixels_per_point(restore * 2.0);
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            self.snapshot = Snapshot::Zoomed { restore, size, frames: 3 };
+            ctx.request_repaint();
+        }
+    }
+
+    /// Moves the on-screen copy along; call every frame. When the image is in, it is cropped to
+    /// the plot and saved through the dialog on a worker.
+    pub fn drive_snapshot(&mut self, ctx: &egui::Context, save: &super::SaveDialog, jobs: &mut Jobs) {
+        match std::mem::take(&mut self.snapshot) {
+            Snapshot::Idle => {}
+            Snapshot::Zoomed { restore, size, frames: 0 } => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let repaint = ctx.clone();
+                ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::ScreenshotCallback::new(
+                    move |image| {
+                        let _ = tx.send(image);
+                        repaint.request_repaint();
+                    },
+                )));
+                self.snapshot = Snapshot::Waiting { restore, size, image: rx };
+                ctx.request_repaint();
+            }
+            Snapshot::Zoomed { restore, size, frames } => {
+                self.snapshot = Snapshot::Zoomed { restore, size, frames: frames - 1 };
+                ctx.request_repaint();
+            }
+            Snapshot::Waiting { restore, size, image } => match image.try_recv() {
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    self.snapshot = Snapshot::Waiting { restore, size, image }
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    ctx.set_pixels_per_point(restore);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+                }
+                Ok(image) => {
+                    let scale = image.width() as f32 / ctx.content_rect().width().max(1.0);
+                    let cropped = self.plot_rect.map(|r| image.region(&r, Some(scale)));
+                    ctx.set_pixels_per_point(restore);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+                    if let Some(cropped) = cropped {
+                        let save = save.clone();
+                        self.export = Some(jobs.spawn("Export the plot as on screen", move |ctx| {
+                            ctx.message("choosing where to save");
+                            let Some(path) = save("plot.png", "PNG image", "png") else { return Ok(None) };
+                            let [w, h] = cropped.size;
+                            let rgba: Vec<u8> =
+                                cropped.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
+                            crate::paths::write_atomically(&path, |tmp| {
+                                image::save_buffer_with_format(
+                                    tmp,
+                                    &rgba,
+                                    w as u32,
+                                    h as u32,
+                                    image::ColorType::Rgba8,
+                                    image::ImageFormat::Png,
+                                )
+                                .map_err(anyhow::Error::from)
+                            })?;
+                            Ok(Some(path))
+                        }));
+                    }
+                }
+            },
+        }
+    }
+
     /// Takes a finished export; its path, to announce.
     pub fn poll_export(&mut self) -> Option<std::path::PathBuf> {
         let result = self.export.as_ref().and_then(JobHandle::try_take)?;
@@ -229,6 +329,13 @@ fn export_controls(
                 state.export(dataset, settings, kind, save.clone(), jobs);
             }
         }
+        if ui
+            .button("As on screen…")
+            .on_hover_text("The plot as drawn here, at twice the screen's scale (PNG)")
+            .clicked()
+        {
+            state.start_snapshot(ui.ctx());
+        }
     });
 }
 
@@ -246,7 +353,10 @@ pub fn dataset_header(ui: &mut egui::Ui, data: &DataState, jobs: &mut Jobs) {
         match &data.dataset {
             Some(d) => {
                 if d.source.synthetic {
-                    super::synthetic_badge(ui, "Generated by benchtop in DataDecide's format; not AllenAI's results");
+                    super::synthetic_badge(
+                        ui,
+                        "Generated by benchtop in DataDecide's format; not AllenAI's results",
+                    );
                 }
                 ui.strong(d.source.label()).on_hover_text(d.source.path.display().to_string());
             }
@@ -443,7 +553,7 @@ fn plot(
     sel: &Selection,
     height: f32,
     title: Option<&str>,
-) {
+) -> egui::Rect {
     if let Some(title) = title {
         ui.strong(title);
     }
@@ -493,7 +603,7 @@ fn plot(
     if log_y {
         plot = plot.y_grid_spacer(log_marks).y_axis_formatter(|m, _| format_log_position(m.value));
     }
-    plot.show(ui, |plot_ui| {
+    let shown = plot.show(ui, |plot_ui| {
         for s in series {
             let colour = table.recipe_index(&s.recipe).map_or(egui::Color32::GRAY, recipe_colour);
             let name = series_name(s, multi_size);
@@ -517,6 +627,7 @@ fn plot(
             }
         }
     });
+    shown.response.rect
 }
 
 fn series_name(s: &Series, with_size: bool) -> String {
@@ -555,7 +666,7 @@ fn curves_view(
     match settings.facet {
         Facet::None => {
             let refs: Vec<&Series> = series.iter().collect();
-            plot(ui, "scaling_plot", &refs, &table, sel, available, None);
+            state.plot_rect = Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None));
         }
         Facet::BySize | Facet::ByRecipe => {
             let keys: Vec<&String> = if settings.facet == Facet::BySize {
@@ -567,6 +678,7 @@ fn curves_view(
             let rows = keys.len().div_ceil(columns);
             let height = (available / rows as f32 - 24.0).max(140.0);
             let width = ui.available_width() / columns as f32 - 8.0;
+            let mut union: Option<egui::Rect> = None;
             egui::ScrollArea::vertical().id_salt("facets").show(ui, |ui| {
                 for row in keys.chunks(columns) {
                     ui.horizontal(|ui| {
@@ -587,20 +699,15 @@ fn curves_view(
                                 if settings.facet == Facet::BySize {
                                     single.params = vec![(*key).clone()];
                                 }
-                                plot(
-                                    ui,
-                                    &format!("scaling_facet_{key}"),
-                                    &refs,
-                                    &table,
-                                    &single,
-                                    height,
-                                    Some(key),
-                                );
+                                let id = format!("scaling_facet_{key}");
+                                let rect = plot(ui, &id, &refs, &table, &single, height, Some(key));
+                                union = Some(union.map_or(rect, |u| u.union(rect)));
                             });
                         }
                     });
                 }
             });
+            state.plot_rect = union;
         }
     }
 }
