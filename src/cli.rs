@@ -39,6 +39,9 @@ pub enum Command {
     /// Fine-tuning vs pre-training tables: describe one, or write the SYNTHETIC sample
     #[command(subcommand)]
     Ft(FtCommand),
+    /// LatentScore pipeline rows (02a vibes, 02b candidates, 02c scores, 10 map)
+    #[command(subcommand)]
+    Vibes(VibesCommand),
     /// Draw DataDecide scaling curves to a PNG or SVG figure, or write their series as CSV
     Plot(PlotArgs),
     /// Print the decision-accuracy table of a task's metric: each size's recipe ranking against the target's
@@ -83,6 +86,19 @@ pub enum Command {
         /// Also draw the render's spectrogram (0-8 kHz) to this PNG file
         #[arg(long, value_name = "PNG")]
         spectrogram: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VibesCommand {
+    /// Rows, bad lines (with line numbers), counts by split, level and scope, validity rates,
+    /// mean best score, and best-index changes between 02b and 02c
+    Summary {
+        /// A JSONL file, or a folder of split files
+        path: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -257,6 +273,7 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Series { data, runs }) => bench_series(&data, runs),
         Command::Plot(args) => plot(&args),
         Command::Ft(command) => ft(command),
+        Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
         }
@@ -433,6 +450,58 @@ fn render(
     println!("{:.1} BPM, harmony {}", synth.bpm(), rendered.harmony.style);
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
+    }
+    Ok(())
+}
+
+fn vibes_summary(path: &Path, json: bool) -> anyhow::Result<()> {
+    let progress = ConsoleProgress::new();
+    let set = crate::vibes::VibeSet::open(path, &progress);
+    progress.finish();
+    let set = set?;
+    let s = set.summary();
+    if json {
+        let mut value = serde_json::to_value(&s)?;
+        value["bad"] = set
+            .bad
+            .iter()
+            .map(|b| serde_json::json!({"file": b.file, "line": b.line, "reason": b.reason}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} rows in {} file(s), {} candidates",
+        path.display(),
+        s.rows,
+        set.files.len(),
+        s.candidates
+    );
+    println!("bad lines: {}", s.bad_lines);
+    for b in set.bad.iter().take(50) {
+        println!("  {b}");
+    }
+    let counts = |name: &str, map: &std::collections::BTreeMap<String, usize>| {
+        let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("by {name}: {}", parts.join(", "));
+    };
+    counts("split", &s.by_split);
+    counts("level", &s.by_level);
+    counts("scope", &s.by_scope);
+    for (flag, (valid, flagged)) in &s.validity {
+        if *flagged > 0 {
+            println!(
+                "{flag}: {valid} of {flagged} candidates ({:.1}%)",
+                100.0 * *valid as f64 / *flagged as f64
+            );
+        }
+    }
+    match s.mean_best_score {
+        Some(m) => println!("mean best score (clap): {m:.4}"),
+        None => println!("mean best score: no scores (02c) in these rows"),
+    }
+    if s.best_changed + s.best_kept > 0 {
+        println!("best index changed by 02c: {} of {} rows", s.best_changed, s.best_changed + s.best_kept);
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod ml;
 pub mod notify;
 pub mod paths;
 pub mod synth;
+pub mod vibes;
 
 /// The application id: window class, storage folder name, settings key.
 pub const APP_ID: &str = "benchtop";

@@ -1,0 +1,330 @@
+//! LatentScore's pipeline rows (JSONL, one object a line): 02a vibes, 02b config candidates with
+//! their validity flags, 02c scored candidates, and stage 10's embedding map. Read tolerantly: a
+//! bad line is skipped and reported with its file, line number and reason, the good lines load,
+//! and fields benchtop does not know are kept.
+
+use std::collections::BTreeMap;
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde_json::{Map, Value};
+
+use crate::jobs::{Cancelled, Progress};
+
+/// One row of any stage.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VibeRow {
+    /// Which file (index into [`VibeSet::files`]) and line (1-based) it came from.
+    pub file: usize,
+    pub line: usize,
+    pub dataset: Option<String>,
+    pub id_in_dataset: Option<String>,
+    pub split: Option<String>,
+    pub vibe_scope: Option<String>,
+    pub character_name: Option<String>,
+    pub vibe_level: Option<String>,
+    pub vibe_original: Option<String>,
+    pub vibe_noisy: Option<String>,
+    pub tags_original: Vec<String>,
+    pub tags_noisy: Vec<String>,
+    /// 02b's candidates as written (a payload object, or null for a failed generation).
+    pub candidates: Vec<Value>,
+    pub format_valid: Vec<Option<bool>>,
+    pub schema_valid: Vec<Option<bool>>,
+    pub palette_valid: Vec<Option<bool>>,
+    pub best_index: Option<usize>,
+    /// 02c's first scorer (CLAP) per candidate.
+    pub clap_scores: Vec<Option<f64>>,
+    /// Stage 10's single config (and its title), when the row is from the embedding map.
+    pub config: Option<Value>,
+    pub title: Option<String>,
+    /// Every field benchtop does not read, kept as written.
+    pub extras: Map<String, Value>,
+}
+
+impl VibeRow {
+    /// The candidate 02b picked: the first whose three flags all hold.
+    pub fn first_valid(&self) -> Option<usize> {
+        (0..self.candidates.len()).find(|&i| {
+            [&self.format_valid, &self.schema_valid, &self.palette_valid]
+                .iter()
+                .all(|f| f.get(i).copied().flatten() == Some(true))
+        })
+    }
+
+    /// Whether 02c's best candidate differs from 02b's choice (both known).
+    pub fn best_changed(&self) -> Option<bool> {
+        if self.clap_scores.is_empty() {
+            return None;
+        }
+        Some(self.best_index? != self.first_valid()?)
+    }
+
+    /// The best candidate's CLAP score.
+    pub fn best_score(&self) -> Option<f64> {
+        self.clap_scores.get(self.best_index?).copied().flatten()
+    }
+}
+
+/// A line that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    pub file: PathBuf,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} line {}: {}", self.file.display(), self.line, self.reason)
+    }
+}
+
+/// The rows of one or more files.
+#[derive(Clone, Debug, Default)]
+pub struct VibeSet {
+    pub files: Vec<PathBuf>,
+    pub rows: Vec<VibeRow>,
+    pub bad: Vec<BadLine>,
+}
+
+const KNOWN: [&str; 17] = [
+    "dataset",
+    "id_in_dataset",
+    "split",
+    "vibe_scope",
+    "character_name",
+    "vibe_level",
+    "vibe_original",
+    "vibe_noisy",
+    "tags_original",
+    "tags_noisy",
+    "config_candidates",
+    "validation_scores",
+    "scores",
+    "best_index",
+    "candidate_scores",
+    "config",
+    "title",
+];
+
+fn opt_text(object: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) if key == "id_in_dataset" => Ok(Some(n.to_string())),
+        Some(other) => Err(format!("{key} is {}, not text", kind(other))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn tags(object: &Map<String, Value>, key: &str) -> Result<Vec<String>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| {
+                t.as_str().map(str::to_owned).ok_or_else(|| format!("{key} holds {}, not text", kind(t)))
+            })
+            .collect(),
+        Some(Value::String(s)) => {
+            Ok(s.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect())
+        }
+        Some(other) => Err(format!("{key} is {}, not a list of tags", kind(other))),
+    }
+}
+
+fn flags(scores: &Map<String, Value>, key: &str) -> Result<Vec<Option<bool>>, String> {
+    match scores.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::Bool(b) => Ok(Some(*b)),
+                Value::Number(n) => Ok(n.as_f64().map(|x| x >= 0.5)),
+                Value::Null => Ok(None),
+                other => Err(format!("{key} holds {}, not 0/1", kind(other))),
+            })
+            .collect(),
+        Some(other) => Err(format!("{key} is {}, not a list", kind(other))),
+    }
+}
+
+/// Reads one line's object into a row (or says what is wrong with it).
+pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result<VibeRow, String> {
+    let mut row = VibeRow { file, line, ..VibeRow::default() };
+    row.dataset = opt_text(&object, "dataset")?;
+    row.id_in_dataset = opt_text(&object, "id_in_dataset")?;
+    row.split = opt_text(&object, "split")?;
+    row.vibe_scope = opt_text(&object, "vibe_scope")?;
+    row.character_name = opt_text(&object, "character_name")?;
+    row.vibe_level = opt_text(&object, "vibe_level")?;
+    row.vibe_original = opt_text(&object, "vibe_original")?;
+    row.vibe_noisy = opt_text(&object, "vibe_noisy")?;
+    row.title = opt_text(&object, "title")?;
+    row.tags_original = tags(&object, "tags_original")?;
+    row.tags_noisy = tags(&object, "tags_noisy")?;
+    if row.vibe_original.is_none() && row.vibe_noisy.is_none() {
+        return Err("no vibe_original or vibe_noisy".to_owned());
+    }
+    match object.get("config_candidates") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => row.candidates = items.clone(),
+        Some(other) => return Err(format!("config_candidates is {}, not a list", kind(other))),
+    }
+    // The pipeline writes `validation_scores`; its README calls it `scores`: both are read.
+    match object.get("validation_scores").or_else(|| object.get("scores")) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(scores)) => {
+            row.format_valid = flags(scores, "format_valid")?;
+            row.schema_valid = flags(scores, "schema_valid")?;
+            row.palette_valid = flags(scores, "palette_valid")?;
+        }
+        Some(other) => return Err(format!("validation_scores is {}, not an object", kind(other))),
+    }
+    match object.get("best_index") {
+        None | Some(Value::Null) => {}
+        Some(v) => match v.as_u64() {
+            Some(i) => row.best_index = Some(i as usize),
+            None => return Err(format!("best_index is {v}, not a candidate index")),
+        },
+    }
+    if let Some(scores) = object.get("candidate_scores").and_then(|s| s.get("clap")) {
+        match scores {
+            Value::Array(items) => row.clap_scores = items.iter().map(Value::as_f64).collect(),
+            other => return Err(format!("candidate_scores.clap is {}, not a list", kind(other))),
+        }
+    }
+    row.config = object.get("config").filter(|c| c.is_object()).cloned();
+    row.extras = object.into_iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).collect();
+    Ok(row)
+}
+
+impl VibeSet {
+    /// Reads a JSONL file, or every `*.jsonl` file of a folder (the split files), streaming with
+    /// progress by bytes.
+    pub fn open(path: &Path, progress: &dyn Progress) -> anyhow::Result<VibeSet> {
+        let files: Vec<PathBuf> = if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("reading the folder {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+                .collect();
+            files.sort();
+            anyhow::ensure!(!files.is_empty(), "{}: no .jsonl files in this folder", path.display());
+            files
+        } else {
+            vec![path.to_owned()]
+        };
+        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let mut set = VibeSet { files: files.clone(), ..VibeSet::default() };
+        let mut done = 0u64;
+        for (index, file) in files.iter().enumerate() {
+            let handle = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let mut reader = std::io::BufReader::with_capacity(1 << 20, handle);
+            let mut line = String::new();
+            let mut number = 0;
+            loop {
+                line.clear();
+                let read = match reader.read_line(&mut line) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) => {
+                        // Not UTF-8, or the file went away: report it and go on to the next file.
+                        set.bad.push(BadLine {
+                            file: file.clone(),
+                            line: number + 1,
+                            reason: format!("unreadable: {e}"),
+                        });
+                        break;
+                    }
+                };
+                number += 1;
+                done += read as u64;
+                if number % 2048 == 0 {
+                    progress.checkpoint().map_err(|Cancelled| anyhow::anyhow!("cancelled"))?;
+                    progress
+                        .report(done as f32 / total.max(1) as f32, &format!("read {} rows", set.rows.len()));
+                }
+                let text = line.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                let parsed = match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Object(object)) => parse_row(object, index, number),
+                    Ok(other) => Err(format!("{} instead of an object", kind(&other))),
+                    Err(e) => Err(format!("not JSON ({e})")),
+                };
+                match parsed {
+                    Ok(row) => set.rows.push(row),
+                    Err(reason) => set.bad.push(BadLine { file: file.clone(), line: number, reason }),
+                }
+            }
+        }
+        progress.report(1.0, &format!("read {} rows", set.rows.len()));
+        Ok(set)
+    }
+
+    /// The numbers `benchtop vibes summary` prints.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary { rows: self.rows.len(), bad_lines: self.bad.len(), ..Summary::default() };
+        let count = |map: &mut BTreeMap<String, usize>, key: &Option<String>| {
+            *map.entry(key.clone().unwrap_or_else(|| "(none)".to_owned())).or_default() += 1;
+        };
+        let (mut scores, mut scored) = (0.0, 0);
+        for row in &self.rows {
+            count(&mut s.by_split, &row.split);
+            count(&mut s.by_level, &row.vibe_level);
+            count(&mut s.by_scope, &row.vibe_scope);
+            for (name, flags) in [
+                ("format_valid", &row.format_valid),
+                ("schema_valid", &row.schema_valid),
+                ("palette_valid", &row.palette_valid),
+            ] {
+                let entry = s.validity.entry(name.to_owned()).or_insert((0, 0));
+                entry.0 += flags.iter().filter(|f| **f == Some(true)).count();
+                entry.1 += flags.iter().filter(|f| f.is_some()).count();
+            }
+            s.candidates += row.candidates.len();
+            if let Some(score) = row.best_score() {
+                scores += score;
+                scored += 1;
+            }
+            match row.best_changed() {
+                Some(true) => s.best_changed += 1,
+                Some(false) => s.best_kept += 1,
+                None => {}
+            }
+        }
+        s.mean_best_score = (scored > 0).then(|| scores / scored as f64);
+        s
+    }
+}
+
+/// Counts over a set of rows.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub rows: usize,
+    pub bad_lines: usize,
+    pub candidates: usize,
+    pub by_split: BTreeMap<String, usize>,
+    pub by_level: BTreeMap<String, usize>,
+    pub by_scope: BTreeMap<String, usize>,
+    /// Per flag: (candidates valid, candidates flagged).
+    pub validity: BTreeMap<String, (usize, usize)>,
+    pub mean_best_score: Option<f64>,
+    /// Rows whose 02c best differs from 02b's first valid candidate, and rows where it does not.
+    pub best_changed: usize,
+    pub best_kept: usize,
+}
