@@ -12,6 +12,7 @@ pub mod download;
 pub mod export;
 pub mod ft;
 pub mod jobs;
+pub mod jsonl;
 pub mod memory;
 pub mod ml;
 pub mod notify;

@@ -31,7 +31,7 @@ fn jsonl_runs_load_their_good_lines_and_name_the_bad_ones() {
     assert_eq!(skipped, [3, 4, 6]);
     assert!(runs.skipped[0].1.starts_with("not JSON"), "{:?}", runs.skipped);
     assert_eq!(runs.skipped[1].1, "ckpt_steps is not a number");
-    assert_eq!(runs.skipped[2].1, "not a JSON object");
+    assert_eq!(runs.skipped[2].1, "a list instead of an object");
     // Only arc_easy has both sides; d's pt value is missing, so only a pairs.
     assert_eq!(runs.matched_metrics(), ["arc_easy"]);
     assert_eq!(runs.runs[0].pair("arc_easy"), Some((0.61, 0.55)));

@@ -133,3 +133,19 @@ fn the_summary_counts_what_the_fixture_holds() {
     assert_eq!(s["best_kept"], 20 - per(&|i| i % 4 == 1));
     assert_eq!(s["bad"][1]["line"], 8);
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_and_reading_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.jsonl");
+    let mut bytes = row(0).to_string().into_bytes();
+    bytes.extend_from_slice(b"\n{\"vibe_original\": \"caf\xe9\"}\n");
+    bytes.extend_from_slice((row(1).to_string() + "\n").as_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let set = VibeSet::open(&path, &Silent).unwrap();
+    assert_eq!(set.rows.len(), 2);
+    assert_eq!(set.rows[1].line, 3);
+    assert_eq!(set.bad.len(), 1);
+    assert_eq!(set.bad[0].line, 2);
+    assert!(set.bad[0].reason.starts_with("not UTF-8"), "{}", set.bad[0]);
+}

@@ -55,8 +55,8 @@ type Loaded = (Option<Runs>, Option<Histories>);
 
 #[derive(Default)]
 pub struct FtState {
-    pub runs: Option<Runs>,
-    pub histories: Option<Histories>,
+    pub runs: Option<std::sync::Arc<Runs>>,
+    pub histories: Option<std::sync::Arc<Histories>>,
     loading: Option<JobHandle<Loaded>>,
     started: bool,
     /// Runs whose loss curves are drawn.
@@ -122,15 +122,26 @@ impl FtState {
                 if !runs.synthetic {
                     settings.runs_file = Some(runs.source.clone());
                 }
-                let matched = runs.matched_metrics();
-                if !matched.contains(&settings.metric) {
-                    settings.metric = matched.first().cloned().unwrap_or_default();
+                if !runs.matched_metrics().contains(&settings.metric) {
+                    settings.metric = runs.matched_metrics().first().cloned().unwrap_or_default();
                 }
                 self.chosen = runs.runs.iter().take(6).map(|r| r.run_id.clone()).collect();
-                self.runs = Some(runs);
+                // Histories of other runs (the sample's, say) do not describe these.
+                if self
+                    .histories
+                    .as_ref()
+                    .is_some_and(|h| !runs.runs.iter().any(|r| h.runs.contains_key(&r.run_id)))
+                {
+                    self.histories = None;
+                    settings.history_file = None;
+                }
+                self.runs = Some(std::sync::Arc::new(runs));
             }
             if let Some(h) = histories {
-                self.histories = Some(h);
+                if self.runs.as_ref().is_some_and(|r| !r.synthetic) {
+                    settings.history_file = Some(h.source.clone());
+                }
+                self.histories = Some(std::sync::Arc::new(h));
             }
         }
     }
@@ -374,7 +385,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, j
     if runs.synthetic {
         ui.weak("A synthetic sample in the format of the seed's FT-vs-PT table; open your own runs to study real fine-tuning.");
     }
-    let matched = runs.matched_metrics();
+    let matched = runs.matched_metrics().to_vec();
     if matched.is_empty() {
         ui.label("This table has no metric with both an ft_ and a pt_ column.");
         return;
@@ -407,7 +418,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, j
         Tab::Gain => gain(ui, &runs, settings),
         Tab::Loss => {
             let histories = state.histories.clone();
-            loss(ui, &runs, histories.as_ref(), state)
+            loss(ui, &runs, histories.as_deref(), state)
         }
         Tab::Table => table(ui, &runs, settings, state),
     }

@@ -72,10 +72,15 @@ impl Default for ScalingSettings {
 /// What the panel computed, kept until the choices or the data change.
 #[derive(Default)]
 pub struct ScalingState {
-    series: Option<(usize, Selection, Option<usize>, Vec<Series>)>,
+    /// The table everything below was computed from.
+    table: Option<Arc<LongTable>>,
+    /// The selection and bands the series were drawn for.
+    series: Option<(Selection, Option<usize>, Arc<[Series]>)>,
     bands: HashMap<String, Option<Arc<SeedBands>>>,
     bands_job: Option<(String, JobHandle<Option<SeedBands>>)>,
-    decision: Option<(usize, String, String, Aggregate, Vec<Decision>)>,
+    decision: Option<(String, String, Aggregate, Arc<[Decision]>)>,
+    /// The metric suffixes every task can be compared on, for the decision view.
+    decision_suffixes: Vec<&'static str>,
     export: Option<JobHandle<Option<std::path::PathBuf>>>,
     /// Where the curves were drawn last frame (points), for the on-screen copy.
     plot_rect: Option<egui::Rect>,
@@ -98,11 +103,6 @@ enum Snapshot {
         size: egui::Vec2,
         image: std::sync::mpsc::Receiver<Arc<egui::ColorImage>>,
     },
-}
-
-/// Identifies the loaded table (a new load is a new allocation).
-fn table_key(d: &Dataset) -> usize {
-    Arc::as_ptr(&d.table) as usize
 }
 
 /// A stable colour for each recipe (the figures' palette, by the table's recipe order).
@@ -140,38 +140,70 @@ impl ScalingState {
         None
     }
 
+    /// Forgets everything computed from another table (a new load is a new `Arc`).
+    fn follow(&mut self, dataset: &Dataset, jobs: &mut Jobs) {
+        if self.table.as_ref().is_some_and(|t| Arc::ptr_eq(t, &dataset.table)) {
+            return;
+        }
+        if let Some((_, handle)) = self.bands_job.take() {
+            jobs.cancel(handle.id());
+        }
+        self.bands.clear();
+        self.series = None;
+        self.decision = None;
+        self.decision_suffixes = catalog::METRICS
+            .iter()
+            .copied()
+            .filter(|m| !decision_metrics(&dataset.table, m).is_empty())
+            .collect();
+        self.table = Some(dataset.table.clone());
+    }
+
     /// The curves of the selection (recomputed only when it, the data or the bands change).
-    fn series(&mut self, dataset: &Dataset, sel: &Selection, jobs: &mut Jobs) -> &[Series] {
+    fn series(&mut self, dataset: &Dataset, sel: &Selection, jobs: &mut Jobs) -> Arc<[Series]> {
+        self.follow(dataset, jobs);
         let bands = if sel.band == Band::None { None } else { self.bands_for(dataset, &sel.metric, jobs) };
         let bands_key = bands.as_ref().map(|b| Arc::as_ptr(b) as usize);
-        let key = table_key(dataset);
-        let fresh = matches!(&self.series, Some((k, s, b, _)) if *k == key && s == sel && *b == bands_key);
-        if !fresh {
-            let computed = query::series(&dataset.table, bands.as_deref(), sel);
-            self.series = Some((key, sel.clone(), bands_key, computed));
+        match &self.series {
+            Some((s, b, series)) if s == sel && *b == bands_key => series.clone(),
+            _ => {
+                let computed: Arc<[Series]> = query::series(&dataset.table, bands.as_deref(), sel).into();
+                self.series = Some((sel.clone(), bands_key, computed.clone()));
+                computed
+            }
         }
-        self.series.as_ref().map_or(&[], |s| s.3.as_slice())
     }
 
     /// Decision accuracy for every task with the chosen metric suffix.
-    fn decisions(&mut self, dataset: &Dataset, settings: &ScalingSettings) -> &[Decision] {
-        let key = table_key(dataset);
-        let fresh = matches!(&self.decision, Some((k, m, t, a, _))
-            if *k == key && *m == settings.decision_metric && *t == settings.target && *a == settings.aggregate);
-        if !fresh {
-            let decisions = decision_metrics(&dataset.table, &settings.decision_metric)
-                .iter()
-                .filter_map(|m| query::decision(&dataset.table, m, &settings.target, settings.aggregate).ok())
-                .collect();
-            self.decision = Some((
-                key,
-                settings.decision_metric.clone(),
-                settings.target.clone(),
-                settings.aggregate,
-                decisions,
-            ));
+    fn decisions(
+        &mut self,
+        dataset: &Dataset,
+        settings: &ScalingSettings,
+        jobs: &mut Jobs,
+    ) -> Arc<[Decision]> {
+        self.follow(dataset, jobs);
+        match &self.decision {
+            Some((m, t, a, d))
+                if *m == settings.decision_metric && *t == settings.target && *a == settings.aggregate =>
+            {
+                d.clone()
+            }
+            _ => {
+                let decisions: Arc<[Decision]> = decision_metrics(&dataset.table, &settings.decision_metric)
+                    .iter()
+                    .filter_map(|m| {
+                        query::decision(&dataset.table, m, &settings.target, settings.aggregate).ok()
+                    })
+                    .collect();
+                self.decision = Some((
+                    settings.decision_metric.clone(),
+                    settings.target.clone(),
+                    settings.aggregate,
+                    decisions.clone(),
+                ));
+                decisions
+            }
         }
-        self.decision.as_ref().map_or(&[], |d| d.4.as_slice())
     }
 }
 
@@ -185,17 +217,13 @@ impl ScalingState {
         save: super::SaveDialog,
         jobs: &mut Jobs,
     ) {
-        let Some((_, sel, _, series)) = self.series.clone() else { return };
+        let Some((sel, _, series)) = self.series.clone() else { return };
         let (recipes, caption) = (
             dataset.table.recipes.clone(),
             crate::export::caption(dataset.source.synthetic, &dataset.source.label()),
         );
         let [width, height] = settings.figure_size;
-        let (extension, filter) = match kind {
-            crate::export::Format::Png => ("png", "PNG image"),
-            crate::export::Format::Svg => ("svg", "SVG image"),
-            crate::export::Format::Csv => ("csv", "CSV table"),
-        };
+        let (extension, filter) = kind.extension();
         let name = format!("{}.{extension}", sel.metric);
         self.export = Some(jobs.spawn(format!("Export {}", filter), move |ctx| {
             ctx.message("choosing where to save");
@@ -209,7 +237,7 @@ impl ScalingState {
                 width,
                 height,
             };
-            crate::export::write(&path, &fig)?;
+            crate::export::write_as(&path, kind, &fig)?;
             Ok(Some(path))
         }));
     }
@@ -375,7 +403,9 @@ pub fn dataset_header(ui: &mut egui::Ui, data: &DataState, jobs: &mut Jobs) {
             t.recipes.len(),
             t.metrics.len()
         ))
-        .on_hover_text(t.summary().join("\n"));
+        .on_hover_ui(|ui| {
+            ui.label(t.summary().join("\n"));
+        });
         if d.source.synthetic {
             ui.weak("Numbers generated by benchtop from a documented model, in the format of AllenAI's DataDecide; use Data > Fetch and build from the Hub to work on the real results.");
         } else {
@@ -564,8 +594,6 @@ fn plot(
         if catalog::lower_is_better(&sel.metric) { " (lower is better)" } else { "" }
     );
     let multi_size = sel.params.len() > 1;
-    let raw: HashMap<String, Vec<[f64; 2]>> =
-        series.iter().map(|s| (series_name(s, multi_size), s.raw.clone())).collect();
     let x_name = sel.x.label();
     let mut plot = Plot::new(id)
         .height(height)
@@ -579,18 +607,18 @@ fn plot(
         .link_axis(egui::Id::unique("scaling_linked"), [true, true])
         .link_cursor(egui::Id::unique("scaling_linked"), [true, false])
         .label_formatter(move |pos| {
-            let (name, p, index) = match pos {
-                egui_plot::HoverPosition::NearDataPoint { plot_name, position, index } => {
-                    (*plot_name, *position, Some(*index))
+            let (name, p) = match pos {
+                egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => {
+                    (*plot_name, *position)
                 }
-                egui_plot::HoverPosition::Elsewhere { position } => ("", *position, None),
+                egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
             };
             let x = if log_x { 10f64.powf(p.x) } else { p.x };
             let y = if log_y { 10f64.powf(p.y) } else { p.y };
             // The exact value of the nearest point, unsmoothed, when the cursor is on a curve.
-            let exact = raw.get(name).and_then(|r| {
-                let _ = index;
-                r.iter().min_by(|a, b| (a[0] - x).abs().total_cmp(&(b[0] - x).abs())).copied()
+            // Looked up only while hovering: the curve by its legend name.
+            let exact = series.iter().find(|s| series_name(s, multi_size) == name).and_then(|s| {
+                s.raw.iter().min_by(|a, b| (a[0] - x).abs().total_cmp(&(b[0] - x).abs())).copied()
             });
             Some(match exact {
                 Some([ex, ey]) => format!("{name}\n{x_name} {}\nvalue {ey:.6}", format_value(ex)),
@@ -643,7 +671,7 @@ fn curves_view(
 ) {
     let sel = &settings.selection;
     let table = dataset.table.clone();
-    let series = state.series(dataset, sel, jobs).to_vec();
+    let series = state.series(dataset, sel, jobs);
     if sel.recipes.is_empty() || sel.params.is_empty() {
         ui.label("Choose at least one recipe and one size on the left.");
         return;
@@ -724,12 +752,13 @@ fn decision_view(
     dataset: &Dataset,
     settings: &mut ScalingSettings,
     state: &mut ScalingState,
+    jobs: &mut Jobs,
 ) {
     let table = dataset.table.clone();
     ui.horizontal(|ui| {
         let label = ui.label("metric");
-        let suffixes: Vec<&str> =
-            catalog::METRICS.iter().copied().filter(|m| !decision_metrics(&table, m).is_empty()).collect();
+        state.follow(dataset, jobs);
+        let suffixes = state.decision_suffixes.clone();
         egui::ComboBox::from_id_salt("decision_metric")
             .selected_text(&settings.decision_metric)
             .show_ui(ui, |ui| {
@@ -764,7 +793,7 @@ fn decision_view(
         "Decision accuracy: over all pairs of recipes that differ at the target size, the share each size \
          orders the same way (ties count ½). 0.5 is chance.",
     );
-    let decisions = state.decisions(dataset, settings).to_vec();
+    let decisions = state.decisions(dataset, settings, jobs);
     if decisions.is_empty() {
         ui.label(format!("No task has a {} metric in this table.", settings.decision_metric));
         return;
@@ -776,7 +805,7 @@ fn decision_view(
             ui.strong(p.as_str());
         }
         ui.end_row();
-        for d in &decisions {
+        for d in decisions.iter() {
             ui.label(d.metric.trim_end_matches(&format!("_{}", settings.decision_metric)));
             for row in &d.rows {
                 let (text, fill) = match row.accuracy {
@@ -880,7 +909,7 @@ pub fn show(
         ui.add_space(4.0);
         match settings.view {
             View::Curves => curves_view(ui, &dataset, settings, state, jobs),
-            View::Decision => decision_view(ui, &dataset, settings, state),
+            View::Decision => decision_view(ui, &dataset, settings, state, jobs),
         }
     });
 }

@@ -128,7 +128,8 @@ impl Renderer {
         let len = samples.len();
         if self.pos >= len as f64 {
             if self.shared.looping.load(Ordering::Relaxed) && len > 0 {
-                self.pos -= len as f64;
+                // A remainder, not a subtraction: a clip shorter than one step wraps too.
+                self.pos %= len as f64;
             } else {
                 self.playing = false;
                 self.pos = 0.0;
@@ -339,6 +340,8 @@ impl Player {
         let (commands, retired, renderer) = renderer_pair(&self.shared);
         self.commands = commands;
         self.retired = retired;
+        // The new stream reads this queue: commands go in again.
+        self.status = Status::Opening;
         if let Some(clip) = self.clip.clone() {
             self.send(Command::Load(clip));
             self.send(Command::Seek(position));
@@ -346,11 +349,14 @@ impl Player {
                 self.send(Command::Play);
             }
         }
-        self.status = Status::Opening;
         let _ = self.to_device.send(ToDevice::Open(renderer));
     }
 
     fn send(&mut self, command: Command) {
+        // With no device nothing reads the queue; `reopen` replays clip, position and state.
+        if matches!(self.status, Status::NoDevice(_)) {
+            return;
+        }
         if self.commands.push(command).is_err() {
             tracing::warn!("audio: the command queue is full; a command was dropped");
         }

@@ -51,6 +51,8 @@ pub struct LongTable {
     /// Rows are sorted by (metric, params, recipe, step); curve `(m, p, r)` is the rows
     /// `curve_start[k]..curve_start[k + 1]` with `k = (m · params + p) · recipes + r`.
     curve_start: Vec<u32>,
+    /// The smallest and largest step (found once, at load).
+    steps: Option<(f64, f64)>,
 }
 
 /// One curve's columns, in step order.
@@ -178,6 +180,9 @@ impl LongTable {
             start[k + 1] += start[k];
         }
         self.curve_start = start;
+        let min = self.step.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = self.step.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        self.steps = (!self.is_empty()).then_some((min, max));
     }
 
     /// The curve of a metric, size and recipe (by index), in step order; empty if there is none.
@@ -248,9 +253,7 @@ impl LongTable {
 
     /// The smallest and largest step.
     pub fn step_range(&self) -> Option<(f64, f64)> {
-        let min = self.step.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = self.step.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (!self.is_empty()).then_some((min, max))
+        self.steps
     }
 
     /// A few lines describing the table.

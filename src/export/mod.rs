@@ -20,6 +20,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The file extension and the save dialog's filter name.
+    pub fn extension(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Png => ("png", "PNG image"),
+            Format::Svg => ("svg", "SVG image"),
+            Format::Csv => ("csv", "CSV table"),
+        }
+    }
+
     pub fn from_path(path: &Path) -> anyhow::Result<Format> {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("png") => Ok(Format::Png),
@@ -134,13 +143,19 @@ where
         }
     }
     anyhow::ensure!(!xs.is_empty(), "nothing to draw: no curves for this choice");
-    let span = |v: &[f64]| {
+    // A flat range is widened: by a factor on a log axis (it must stay positive), by a margin on
+    // a linear one.
+    let span = |v: &[f64], log: bool| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if hi > lo { (lo, hi) } else { (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0)) }
+        match (hi > lo, log) {
+            (true, _) => (lo, hi),
+            (false, true) => (lo / 2.0, hi * 2.0),
+            (false, false) => (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0)),
+        }
     };
-    let (x0, x1) = span(&xs);
-    let (y0, y1) = span(&ys);
+    let (x0, x1) = span(&xs, sel.log_x);
+    let (y0, y1) = span(&ys, sel.log_y);
     let lower = catalog::lower_is_better(&sel.metric);
     let title = format!("{}{}", sel.metric, if lower { " (lower is better)" } else { "" });
     let mut builder = ChartBuilder::on(&main);
@@ -256,7 +271,12 @@ pub fn svg(fig: &Figure) -> anyhow::Result<String> {
 
 /// Writes the figure (PNG, SVG) or its series (CSV), by the path's extension, atomically.
 pub fn write(path: &Path, fig: &Figure) -> anyhow::Result<()> {
-    let bytes = match Format::from_path(path)? {
+    write_as(path, Format::from_path(path)?, fig)
+}
+
+/// Writes the figure or its series in the given format, whatever the path's extension.
+pub fn write_as(path: &Path, format: Format, fig: &Figure) -> anyhow::Result<()> {
+    let bytes = match format {
         Format::Png => png(fig)?,
         Format::Svg => svg(fig)?.into_bytes(),
         Format::Csv => {
@@ -268,4 +288,46 @@ pub fn write(path: &Path, fig: &Figure) -> anyhow::Result<()> {
     crate::paths::write_atomically(path, |tmp| {
         std::fs::write(tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datadecide::query::{Band, XAxis};
+
+    #[test]
+    fn a_flat_curve_on_log_axes_still_draws() {
+        // Every y the same (0.3): the log range must stay positive.
+        let series = vec![Series {
+            recipe: "C4".into(),
+            params: "1B".into(),
+            points: vec![[2.0, 0.3f64.log10()], [3.0, 0.3f64.log10()]],
+            raw: vec![[100.0, 0.3], [1000.0, 0.3]],
+            band: Vec::new(),
+        }];
+        let sel = Selection {
+            metric: "arc_easy_acc_raw".into(),
+            recipes: vec!["C4".into()],
+            params: vec!["1B".into()],
+            x: XAxis::Step,
+            log_x: true,
+            log_y: true,
+            smoothing: 0.0,
+            band: Band::None,
+            max_points: 100,
+        };
+        let fig = Figure {
+            series: &series,
+            selection: &sel,
+            recipes: &["C4".into()],
+            caption: "c".into(),
+            width: 400,
+            height: 300,
+        };
+        let svg = svg(&fig).unwrap();
+        // The y axis is labelled (0.2 and 0.5 sit inside 0.15..0.6).
+        let labels: Vec<&str> =
+            svg.split("</text>").filter_map(|t| t.rsplit('>').next()).map(str::trim).collect();
+        assert!(labels.contains(&"0.2") && labels.contains(&"0.5"), "{labels:?}");
+    }
 }

@@ -9,7 +9,6 @@
 pub mod synth;
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -51,6 +50,8 @@ pub struct Runs {
     pub synthetic: bool,
     /// Lines or rows that could not be read: (1-based line or row, reason).
     pub skipped: Vec<(usize, String)>,
+    /// The metric bases with both an `ft_` and a `pt_` value in some run, in column order.
+    pub matched: Vec<String>,
 }
 
 /// A group of columns of the runs table, as the seed's viewer grouped them.
@@ -110,26 +111,21 @@ fn read_rows(path: &Path) -> anyhow::Result<Rows> {
 }
 
 fn read_jsonl(path: &Path) -> anyhow::Result<Rows> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let (mut columns, mut rows, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: reading line {}", path.display(), i + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(&line) {
-            Ok(serde_json::Value::Object(map)) => {
+    crate::jsonl::for_each_object(path, |line, _, object| {
+        match object {
+            Ok(map) => {
                 for k in map.keys() {
                     if !columns.contains(k) {
                         columns.push(k.clone());
                     }
                 }
-                rows.push((i + 1, map));
+                rows.push((line, map));
             }
-            Ok(_) => skipped.push((i + 1, "not a JSON object".to_owned())),
-            Err(e) => skipped.push((i + 1, format!("not JSON: {e}"))),
+            Err(reason) => skipped.push((line, reason)),
         }
-    }
+        Ok(())
+    })?;
     Ok((columns, rows, skipped))
 }
 
@@ -234,18 +230,19 @@ impl Runs {
             }
         }
         skipped.sort_by_key(|s| s.0);
-        Ok(Runs { runs, columns, source: path.to_owned(), synthetic: false, skipped })
+        let matched = columns
+            .iter()
+            .filter_map(|c| c.strip_prefix("ft_"))
+            .filter(|m| columns.iter().any(|c| c.strip_prefix("pt_") == Some(m)))
+            .filter(|m| runs.iter().any(|r| r.pair(m).is_some()))
+            .map(str::to_owned)
+            .collect();
+        Ok(Runs { runs, columns, source: path.to_owned(), synthetic: false, skipped, matched })
     }
 
     /// The metric bases with both an `ft_` and a `pt_` column, in column order.
-    pub fn matched_metrics(&self) -> Vec<String> {
-        self.columns
-            .iter()
-            .filter_map(|c| c.strip_prefix("ft_"))
-            .filter(|m| self.columns.iter().any(|c| c.strip_prefix("pt_") == Some(m)))
-            .filter(|m| self.runs.iter().any(|r| r.pair(m).is_some()))
-            .map(str::to_owned)
-            .collect()
+    pub fn matched_metrics(&self) -> &[String] {
+        &self.matched
     }
 }
 
@@ -263,6 +260,7 @@ pub struct HistoryPoint {
 pub struct Histories {
     pub runs: BTreeMap<String, Vec<HistoryPoint>>,
     pub skipped: Vec<(usize, String)>,
+    pub source: PathBuf,
 }
 
 impl Histories {
@@ -300,7 +298,7 @@ impl Histories {
             points.sort_by(|a, b| a.step.total_cmp(&b.step));
         }
         skipped.sort_by_key(|s| s.0);
-        Ok(Histories { runs, skipped })
+        Ok(Histories { runs, skipped, source: path.to_owned() })
     }
 }
 

@@ -4,13 +4,13 @@
 //! and fields benchtop does not know are kept.
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
 use crate::jobs::{Cancelled, Progress};
+use crate::jsonl::kind;
 
 /// One row of any stage.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -118,17 +118,6 @@ fn opt_text(object: &Map<String, Value>, key: &str) -> Result<Option<String>, St
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn tags(object: &Map<String, Value>, key: &str) -> Result<Vec<String>, String> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -231,46 +220,20 @@ impl VibeSet {
         let mut set = VibeSet { files: files.clone(), ..VibeSet::default() };
         let mut done = 0u64;
         for (index, file) in files.iter().enumerate() {
-            let handle = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-            let mut reader = std::io::BufReader::with_capacity(1 << 20, handle);
-            let mut line = String::new();
-            let mut number = 0;
-            loop {
-                line.clear();
-                let read = match reader.read_line(&mut line) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) => {
-                        // Not UTF-8, or the file went away: report it and go on to the next file.
-                        set.bad.push(BadLine {
-                            file: file.clone(),
-                            line: number + 1,
-                            reason: format!("unreadable: {e}"),
-                        });
-                        break;
-                    }
-                };
-                number += 1;
-                done += read as u64;
+            let before = done;
+            crate::jsonl::for_each_object(file, |number, read, object| {
+                done = before + read;
                 if number % 2048 == 0 {
                     progress.checkpoint().map_err(|Cancelled| anyhow::anyhow!("cancelled"))?;
                     progress
                         .report(done as f32 / total.max(1) as f32, &format!("read {} rows", set.rows.len()));
                 }
-                let text = line.trim();
-                if text.is_empty() {
-                    continue;
-                }
-                let parsed = match serde_json::from_str::<Value>(text) {
-                    Ok(Value::Object(object)) => parse_row(object, index, number),
-                    Ok(other) => Err(format!("{} instead of an object", kind(&other))),
-                    Err(e) => Err(format!("not JSON ({e})")),
-                };
-                match parsed {
+                match object.and_then(|object| parse_row(object, index, number)) {
                     Ok(row) => set.rows.push(row),
                     Err(reason) => set.bad.push(BadLine { file: file.clone(), line: number, reason }),
                 }
-            }
+                Ok(())
+            })?;
         }
         progress.report(1.0, &format!("read {} rows", set.rows.len()));
         Ok(set)
