@@ -100,6 +100,21 @@ pub enum VibesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a SYNTHETIC 02c-format file (vibes with five scored candidates each)
+    Synth {
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = crate::vibes::synthetic::SAMPLE_VIBES)]
+        vibes: usize,
+        #[arg(long, default_value_t = crate::vibes::synthetic::SAMPLE_SEED)]
+        seed: u64,
+    },
+    /// Download LatentScore's embedding map (stage 10, ~100 MB) from the Hub into the cache
+    FetchMap {
+        /// A mirror or a local server with the Hub's layout
+        #[arg(long, default_value = crate::datadecide::hub::DEFAULT_BASE_URL)]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,6 +289,8 @@ pub fn main() -> ExitCode {
         Command::Plot(args) => plot(&args),
         Command::Ft(command) => ft(command),
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
+        Command::Vibes(VibesCommand::Synth { out, vibes, seed }) => vibes_synth(&out, vibes, seed),
+        Command::Vibes(VibesCommand::FetchMap { base_url }) => vibes_fetch_map(&base_url),
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
         }
@@ -451,6 +468,21 @@ fn render(
     for l in &rendered.layers {
         println!("  {:<8} peak {:.3}  rms {:.4}", l.layer.name(), l.peak, l.rms);
     }
+    Ok(())
+}
+
+fn vibes_synth(out: &Path, vibes: usize, seed: u64) -> anyhow::Result<()> {
+    crate::vibes::synthetic::write(out, vibes, seed)?;
+    println!("SYNTHETIC vibes sample ({vibes} vibes, seed {seed}) written to {}", out.display());
+    Ok(())
+}
+
+fn vibes_fetch_map(base_url: &str) -> anyhow::Result<()> {
+    let cache = crate::paths::Folders::discover()?.cache;
+    let progress = ConsoleProgress::new();
+    let got = crate::vibes::hub::fetch_map(base_url, &cache, &Default::default(), &progress);
+    progress.finish();
+    println!("{}", got?.display());
     Ok(())
 }
 

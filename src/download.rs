@@ -447,3 +447,38 @@ mod tests {
         );
     }
 }
+
+/// One entry of a Hugging Face tree listing (`/api/datasets/<repo>/tree/<revision>/<folder>`).
+#[derive(Debug, serde::Deserialize)]
+struct TreeEntry {
+    path: String,
+    size: Option<u64>,
+    lfs: Option<Lfs>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Lfs {
+    oid: String,
+    size: Option<u64>,
+}
+
+/// A file's expected size and SHA-256 from the Hub's listing of its folder, when the listing can
+/// be had (without them the download still runs, checked against the length the server sends).
+pub fn listed_size_and_hash(tree_url: &str, path: &str) -> (Option<u64>, Option<String>) {
+    match get_text(tree_url).and_then(|text| {
+        serde_json::from_str::<Vec<TreeEntry>>(&text)
+            .map_err(|e| anyhow::anyhow!("{tree_url}: unexpected listing: {e}"))
+    }) {
+        Ok(entries) => match entries.into_iter().find(|e| e.path == path) {
+            Some(entry) => match entry.lfs {
+                Some(lfs) => (lfs.size.or(entry.size), Some(lfs.oid)),
+                None => (entry.size, None),
+            },
+            None => (None, None),
+        },
+        Err(err) => {
+            tracing::warn!("no size or hash for {path}: {err:#}");
+            (None, None)
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! JSON Lines, read tolerantly: every non-blank line is handed over as a JSON object, or as the
 //! reason it is not one (not UTF-8, not JSON, not an object), and reading goes on.
 
-use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -23,10 +22,18 @@ pub fn kind(v: &Value) -> &'static str {
 /// Fails only when the file cannot be read at all, or when `each` fails (to stop early).
 pub fn for_each_object(
     path: &Path,
-    mut each: impl FnMut(usize, u64, Result<Map<String, Value>, String>) -> anyhow::Result<()>,
+    each: impl FnMut(usize, u64, Result<Map<String, Value>, String>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    read_objects(std::io::BufReader::with_capacity(1 << 20, file), path, each)
+}
+
+/// [`for_each_object`] over any reader (`path` names it in errors).
+pub fn read_objects(
+    mut reader: impl std::io::BufRead,
+    path: &Path,
+    mut each: impl FnMut(usize, u64, Result<Map<String, Value>, String>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let mut bytes = Vec::new();
     let (mut number, mut done) = (0, 0u64);
     loop {

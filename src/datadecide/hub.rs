@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde::Deserialize;
 
 use super::catalog::{self, HUB_FILES, HubFile};
 use crate::download::{self, Remote, RetryPolicy, Transfer};
@@ -65,41 +64,6 @@ fn sanitize(revision: &str) -> String {
     revision.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }
 
-/// One entry of the Hub's tree listing.
-#[derive(Debug, Deserialize)]
-struct TreeEntry {
-    path: String,
-    size: Option<u64>,
-    lfs: Option<Lfs>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Lfs {
-    oid: String,
-    size: Option<u64>,
-}
-
-/// Expected size and SHA-256 of a file from the listing, when the listing can be had.
-fn expectations(source: &HubSource, file: &HubFile) -> (Option<u64>, Option<String>) {
-    let url = source.tree_url(file);
-    match download::get_text(&url).and_then(|text| {
-        serde_json::from_str::<Vec<TreeEntry>>(&text)
-            .map_err(|e| anyhow::anyhow!("{url}: unexpected listing: {e}"))
-    }) {
-        Ok(entries) => match entries.into_iter().find(|e| e.path == file.path) {
-            Some(entry) => match entry.lfs {
-                Some(lfs) => (lfs.size.or(entry.size), Some(lfs.oid)),
-                None => (entry.size, None),
-            },
-            None => (None, None),
-        },
-        Err(err) => {
-            tracing::warn!("no size or hash for {}: {err:#}", file.path);
-            (None, None)
-        }
-    }
-}
-
 /// The Hub files of the chosen groups (all when `only` is empty).
 pub fn select(only: &[String]) -> anyhow::Result<Vec<&'static HubFile>> {
     for group in only {
@@ -131,7 +95,7 @@ pub fn fetch(
     let mut fetched = Vec::new();
     for (i, file) in files.iter().enumerate() {
         progress.checkpoint()?;
-        let (expected_size, sha256) = expectations(source, file);
+        let (expected_size, sha256) = download::listed_size_and_hash(&source.tree_url(file), file.path);
         let remote = Remote { url: source.file_url(file), expected_size, sha256 };
         let dest = source.cached_path(cache, file);
         let label = format!("{} ({} of {})", file.path, i + 1, files.len());

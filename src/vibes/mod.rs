@@ -12,6 +12,13 @@ use serde_json::{Map, Value};
 use crate::jobs::{Cancelled, Progress};
 use crate::jsonl::kind;
 
+pub mod diff;
+pub mod filter;
+pub mod hub;
+pub mod synthetic;
+
+const SAMPLE: &[u8] = include_bytes!("../../data/latentscore-synthetic-02c.jsonl");
+
 /// One row of any stage.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VibeRow {
@@ -36,9 +43,16 @@ pub struct VibeRow {
     pub best_index: Option<usize>,
     /// 02c's first scorer (CLAP) per candidate.
     pub clap_scores: Vec<Option<f64>>,
+    /// 02c's other scorers per candidate (an LLM judge...), by name, in file order.
+    pub other_scores: Vec<(String, Vec<Option<f64>>)>,
+    /// 02c's parts of each scorer's score for the best candidate (`scores_external`):
+    /// scorer -> [(part, value)], e.g. clap -> audio_text_similarity, penalty, final_score.
+    pub score_parts: Vec<(String, Vec<(String, f64)>)>,
     /// Stage 10's single config (and its title), when the row is from the embedding map.
     pub config: Option<Value>,
     pub title: Option<String>,
+    /// Stage 10's vibe embedding (all-MiniLM-L6-v2, 384 floats), kept compact.
+    pub embedding: Option<Vec<f32>>,
     /// Every field benchtop does not read, kept as written.
     pub extras: Map<String, Value>,
 }
@@ -65,6 +79,71 @@ impl VibeRow {
     pub fn best_score(&self) -> Option<f64> {
         self.clap_scores.get(self.best_index?).copied().flatten()
     }
+
+    /// (candidates passing all three flags, candidates).
+    pub fn valid_count(&self) -> (usize, usize) {
+        let total = self.candidates.len().max(self.format_valid.len());
+        let valid = (0..total)
+            .filter(|&i| {
+                [&self.format_valid, &self.schema_valid, &self.palette_valid]
+                    .iter()
+                    .all(|f| f.get(i).copied().flatten() == Some(true))
+            })
+            .count();
+        (valid, total)
+    }
+
+    /// The vibe as the table shows it: the original text, else the noisy one.
+    pub fn vibe_text(&self) -> &str {
+        self.vibe_original.as_deref().or(self.vibe_noisy.as_deref()).unwrap_or("")
+    }
+
+    /// Whether the noisy text differs from the original.
+    pub fn is_noisy(&self) -> bool {
+        matches!((&self.vibe_original, &self.vibe_noisy), (Some(a), Some(b)) if a != b)
+    }
+
+    /// Everything full-text search looks at, lower-cased.
+    pub fn search_text(&self) -> String {
+        let mut text = String::new();
+        for part in [&self.vibe_original, &self.vibe_noisy, &self.character_name, &self.title].into_iter().flatten() {
+            text.push_str(part);
+            text.push('\n');
+        }
+        for tag in self.tags_original.iter().chain(&self.tags_noisy) {
+            text.push_str(tag);
+            text.push('\n');
+        }
+        for candidate in &self.candidates {
+            if let Some(title) = candidate.get("title").and_then(Value::as_str) {
+                text.push_str(title);
+                text.push('\n');
+            }
+        }
+        text.to_lowercase()
+    }
+
+    /// The candidates to show: 02b/02c's list, or stage 10's single config as one candidate
+    /// (title, config, palettes).
+    pub fn candidate_values(&self) -> std::borrow::Cow<'_, [Value]> {
+        match (&self.config, self.candidates.is_empty()) {
+            (Some(config), true) => {
+                let mut payload = Map::new();
+                payload.insert("title".into(), self.title.clone().map_or(Value::Null, Value::String));
+                payload.insert("config".into(), config.clone());
+                if let Some(palettes) = self.extras.get("palettes") {
+                    payload.insert("palettes".into(), palettes.clone());
+                }
+                std::borrow::Cow::Owned(vec![Value::Object(payload)])
+            }
+            _ => std::borrow::Cow::Borrowed(&self.candidates),
+        }
+    }
+
+    /// Whether the row says it was made up (the bundled sample's rows carry `"synthetic": true`).
+    pub fn is_synthetic(&self) -> bool {
+        self.extras.get("synthetic").and_then(Value::as_bool) == Some(true)
+    }
 }
 
 /// A line that could not be read.
@@ -89,7 +168,7 @@ pub struct VibeSet {
     pub bad: Vec<BadLine>,
 }
 
-const KNOWN: [&str; 17] = [
+const KNOWN: [&str; 19] = [
     "dataset",
     "id_in_dataset",
     "split",
@@ -107,6 +186,8 @@ const KNOWN: [&str; 17] = [
     "candidate_scores",
     "config",
     "title",
+    "scores_external",
+    "embedding",
 ];
 
 fn opt_text(object: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
@@ -189,11 +270,38 @@ pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result
             None => return Err(format!("best_index is {v}, not a candidate index")),
         },
     }
-    if let Some(scores) = object.get("candidate_scores").and_then(|s| s.get("clap")) {
-        match scores {
-            Value::Array(items) => row.clap_scores = items.iter().map(Value::as_f64).collect(),
-            other => return Err(format!("candidate_scores.clap is {}, not a list", kind(other))),
+    match object.get("candidate_scores") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(scorers)) => {
+            for (name, scores) in scorers {
+                let scores = match scores {
+                    Value::Array(items) => items.iter().map(Value::as_f64).collect(),
+                    other => return Err(format!("candidate_scores.{name} is {}, not a list", kind(other))),
+                };
+                if name == "clap" {
+                    row.clap_scores = scores;
+                } else {
+                    row.other_scores.push((name.clone(), scores));
+                }
+            }
         }
+        Some(other) => return Err(format!("candidate_scores is {}, not an object", kind(other))),
+    }
+    if let Some(Value::Object(scorers)) = object.get("scores_external") {
+        for (name, parts) in scorers {
+            if let Value::Object(parts) = parts {
+                let parts = parts.iter().filter_map(|(k, v)| Some((k.clone(), v.as_f64()?))).collect();
+                row.score_parts.push((name.clone(), parts));
+            }
+        }
+    }
+    match object.get("embedding") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            let floats: Option<Vec<f32>> = items.iter().map(|v| v.as_f64().map(|x| x as f32)).collect();
+            row.embedding = Some(floats.ok_or("embedding holds something that is not a number")?);
+        }
+        Some(other) => return Err(format!("embedding is {}, not a list of numbers", kind(other))),
     }
     row.config = object.get("config").filter(|c| c.is_object()).cloned();
     row.extras = object.into_iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).collect();
@@ -221,22 +329,51 @@ impl VibeSet {
         let mut done = 0u64;
         for (index, file) in files.iter().enumerate() {
             let before = done;
-            crate::jsonl::for_each_object(file, |number, read, object| {
-                done = before + read;
-                if number % 2048 == 0 {
-                    progress.checkpoint().map_err(|Cancelled| anyhow::anyhow!("cancelled"))?;
-                    progress
-                        .report(done as f32 / total.max(1) as f32, &format!("read {} rows", set.rows.len()));
-                }
-                match object.and_then(|object| parse_row(object, index, number)) {
-                    Ok(row) => set.rows.push(row),
-                    Err(reason) => set.bad.push(BadLine { file: file.clone(), line: number, reason }),
-                }
-                Ok(())
-            })?;
+            let handle = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let reader = std::io::BufReader::with_capacity(1 << 20, handle);
+            done = before + set.read(reader, index, before, total, progress)?;
         }
         progress.report(1.0, &format!("read {} rows", set.rows.len()));
         Ok(set)
+    }
+
+    /// The bundled SYNTHETIC sample ([`synthetic::SAMPLE_FILE`], built into the binary).
+    pub fn sample() -> anyhow::Result<VibeSet> {
+        let path = PathBuf::from(synthetic::SAMPLE_FILE);
+        let mut set = VibeSet { files: vec![path], ..VibeSet::default() };
+        set.read(SAMPLE, 0, 0, SAMPLE.len() as u64, &crate::jobs::Silent)?;
+        Ok(set)
+    }
+
+    /// Reads one file's lines into the set; returns the bytes read.
+    fn read(
+        &mut self,
+        reader: impl std::io::BufRead,
+        index: usize,
+        before: u64,
+        total: u64,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<u64> {
+        let file = self.files[index].clone();
+        let mut done = before;
+        crate::jsonl::read_objects(reader, &file, |number, read, object| {
+            done = before + read;
+            if number % 2048 == 0 {
+                progress.checkpoint().map_err(|Cancelled| anyhow::anyhow!("cancelled"))?;
+                progress.report(done as f32 / total.max(1) as f32, &format!("read {} rows", self.rows.len()));
+            }
+            match object.and_then(|object| parse_row(object, index, number)) {
+                Ok(row) => self.rows.push(row),
+                Err(reason) => self.bad.push(BadLine { file: file.clone(), line: number, reason }),
+            }
+            Ok(())
+        })?;
+        Ok(done - before)
+    }
+
+    /// Whether every row says it is made up.
+    pub fn is_synthetic(&self) -> bool {
+        !self.rows.is_empty() && self.rows.iter().all(VibeRow::is_synthetic)
     }
 
     /// The numbers `benchtop vibes summary` prints.
