@@ -87,7 +87,7 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     probed(&mut harness);
     let expected = [
         (Panel::FtVsPt, "Fine-tuning vs pretraining", "Open runs…"),
-        (Panel::Vibes, "LatentScore vibes and candidates", "arrive with issue #6"),
+        (Panel::Vibes, "LatentScore vibes and candidates", "Choose a vibe in the table"),
         (Panel::Audition, "Audition a music config", "Press Render to hear this config."),
         (Panel::Jobs, "Background jobs", "Probe compute backend"),
         (Panel::ScalingCurves, "DataDecide scaling curves", "16 curves"),
@@ -263,6 +263,22 @@ fn write_screenshots() {
         harness.run();
         if panel == Panel::FtVsPt {
             step_until(&mut harness, "the FT-vs-PT sample", |h| h.state().ft.runs.is_some());
+        }
+        if panel == Panel::Vibes {
+            step_until(&mut harness, "the vibes sample", |h| h.state().vibes.set.is_some());
+            // A noisy vibe whose candidates include an invalid one.
+            let row = {
+                let set = harness.state().vibes.set.clone().unwrap();
+                (0..15)
+                    .find(|&i| {
+                        let r = &set.rows[i];
+                        let (valid, total) = r.valid_count();
+                        r.is_noisy() && valid < total && valid > 1
+                    })
+                    .expect("the sample has a noisy vibe with an invalid candidate in its first rows")
+            };
+            harness.state_mut().vibes.select(row);
+            harness.run();
         }
         if panel == Panel::Audition {
             // A preset, rendered, its layer levels open.

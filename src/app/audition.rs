@@ -412,7 +412,7 @@ fn paste_window(
     state.paste_open = open;
 }
 
-fn device_line(ui: &mut egui::Ui, player: &mut Player) {
+pub(super) fn device_line(ui: &mut egui::Ui, player: &mut Player) {
     ui.horizontal(|ui| match player.status().clone() {
         Status::Ready(info) => {
             ui.weak(format!("Output: {} ({} Hz, {} ch)", info.name, info.sample_rate, info.channels));
@@ -432,7 +432,7 @@ fn device_line(ui: &mut egui::Ui, player: &mut Player) {
 }
 
 /// Seconds as `m:ss.s`.
-fn timestamp(seconds: f64) -> String {
+pub(super) fn timestamp(seconds: f64) -> String {
     format!("{}:{:04.1}", (seconds / 60.0).floor() as u64, seconds % 60.0)
 }
 

@@ -8,11 +8,12 @@ pub use data::DataSettings;
 mod ft_panel;
 pub use ft_panel::FtSettings;
 mod jobs_panel;
-mod placeholder;
 mod scaling;
 pub use scaling::{Facet, ScalingSettings, View as ScalingView};
 mod status_bar;
 mod toasts;
+mod vibes_panel;
+pub use vibes_panel::{VibesSettings, VibesState};
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -87,6 +88,7 @@ pub struct UiState {
     pub audition: audition::AuditionSettings,
     pub scaling: scaling::ScalingSettings,
     pub ft: ft_panel::FtSettings,
+    pub vibes: vibes_panel::VibesSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -166,6 +168,7 @@ pub struct BenchtopApp {
     pub audition: AuditionState,
     pub scaling: scaling::ScalingState,
     pub ft: ft_panel::FtState,
+    pub vibes: vibes_panel::VibesState,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
@@ -231,6 +234,8 @@ impl BenchtopApp {
             state.data.file = Some(file.clone());
         }
         data.load_initial(&mut jobs, &state.data);
+        let mut vibes = vibes_panel::VibesState::default();
+        vibes.load_initial(&mut jobs, &state.vibes);
         Self {
             state,
             jobs,
@@ -240,6 +245,7 @@ impl BenchtopApp {
             audition,
             scaling: Default::default(),
             ft: Default::default(),
+            vibes,
             selected_job: None,
             shown_panel: None,
             data,
@@ -269,16 +275,12 @@ impl BenchtopApp {
         self.player.poll();
         self.audition.poll(&mut self.player, &mut self.notifications);
         self.ft.poll(&mut self.state.ft, &mut self.notifications);
+        self.vibes.poll(&mut self.jobs, &mut self.state.vibes, &mut self.player, &mut self.notifications);
 
         if let Some(path) = self.scaling.poll_export() {
             self.notifications.success(format!("Saved {}", path.display()));
         }
         self.data.poll(&mut self.jobs, &mut self.state.data, &mut self.notifications);
-    }
-
-    /// Where the Scaling panel drew its curves last frame.
-    pub fn scaling_plot_rect(&self) -> Option<egui::Rect> {
-        self.scaling.plot_rect()
     }
 
     /// The DataDecide dataset loaded now.
@@ -309,6 +311,9 @@ impl BenchtopApp {
                 save,
                 &mut self.jobs,
             );
+        }
+        if self.state.panel == Panel::Vibes {
+            vibes_panel::shortcuts(ctx, &mut self.vibes, &self.state.vibes, &mut self.jobs, &mut self.player);
         }
         if self.state.panel == Panel::Audition {
             audition::shortcuts(
@@ -407,7 +412,19 @@ impl eframe::App for BenchtopApp {
                 &mut self.player,
                 &self.save_dialog,
             ),
-            panel => placeholder::show(ui, panel),
+            Panel::Vibes => {
+                let base = self.state.data.hub_base_url.clone();
+                let hub = self.cache.as_ref().map(|cache| (base.as_str(), cache));
+                vibes_panel::show(
+                    ui,
+                    &mut self.vibes,
+                    &mut self.state.vibes,
+                    &mut self.jobs,
+                    &mut self.player,
+                    &self.save_dialog,
+                    hub,
+                )
+            }
         });
         let ctx = ui.ctx().clone();
         toasts::show_toasts(&ctx, &mut self.notifications);

@@ -30,8 +30,7 @@ pub fn char_diff(a: &str, b: &str) -> CharDiff {
     let mut out = CharDiff { original: vec![false; a.len()], noisy: vec![false; b.len()] };
     // The common prefix and suffix are unchanged; only the middle needs the table.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix =
-        a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
     let (n, m) = (ma.len(), mb.len());
     if n == 0 || m == 0 || n * m > MAX_CELLS {

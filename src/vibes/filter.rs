@@ -156,9 +156,10 @@ fn compare(a: &VibeRow, b: &VibeRow, column: Column) -> Ordering {
             share(a).total_cmp(&share(b))
         }
         // Rows without a score sort below every score.
-        Column::BestScore => {
-            a.best_score().unwrap_or(f64::NEG_INFINITY).total_cmp(&b.best_score().unwrap_or(f64::NEG_INFINITY))
-        }
+        Column::BestScore => a
+            .best_score()
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&b.best_score().unwrap_or(f64::NEG_INFINITY)),
     }
 }
 
@@ -186,8 +187,7 @@ pub fn values(set: &VibeSet, column: Column) -> Vec<String> {
             _ => None,
         }
     };
-    let mut out: Vec<String> =
-        set.rows.iter().map(|r| pick(r).unwrap_or_else(|| NONE.to_owned())).collect();
+    let mut out: Vec<String> = set.rows.iter().map(|r| pick(r).unwrap_or_else(|| NONE.to_owned())).collect();
     if column == Column::Level {
         out.sort_by_key(|l| (level_rank(&Some(l.clone())), l.clone()));
     } else {

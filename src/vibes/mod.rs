@@ -106,7 +106,9 @@ impl VibeRow {
     /// Everything full-text search looks at, lower-cased.
     pub fn search_text(&self) -> String {
         let mut text = String::new();
-        for part in [&self.vibe_original, &self.vibe_noisy, &self.character_name, &self.title].into_iter().flatten() {
+        for part in
+            [&self.vibe_original, &self.vibe_noisy, &self.character_name, &self.title].into_iter().flatten()
+        {
             text.push_str(part);
             text.push('\n');
         }

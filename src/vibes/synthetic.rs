@@ -191,7 +191,12 @@ fn phrase(rng: &mut Xoshiro256PlusPlus, signal: &Signal, config: &MusicConfig) -
 }
 
 /// The vibe text: how many signal phrases it holds follows the level.
-fn vibe_text(rng: &mut Xoshiro256PlusPlus, config: &MusicConfig, level: &str, subject: &str) -> (String, Vec<String>) {
+fn vibe_text(
+    rng: &mut Xoshiro256PlusPlus,
+    config: &MusicConfig,
+    level: &str,
+    subject: &str,
+) -> (String, Vec<String>) {
     let phrases: Vec<&str> = SIGNALS.iter().map(|s| phrase(rng, s, config)).collect();
     let [tempo, mode, bright, space, rhythm, texture] = [0, 1, 2, 3, 4, 5].map(|i| phrases[i]);
     let text = match level {
@@ -361,11 +366,13 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
     let split = {
         let x: f64 = rng.random();
         let mut acc = 0.0;
-        SPLITS.iter().find(|(_, p)| {
-            acc += p;
-            x < acc
-        })
-        .map_or("TEST", |(s, _)| s)
+        SPLITS
+            .iter()
+            .find(|(_, p)| {
+                acc += p;
+                x < acc
+            })
+            .map_or("TEST", |(s, _)| s)
     };
     let level = *pick(rng, &LEVELS);
     let character = rng.random_bool(0.3).then(|| *pick(rng, &CHARACTERS));
@@ -377,7 +384,10 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
     let (vibe, tags) = vibe_text(rng, &truth, level, &subject);
     let noisy = rng.random_bool(0.15);
     let (vibe_noisy, tags_noisy) = if noisy {
-        (add_noise(rng, &vibe), tags.iter().map(|t| if rng.random_bool(0.3) { add_noise(rng, t) } else { t.clone() }).collect())
+        (
+            add_noise(rng, &vibe),
+            tags.iter().map(|t| if rng.random_bool(0.3) { add_noise(rng, t) } else { t.clone() }).collect(),
+        )
     } else {
         (vibe.clone(), tags.clone())
     };
@@ -412,7 +422,10 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
         let mut palette_json = palettes(rng, &config);
         match outcome {
             Outcome::BadSchema => {
-                let (key, bad) = *pick(rng, &[("tempo", "moderato"), ("mode", "lydian"), ("bass", "slap"), ("echo", "lots")]);
+                let (key, bad) = *pick(
+                    rng,
+                    &[("tempo", "moderato"), ("mode", "lydian"), ("bass", "slap"), ("echo", "lots")],
+                );
                 config_json.insert(key.to_owned(), json!(bad));
             }
             Outcome::BadPalette => {
@@ -441,7 +454,11 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
             continue;
         }
         let score = 0.22 - 0.025 * wrong_signal as f64 - 0.004 * changed as f64 + noise.sample(rng);
-        clap.push(if matches!(outcome, Outcome::Valid) { json!((score * 1e4).round() / 1e4) } else { Value::Null });
+        clap.push(if matches!(outcome, Outcome::Valid) {
+            json!((score * 1e4).round() / 1e4)
+        } else {
+            Value::Null
+        });
         candidates.push(json!({
             "thinking": thinking(&config),
             "title": title(rng, &config, place),
@@ -469,7 +486,10 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
     object.insert("tags_noisy".into(), json!(tags_noisy));
     object.insert("vibe_model".into(), json!("benchtop-synthetic"));
     object.insert("config_model".into(), json!("benchtop-synthetic"));
-    object.insert("validation_scores".into(), json!({"format_valid": format_valid, "schema_valid": schema_valid, "palette_valid": palette_valid}));
+    object.insert(
+        "validation_scores".into(),
+        json!({"format_valid": format_valid, "schema_valid": schema_valid, "palette_valid": palette_valid}),
+    );
     match best {
         Some((i, score)) => {
             let text_bad: f64 = rng.random_range(0.05..0.12);
@@ -547,7 +567,9 @@ mod tests {
             invalid += total - valid;
             // Only fully valid candidates are scored, and the best is the highest score.
             for (j, score) in row.clap_scores.iter().enumerate() {
-                let all = [&row.format_valid, &row.schema_valid, &row.palette_valid].iter().all(|f| f[j] == Some(true));
+                let all = [&row.format_valid, &row.schema_valid, &row.palette_valid]
+                    .iter()
+                    .all(|f| f[j] == Some(true));
                 assert_eq!(score.is_some(), all, "row {i} candidate {j}");
             }
             if let Some(best) = row.best_index {
@@ -558,8 +580,16 @@ mod tests {
             for (j, candidate) in row.candidates.iter().enumerate() {
                 if let Value::Object(c) = candidate {
                     let payload = crate::synth::payload::Payload::from_json(c);
-                    assert_eq!(payload.config.schema_valid(), row.schema_valid[j] == Some(true), "row {i} candidate {j}");
-                    assert_eq!(payload.palette_ok, row.palette_valid[j] == Some(true), "row {i} candidate {j}");
+                    assert_eq!(
+                        payload.config.schema_valid(),
+                        row.schema_valid[j] == Some(true),
+                        "row {i} candidate {j}"
+                    );
+                    assert_eq!(
+                        payload.palette_ok,
+                        row.palette_valid[j] == Some(true),
+                        "row {i} candidate {j}"
+                    );
                 }
             }
         }
@@ -574,7 +604,11 @@ mod tests {
         for signal in &SIGNALS {
             let value = label(&config, signal.field);
             let words = signal.words.iter().find(|(o, _)| *o == value).unwrap().1;
-            assert!(words.iter().any(|w| text.contains(w)), "{value} of {:?} missing from {text}", signal.field);
+            assert!(
+                words.iter().any(|w| text.contains(w)),
+                "{value} of {:?} missing from {text}",
+                signal.field
+            );
         }
     }
 
