@@ -681,6 +681,12 @@ fn table_side(
     ui.separator();
     filters(ui, state, settings);
     state.refresh_view(settings);
+    // Something to look at from the start: the first row shown.
+    if state.selected.is_none()
+        && let Some(&first) = state.view.first()
+    {
+        state.select(first);
+    }
     counts(ui, &set, &state.view);
     ui.separator();
     table(ui, state, settings, &set);
@@ -770,6 +776,8 @@ fn table(ui: &mut egui::Ui, state: &mut VibesState, settings: &mut VibesSettings
         (Column::Validity, Col::exact(34.0)),
         (Column::BestScore, Col::exact(50.0)),
     ];
+    // Rows are chosen by clicking anywhere on them: labels must not take the click for selecting text.
+    ui.style_mut().interaction.selectable_labels = false;
     let mut builder = TableBuilder::new(ui)
         .id_salt("vibes_table")
         .striped(true)
@@ -1310,7 +1318,8 @@ pub fn show(
     save: &super::SaveDialog,
     hub: Option<(&str, &PathBuf)>,
 ) {
-    egui::Panel::left("vibes_table_side").resizable(true).default_size(660.0).show(ui, |ui| {
+    let width = (ui.available_width() * 0.5).clamp(420.0, 700.0);
+    egui::Panel::left("vibes_table_side").resizable(true).default_size(width).show(ui, |ui| {
         ui.add_space(4.0);
         ui.heading("LatentScore vibes and candidates");
         table_side(ui, state, settings, jobs, hub);
