@@ -270,16 +270,21 @@ fn write_screenshots() {
         }
         if panel == Panel::Vibes {
             step_until(&mut harness, "the vibes sample", |h| h.state().vibes.set.is_some());
-            // A noisy vibe whose candidates include an invalid one.
+            // A noisy vibe whose candidates include an invalid one, and whose best by score
+            // (02c) is not 02b's pick, both among the first three columns.
             let row = {
                 let set = harness.state().vibes.set.clone().unwrap();
-                (0..15)
+                (0..set.rows.len())
                     .find(|&i| {
                         let r = &set.rows[i];
                         let (valid, total) = r.valid_count();
-                        r.is_noisy() && valid < total && valid > 1
+                        r.is_noisy()
+                            && valid < total
+                            && r.best_changed() == Some(true)
+                            && r.best_index.is_some_and(|b| b <= 2)
+                            && r.first_valid().is_some_and(|b| b <= 2)
                     })
-                    .expect("the sample has a noisy vibe with an invalid candidate in its first rows")
+                    .expect("the sample has such a vibe")
             };
             harness.state_mut().vibes.select(row);
             harness.run();

@@ -59,7 +59,7 @@ fn good_lines_load_and_bad_lines_are_named_with_their_reason() {
     let r = &set.rows[5];
     assert_eq!(r.id_in_dataset.as_deref(), Some("5"));
     assert_eq!(r.tags_noisy, ["gray", "calm"]);
-    assert_eq!(r.extras["new_field_from_the_future"], json!(5));
+    assert_eq!(r.extras["new_field_from_the_future"].value(), json!(5));
     assert_eq!(r.candidates.len(), 3);
     assert!(r.candidates[1].is_null());
 }

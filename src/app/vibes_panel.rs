@@ -300,6 +300,8 @@ impl VibesState {
         let Some(set) = &self.set else { return };
         let Some(vibe) = set.rows.get(row) else { return };
         self.selected = Some(row);
+        // Brought into view when it is not (a click on a shown row scrolls nothing).
+        self.scroll_to_selected = true;
         if self.detail.as_ref().is_some_and(|d| d.row == row) {
             return;
         }
@@ -350,7 +352,6 @@ impl VibesState {
             None => 0,
         };
         self.select(self.view[next]);
-        self.scroll_to_selected = true;
     }
 
     /// The fields that differ across the chosen vibe's candidates.
@@ -362,7 +363,7 @@ impl VibesState {
     /// A candidate's config as the synth reads it (sanitized), if the candidate has one.
     pub fn candidate_config(&self, key: CandidateKey) -> Option<MusicConfig> {
         let set = self.set.as_ref()?;
-        let value = set.rows.get(key.0)?.candidate_values().get(key.1)?.clone();
+        let value = set.rows.get(key.0)?.candidate_values().into_iter().nth(key.1)?;
         match value {
             Json::Object(object) => Some(Payload::from_json(&object).config.config),
             _ => None,
@@ -486,7 +487,8 @@ impl VibesState {
     /// Asks where to save and writes the candidate's config object as the file has it.
     pub fn export_config(&mut self, key: CandidateKey, jobs: &mut Jobs, save: &super::SaveDialog) {
         let Some(set) = &self.set else { return };
-        let Some(value) = set.rows.get(key.0).and_then(|r| r.candidate_values().get(key.1).cloned()) else {
+        let Some(value) = set.rows.get(key.0).and_then(|r| r.candidate_values().into_iter().nth(key.1))
+        else {
             return;
         };
         let config = value.get("config").cloned().unwrap_or(value);
@@ -952,10 +954,10 @@ fn detail(
             egui::Grid::new("vibe_extras").num_columns(2).striped(true).show(ui, |ui| {
                 for (key, value) in &vibe.extras {
                     ui.monospace(key);
-                    let mut text = value.to_string();
+                    let mut text = value.text().to_owned();
                     if text.len() > 160 {
                         let cut = (0..=160).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
-                        text = format!("{}… ({} characters)", &text[..cut], value.to_string().len());
+                        text = format!("{}… ({} characters)", &text[..cut], value.text().len());
                     }
                     ui.label(text);
                     ui.end_row();

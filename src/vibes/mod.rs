@@ -19,6 +19,30 @@ pub mod synthetic;
 
 const SAMPLE: &[u8] = include_bytes!("../../data/latentscore-synthetic-02c.jsonl");
 
+/// A JSON value kept as its text: a parsed `serde_json::Value` takes several times the memory,
+/// and a candidate is only parsed when its vibe is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored(Box<str>);
+
+impl Stored {
+    pub fn new(value: &Value) -> Stored {
+        Stored(value.to_string().into_boxed_str())
+    }
+
+    /// The value again (null if the text were somehow not JSON: it always is, it was written here).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_null(&self) -> bool {
+        &*self.0 == "null"
+    }
+}
+
 /// One row of any stage.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VibeRow {
@@ -36,7 +60,9 @@ pub struct VibeRow {
     pub tags_original: Vec<String>,
     pub tags_noisy: Vec<String>,
     /// 02b's candidates as written (a payload object, or null for a failed generation).
-    pub candidates: Vec<Value>,
+    pub candidates: Vec<Stored>,
+    /// Each candidate's title (for search without parsing the candidates).
+    pub candidate_titles: Vec<Option<String>>,
     pub format_valid: Vec<Option<bool>>,
     pub schema_valid: Vec<Option<bool>>,
     pub palette_valid: Vec<Option<bool>>,
@@ -54,7 +80,7 @@ pub struct VibeRow {
     /// Stage 10's vibe embedding (all-MiniLM-L6-v2, 384 floats), kept compact.
     pub embedding: Option<Vec<f32>>,
     /// Every field benchtop does not read, kept as written.
-    pub extras: Map<String, Value>,
+    pub extras: BTreeMap<String, Stored>,
 }
 
 impl VibeRow {
@@ -116,35 +142,33 @@ impl VibeRow {
             text.push_str(tag);
             text.push('\n');
         }
-        for candidate in &self.candidates {
-            if let Some(title) = candidate.get("title").and_then(Value::as_str) {
-                text.push_str(title);
-                text.push('\n');
-            }
+        for title in self.candidate_titles.iter().flatten() {
+            text.push_str(title);
+            text.push('\n');
         }
         text.to_lowercase()
     }
 
     /// The candidates to show: 02b/02c's list, or stage 10's single config as one candidate
     /// (title, config, palettes).
-    pub fn candidate_values(&self) -> std::borrow::Cow<'_, [Value]> {
+    pub fn candidate_values(&self) -> Vec<Value> {
         match (&self.config, self.candidates.is_empty()) {
             (Some(config), true) => {
                 let mut payload = Map::new();
                 payload.insert("title".into(), self.title.clone().map_or(Value::Null, Value::String));
                 payload.insert("config".into(), config.clone());
                 if let Some(palettes) = self.extras.get("palettes") {
-                    payload.insert("palettes".into(), palettes.clone());
+                    payload.insert("palettes".into(), palettes.value());
                 }
-                std::borrow::Cow::Owned(vec![Value::Object(payload)])
+                vec![Value::Object(payload)]
             }
-            _ => std::borrow::Cow::Borrowed(&self.candidates),
+            _ => self.candidates.iter().map(Stored::value).collect(),
         }
     }
 
     /// Whether the row says it was made up (the bundled sample's rows carry `"synthetic": true`).
     pub fn is_synthetic(&self) -> bool {
-        self.extras.get("synthetic").and_then(Value::as_bool) == Some(true)
+        self.extras.get("synthetic").is_some_and(|v| v.text() == "true")
     }
 }
 
@@ -252,7 +276,11 @@ pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result
     }
     match object.get("config_candidates") {
         None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => row.candidates = items.clone(),
+        Some(Value::Array(items)) => {
+            row.candidates = items.iter().map(Stored::new).collect();
+            row.candidate_titles =
+                items.iter().map(|c| c.get("title").and_then(Value::as_str).map(str::to_owned)).collect();
+        }
         Some(other) => return Err(format!("config_candidates is {}, not a list", kind(other))),
     }
     // The pipeline writes `validation_scores`; its README calls it `scores`: both are read.
@@ -306,7 +334,11 @@ pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result
         Some(other) => return Err(format!("embedding is {}, not a list of numbers", kind(other))),
     }
     row.config = object.get("config").filter(|c| c.is_object()).cloned();
-    row.extras = object.into_iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).collect();
+    row.extras = object
+        .iter()
+        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), Stored::new(v)))
+        .collect();
     Ok(row)
 }
 

@@ -577,9 +577,9 @@ mod tests {
                 assert_eq!(row.clap_scores[best], Some(top));
             }
             // A valid candidate's payload passes the crate's own validation too.
-            for (j, candidate) in row.candidates.iter().enumerate() {
+            for (j, candidate) in row.candidate_values().into_iter().enumerate() {
                 if let Value::Object(c) = candidate {
-                    let payload = crate::synth::payload::Payload::from_json(c);
+                    let payload = crate::synth::payload::Payload::from_json(&c);
                     assert_eq!(
                         payload.config.schema_valid(),
                         row.schema_valid[j] == Some(true),
