@@ -4,13 +4,7 @@
 # in one run, on this machine. Prints wall time and peak RSS of each, their ratios, and checks that
 # both produce the same long table.
 #   benches/datadecide_build.sh [WORKDIR]   (WORKDIR keeps the generated set and the venv between runs)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/env.sh
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
-cargo build --profile perf --locked --quiet --bin benchtop
-bin="$CARGO_TARGET_DIR/perf/benchtop"
+. "$(dirname "$0")/setup.sh"
 hub="$work/hub"
 if [ ! -f "$hub/README-SYNTHETIC.txt" ]; then
   "$bin" datadecide synth --full --seed 0 --out "$hub" 2>/dev/null

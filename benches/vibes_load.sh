@@ -4,13 +4,7 @@
 # Vibes panel runs on its worker) against plain Python reading the same lines with json.loads, in
 # one run. Prints wall time and peak RSS of each and their ratios.
 #   benches/vibes_load.sh [WORKDIR]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/env.sh
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
-cargo build --profile perf --locked --quiet --bin benchtop
-bin="$CARGO_TARGET_DIR/perf/benchtop"
+. "$(dirname "$0")/setup.sh"
 file="$work/synthetic-02c-100mb.jsonl"
 [ -f "$file" ] || "$bin" vibes synth -o "$file" --vibes 10500 --seed 1 > /dev/null
 cat "$file" > /dev/null
