@@ -495,9 +495,16 @@ where
     }
 }
 
-/// True when a `Cancelled` sits anywhere in the error's cause chain (a job may add context).
+/// True when a `Cancelled` (or a download stopped because the job was cancelled) sits anywhere
+/// in the error's cause chain (a job may add context).
 fn is_cancel_chain(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| cause.is::<Cancelled>())
+    err.chain().any(|cause| {
+        cause.is::<Cancelled>()
+            || matches!(
+                cause.downcast_ref::<crate::download::DownloadError>(),
+                Some(crate::download::DownloadError::Cancelled)
+            )
+    })
 }
 
 fn panic_text(payload: &(dyn Any + Send)) -> String {
@@ -636,6 +643,22 @@ mod tests {
         jobs.cancel(handle.id());
         go_tx.send(()).unwrap();
         assert!(matches!(handle.wait(), Err(JobError::Cancelled)));
+    }
+
+    #[test]
+    fn a_download_stopped_by_cancel_ends_the_job_as_cancelled() {
+        let mut jobs = Jobs::new(no_waker(), 1);
+        let handle = jobs.spawn("download", |_ctx| -> anyhow::Result<()> {
+            use anyhow::Context as _;
+            Err(crate::download::DownloadError::Cancelled).context("fetching the map")?;
+            Ok(())
+        });
+        assert!(matches!(handle.wait(), Err(JobError::Cancelled)));
+        let handle = jobs.spawn("download", |_ctx| -> anyhow::Result<()> {
+            Err(crate::download::DownloadError::NotFound { url: "u".into() })?;
+            Ok(())
+        });
+        assert!(matches!(handle.wait(), Err(JobError::Failed(_))));
     }
 
     #[test]

@@ -477,6 +477,55 @@ fn editing_a_field_renders_again_and_undo_brings_it_back() {
 }
 
 #[test]
+fn dragging_a_slider_is_one_edit_and_one_render() {
+    let mut harness = audition_with(MockBackend::default());
+    harness.get_by_label("Render").click();
+    wait_for_render(&mut harness);
+    let renders = |h: &Harness<'_, BenchtopApp>| {
+        h.state().jobs.statuses().iter().filter(|s| s.name.starts_with("Render")).count()
+    };
+    let before = (renders(&harness), harness.state().audition.undo_depth());
+    let rect = harness.get_by_role_and_label(egui::accesskit::Role::Slider, "tempo").rect();
+    let y = rect.center().y;
+    harness.event(egui::Event::PointerMoved(egui::pos2(rect.left() + 5.0, y)));
+    harness.event(egui::Event::PointerButton {
+        pos: egui::pos2(rect.left() + 5.0, y),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    // Ten frames of dragging to the right: the tempo follows on screen, nothing is committed.
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(egui::pos2(rect.left() + 5.0 + i as f32 * 8.0, y)));
+        harness.step();
+    }
+    assert_eq!(
+        (renders(&harness), harness.state().audition.undo_depth()),
+        before,
+        "nothing committed mid-drag"
+    );
+    let dragged = harness.state().audition.config.to_synth().tempo;
+    assert!(dragged > 0.2, "the slider moved the tempo: {dragged}");
+    harness.event(egui::Event::PointerButton {
+        pos: egui::pos2(rect.left() + 85.0, y),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().audition.undo_depth(), before.1 + 1, "one undo entry for the drag");
+    assert_eq!(renders(&harness), before.0 + 1, "one render when the drag ends");
+    // Undo goes back to where the drag started (the default, medium: 0.5).
+    harness.remove_cursor();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run();
+    assert_eq!(harness.state().audition.config.to_synth().tempo, 0.5);
+}
+
+#[test]
 fn pasted_json_with_bad_fields_is_refused_with_their_names() {
     let mut harness = audition_with(MockBackend::default());
     harness.get_by_label("Paste JSON…").click();

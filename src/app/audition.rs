@@ -103,8 +103,9 @@ pub fn render_job(
     let started = Instant::now();
     let synth = config.to_synth();
     let part = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.9 };
-    let rendered =
-        crate::synth::render(&synth, seconds, seed, &part).map_err(|_| anyhow::anyhow!("cancelled"))?;
+    // `Cancelled` stays itself inside the error, so the job ends as cancelled, not failed.
+    let rendered = crate::synth::render(&synth, seconds, seed, &part)?;
+    progress.checkpoint()?;
     progress.report(0.92, "drawing the waveform and spectrogram");
     let envelope = spectrum::envelope(&rendered.samples, ENVELOPE_COLUMNS);
     let spec = spectrum::spectrogram(&rendered.samples, SAMPLE_RATE, 2048, SPECTRO_W * 2);
@@ -144,6 +145,9 @@ pub struct AuditionState {
     /// Smoothed level meter.
     meter: f32,
     loaded: bool,
+    /// The config before the slider being dragged moved: a drag is one edit (one undo entry, one
+    /// render when it ends), not one per frame.
+    drag_base: Option<MusicConfig>,
 }
 
 impl AuditionState {
@@ -153,6 +157,11 @@ impl AuditionState {
             self.config = MusicConfig::from_json(&settings.config).config;
             self.loaded = true;
         }
+    }
+
+    /// How many edits Undo can take back.
+    pub fn undo_depth(&self) -> usize {
+        self.undo.len()
     }
 
     /// The running render, if any.
@@ -273,7 +282,8 @@ impl AuditionState {
 }
 
 /// The field editor: a dropdown of labels, plus a slider where the synth reads a number.
-fn field_row(ui: &mut egui::Ui, config: &mut MusicConfig, field: Field) -> bool {
+/// `dragging` is set while its slider is being dragged.
+fn field_row(ui: &mut egui::Ui, config: &mut MusicConfig, field: Field, dragging: &mut bool) -> bool {
     let spec = field.spec();
     let value = config.get(field);
     let mut changed = false;
@@ -306,6 +316,7 @@ fn field_row(ui: &mut egui::Ui, config: &mut MusicConfig, field: Field) -> bool 
             spec.options[current as usize],
             spec.number(Value::Label(current)).unwrap_or(lo)
         ));
+        *dragging |= response.dragged();
         if response.changed() {
             let x = if hi > 1.0 { x.round() } else { (x * 1000.0).round() / 1000.0 };
             config.set(field, Value::Number(x));
@@ -358,7 +369,7 @@ fn fields_panel(
     });
     ui.separator();
     let mut edited = state.config.clone();
-    let mut changed = false;
+    let (mut changed, mut dragging) = (false, false);
     egui::ScrollArea::vertical().show(ui, |ui| {
         for group in [Group::Global, Group::Layers, Group::Modifiers, Group::MelodyHarmony] {
             egui::CollapsingHeader::new(group.title()).default_open(group != Group::MelodyHarmony).show(
@@ -366,7 +377,7 @@ fn fields_panel(
                 |ui| {
                     egui::Grid::new(group.title()).num_columns(3).spacing([6.0, 4.0]).show(ui, |ui| {
                         for field in Field::all().filter(|f| f.spec().group == group) {
-                            changed |= field_row(ui, &mut edited, field);
+                            changed |= field_row(ui, &mut edited, field, &mut dragging);
                         }
                     });
                 },
@@ -379,7 +390,17 @@ fn fields_panel(
             ));
         }
     });
-    if changed {
+    if dragging {
+        // Follow the slider on screen; the edit is made once, when the drag ends.
+        if changed {
+            state.drag_base.get_or_insert_with(|| state.config.clone());
+            state.config = edited;
+        }
+    } else if let Some(base) = state.drag_base.take() {
+        let latest = if changed { edited } else { std::mem::replace(&mut state.config, base.clone()) };
+        state.config = base;
+        state.edit(latest, settings, jobs);
+    } else if changed {
         state.edit(edited, settings, jobs);
     }
 }

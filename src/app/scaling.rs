@@ -49,6 +49,8 @@ pub struct ScalingSettings {
     pub aggregate: Aggregate,
     /// The size whose ranking is shown beside the target's.
     pub compare_size: String,
+    /// The task (a metric of the decision family) whose rankings are shown; empty: the first.
+    pub decision_task: String,
     /// Exported figures' size in pixels.
     pub figure_size: [u32; 2],
 }
@@ -64,6 +66,7 @@ impl Default for ScalingSettings {
             target: "1B".to_owned(),
             aggregate: Aggregate::MeanOfLast(2),
             compare_size: "150M".to_owned(),
+            decision_task: String::new(),
             figure_size: [1600, 1000],
         }
     }
@@ -131,6 +134,10 @@ impl ScalingState {
             }
         }
         let per_seed = dataset.per_seed.clone()?;
+        // Only the shown metric's seeds are wanted: a read for another one stops.
+        if let Some((_, previous)) = self.bands_job.take() {
+            jobs.cancel(previous.id());
+        }
         let wanted = metric.to_owned();
         let handle = jobs.spawn(format!("Read the seeds of {metric}"), move |ctx| {
             ctx.message(format!("reading the per-seed values of {wanted}"));
@@ -217,7 +224,10 @@ impl ScalingState {
         save: super::SaveDialog,
         jobs: &mut Jobs,
     ) {
-        let Some((sel, _, series)) = self.series.clone() else { return };
+        // The selection as it is now (the Curves view may not have drawn it: Ctrl+E in the
+        // decision view, or right after start).
+        let series = self.series(dataset, &settings.selection, jobs);
+        let sel = settings.selection.clone();
         let (recipes, caption) = (
             dataset.table.recipes.clone(),
             crate::export::caption(dataset.source.synthetic, &dataset.source.label()),
@@ -815,7 +825,7 @@ fn decision_view(
                 let hover = format!("{} at {}: {} pairs", d.metric, row.params, row.pairs);
                 if ui.add(cell).on_hover_text(hover).clicked() {
                     settings.compare_size = row.params.clone();
-                    settings.selection.metric = d.metric.clone();
+                    settings.decision_task = d.metric.clone();
                 }
             }
             ui.end_row();
@@ -823,7 +833,7 @@ fn decision_view(
     });
     ui.add_space(8.0);
     // Rankings side by side: the chosen size against the target, for the chosen task.
-    let chosen = decisions.iter().find(|d| d.metric == settings.selection.metric).unwrap_or(&decisions[0]);
+    let chosen = decisions.iter().find(|d| d.metric == settings.decision_task).unwrap_or(&decisions[0]);
     let find = |p: &str| chosen.rows.iter().find(|r| r.params == p);
     if let (Some(small), Some(target)) = (find(&settings.compare_size), find(&settings.target)) {
         ui.strong(format!(

@@ -209,7 +209,7 @@ impl VibesState {
         if let Some(result) = self.loading.as_ref().and_then(JobHandle::try_take) {
             self.loading = None;
             match result {
-                Ok(Some(loaded)) => self.take(loaded, settings, notifications),
+                Ok(Some(loaded)) => self.take(loaded, settings, jobs, notifications),
                 Ok(None) => {}
                 // The failure is already a toast; a failed first load falls back to the sample.
                 Err(err) => {
@@ -244,7 +244,13 @@ impl VibesState {
         }
     }
 
-    fn take(&mut self, loaded: Loaded, settings: &mut VibesSettings, notifications: &mut Notifications) {
+    fn take(
+        &mut self,
+        loaded: Loaded,
+        settings: &mut VibesSettings,
+        jobs: &mut Jobs,
+        notifications: &mut Notifications,
+    ) {
         let Loaded { set, source } = loaded;
         let label = source_label(source.as_deref(), &set);
         if self.announce {
@@ -277,7 +283,9 @@ impl VibesState {
         self.detail = None;
         self.clips.clear();
         self.clip_order.clear();
-        self.render = None;
+        if let Some((_, _, stale)) = self.render.take() {
+            jobs.cancel(stale.id());
+        }
         self.playing = None;
         self.ab = [None, None];
     }
@@ -511,8 +519,7 @@ fn render_clip(
     seed: u64,
     progress: &dyn crate::jobs::Progress,
 ) -> anyhow::Result<Clip> {
-    let rendered = crate::synth::render(&config.to_synth(), seconds, seed, progress)
-        .map_err(|_| anyhow::anyhow!("cancelled"))?;
+    let rendered = crate::synth::render(&config.to_synth(), seconds, seed, progress)?;
     Ok(Clip { samples: Arc::from(rendered.samples), sample_rate: SAMPLE_RATE })
 }
 

@@ -393,7 +393,7 @@ impl VibeSet {
         crate::jsonl::read_objects(reader, &file, |number, read, object| {
             done = before + read;
             if number % 2048 == 0 {
-                progress.checkpoint().map_err(|Cancelled| anyhow::anyhow!("cancelled"))?;
+                progress.checkpoint()?;
                 progress.report(done as f32 / total.max(1) as f32, &format!("read {} rows", self.rows.len()));
             }
             match object.and_then(|object| parse_row(object, index, number)) {
