@@ -114,6 +114,9 @@ pub enum VibesCommand {
         /// A mirror or a local server with the Hub's layout
         #[arg(long, default_value = crate::datadecide::hub::DEFAULT_BASE_URL)]
         base_url: String,
+        /// The cache folder (default: the platform's, see `benchtop doctor`)
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
     },
 }
 
@@ -290,7 +293,7 @@ pub fn main() -> ExitCode {
         Command::Ft(command) => ft(command),
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
         Command::Vibes(VibesCommand::Synth { out, vibes, seed }) => vibes_synth(&out, vibes, seed),
-        Command::Vibes(VibesCommand::FetchMap { base_url }) => vibes_fetch_map(&base_url),
+        Command::Vibes(VibesCommand::FetchMap { base_url, cache }) => vibes_fetch_map(&base_url, cache),
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
         }
@@ -477,8 +480,8 @@ fn vibes_synth(out: &Path, vibes: usize, seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn vibes_fetch_map(base_url: &str) -> anyhow::Result<()> {
-    let cache = crate::paths::Folders::discover()?.cache;
+fn vibes_fetch_map(base_url: &str, cache: Option<PathBuf>) -> anyhow::Result<()> {
+    let cache = cache_folder(cache)?;
     let progress = ConsoleProgress::new();
     let got = crate::vibes::hub::fetch_map(base_url, &cache, &Default::default(), &progress);
     progress.finish();

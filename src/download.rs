@@ -462,9 +462,17 @@ struct Lfs {
     size: Option<u64>,
 }
 
-/// A file's expected size and SHA-256 from the Hub's listing of its folder, when the listing can
-/// be had (without them the download still runs, checked against the length the server sends).
-pub fn listed_size_and_hash(tree_url: &str, path: &str) -> (Option<u64>, Option<String>) {
+impl Remote {
+    /// A Hub file at `url`, with the size and SHA-256 the Hub's listing of its folder
+    /// (`tree_url`) gives for `path`; without a listing the download still runs, checked against
+    /// the length the server sends.
+    pub fn listed(url: String, tree_url: &str, path: &str) -> Remote {
+        let (expected_size, sha256) = listed_size_and_hash(tree_url, path);
+        Remote { url, expected_size, sha256 }
+    }
+}
+
+fn listed_size_and_hash(tree_url: &str, path: &str) -> (Option<u64>, Option<String>) {
     match get_text(tree_url).and_then(|text| {
         serde_json::from_str::<Vec<TreeEntry>>(&text)
             .map_err(|e| anyhow::anyhow!("{tree_url}: unexpected listing: {e}"))

@@ -47,6 +47,21 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result
     std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
 }
 
+/// Writes RGBA pixels (`width × height`) as a PNG file, atomically.
+pub fn write_rgba_png(path: &Path, rgba: &[u8], width: u32, height: u32) -> anyhow::Result<()> {
+    crate::paths::write_atomically(path, |tmp| {
+        image::save_buffer_with_format(
+            tmp,
+            rgba,
+            width,
+            height,
+            image::ColorType::Rgba8,
+            image::ImageFormat::Png,
+        )
+        .with_context(|| format!("writing {}", tmp.display()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -825,7 +825,7 @@ fn a_vibe_opens_with_its_noise_marked_and_its_candidates_side_by_side() {
         .expect("a noisy vibe in the first 20 rows");
     let mut harness = vibes_with(headless_machine());
     open_vibe(&mut harness, row);
-    assert_eq!(harness.state().vibes.selected, Some(index));
+    assert_eq!(harness.state().vibes.selected(), Some(index));
     harness.get_by_label("ORIGINAL");
     harness.get_by_label("NOISY");
     let candidates = row["config_candidates"].as_array().unwrap();
@@ -856,7 +856,7 @@ fn a_vibe_opens_with_its_noise_marked_and_its_candidates_side_by_side() {
     // Down moves to the next row in the table.
     harness.key_press(egui::Key::ArrowDown);
     harness.run();
-    assert_eq!(harness.state().vibes.selected, Some(index + 1));
+    assert_eq!(harness.state().vibes.selected(), Some(index + 1));
 }
 
 /// The candidate's render, made here from the file's JSON.

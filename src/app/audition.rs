@@ -3,7 +3,6 @@
 //! LatentScore's synth, see its waveform and spectrogram, play it through the sound card, and
 //! export WAV and the config JSON.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,8 +107,7 @@ pub fn render_job(
     progress.checkpoint()?;
     progress.report(0.92, "drawing the waveform and spectrogram");
     let envelope = spectrum::envelope(&rendered.samples, ENVELOPE_COLUMNS);
-    let spec = spectrum::spectrogram(&rendered.samples, SAMPLE_RATE, 2048, SPECTRO_W * 2);
-    let spectrogram = spectrum::image(&spec, SPECTRO_W, SPECTRO_H, 8000.0, -90.0);
+    let spectrogram = spectrum::picture(&rendered.samples, SAMPLE_RATE, SPECTRO_W, SPECTRO_H);
     let summary = format!(
         "{:.0} BPM · {} {} · {} harmony · {} layers",
         synth.bpm(),
@@ -141,7 +139,7 @@ pub struct AuditionState {
     paste_open: bool,
     paste_text: String,
     paste_problems: Vec<String>,
-    export: Option<JobHandle<Option<PathBuf>>>,
+    export: super::SaveJob,
     /// Smoothed level meter.
     meter: f32,
     loaded: bool,
@@ -222,39 +220,26 @@ impl AuditionState {
                 self.last = Some(rendering);
             }
         }
-        if let Some(result) = self.export.as_ref().and_then(JobHandle::try_take) {
-            self.export = None;
-            if let Ok(Some(path)) = result {
-                notifications.success(format!("Saved {}", path.display()));
-            }
-        }
+        self.export.poll(notifications);
     }
 
     /// Asks where to save (the dialog runs on the worker) and writes the rendered WAV.
     pub fn export_wav(&mut self, settings: &AuditionSettings, jobs: &mut Jobs, save: &super::SaveDialog) {
-        let save = save.clone();
         let Some(r) = &self.last else { return };
         let (clip, format, seed) = (r.clip.clone(), settings.wav_format, r.seed);
         let name = format!("benchtop-render-seed{seed}.wav");
-        self.export = Some(jobs.spawn("Export WAV", move |ctx| {
-            ctx.message("choosing where to save");
-            let Some(path) = save(&name, "WAV", "wav") else { return Ok(None) };
-            ctx.message(format!("writing {}", path.display()));
-            write_wav(&path, &clip.samples, clip.sample_rate, format)?;
-            Ok(Some(path))
-        }));
+        self.export.start(jobs, "Export WAV", save, name, ("WAV", "wav"), move |_, path| {
+            write_wav(path, &clip.samples, clip.sample_rate, format)
+        });
     }
 
     /// Asks where to save and writes the config as JSON (the prompt form).
     pub fn export_config(&mut self, jobs: &mut Jobs, save: &super::SaveDialog) {
-        let save = save.clone();
         let text = serde_json::to_string_pretty(&self.config.to_json()).unwrap_or_default();
-        self.export = Some(jobs.spawn("Export config JSON", move |ctx| {
-            ctx.message("choosing where to save");
-            let Some(path) = save("config.json", "JSON", "json") else { return Ok(None) };
-            crate::paths::write_atomically(&path, |tmp| Ok(std::fs::write(tmp, &text)?))?;
-            Ok(Some(path))
-        }));
+        let name = "config.json".to_owned();
+        self.export.start(jobs, "Export config JSON", save, name, ("JSON", "json"), move |_, path| {
+            crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, &text)?))
+        });
     }
 
     /// Puts text in the paste box (as typing or pasting would).
@@ -550,7 +535,7 @@ fn spectrogram(ui: &mut egui::Ui, state: &mut AuditionState, player: &mut Player
     painter.text(
         response.rect.left_top() + egui::vec2(4.0, 2.0),
         egui::Align2::LEFT_TOP,
-        "8 kHz",
+        format!("{:.0} kHz", spectrum::PICTURE_MAX_HZ / 1000.0),
         egui::FontId::proportional(11.0),
         egui::Color32::WHITE,
     );
@@ -592,15 +577,8 @@ pub fn show(
             }
             ui.checkbox(&mut settings.auto_render, "Render on every edit");
         });
-        if let Some(job) = state.rendering.as_ref().and_then(|h| jobs.status(h.id())) {
-            let (id, fraction, message) = (job.id, job.fraction.unwrap_or(0.0), job.message.clone());
-            ui.horizontal(|ui| {
-                ui.add(egui::ProgressBar::new(fraction).text(message).desired_width(360.0))
-                    .accessible_name("Render progress");
-                if ui.button("Cancel").clicked() {
-                    jobs.cancel(id);
-                }
-            });
+        if let Some(id) = state.render_job() {
+            ui.horizontal(|ui| super::job_progress(ui, jobs, id, None, 360.0, "Render progress"));
         }
         let stale = state.last.as_ref().is_some_and(|r| r.config != state.config);
         if let Some(r) = &state.last {

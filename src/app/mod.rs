@@ -98,6 +98,73 @@ type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 /// with paths of their own.
 pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> Option<std::path::PathBuf> + Send + Sync>;
 
+/// A save-to-file job slot: asks where to save (the dialog runs on the worker), then writes
+/// there. A new save replaces (and cancels) the one before.
+#[derive(Default)]
+pub(crate) struct SaveJob(Option<JobHandle<Option<std::path::PathBuf>>>);
+
+impl SaveJob {
+    /// `what` names the file type in the dialog's filter; `write` writes the chosen path.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        &mut self,
+        jobs: &mut Jobs,
+        title: impl Into<String>,
+        save: &SaveDialog,
+        name: String,
+        (what, extension): (&'static str, &'static str),
+        write: impl FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send + 'static,
+    ) {
+        if let Some(previous) = self.0.take() {
+            jobs.cancel(previous.id());
+        }
+        let save = save.clone();
+        self.0 = Some(jobs.spawn(title, move |ctx| {
+            ctx.message("choosing where to save");
+            let Some(path) = save(&name, what, extension) else { return Ok(None) };
+            ctx.message(format!("writing {}", path.display()));
+            write(ctx, &path)?;
+            Ok(Some(path))
+        }));
+    }
+
+    /// Where a finished save wrote (nothing while it runs, or when it was dismissed or failed: a
+    /// failure is a toast already).
+    pub fn finished(&mut self) -> Option<std::path::PathBuf> {
+        let result = self.0.as_ref().and_then(JobHandle::try_take)?;
+        self.0 = None;
+        result.ok().flatten()
+    }
+
+    /// Announces a finished save.
+    pub fn poll(&mut self, notifications: &mut Notifications) {
+        if let Some(path) = self.finished() {
+            notifications.success(format!("Saved {}", path.display()));
+        }
+    }
+}
+
+/// A running job's progress bar (its message inside, unless `text` is given) and its Cancel
+/// button, in the current row.
+pub(crate) fn job_progress(
+    ui: &mut egui::Ui,
+    jobs: &Jobs,
+    id: crate::jobs::JobId,
+    text: Option<String>,
+    width: f32,
+    name: &str,
+) {
+    let Some(job) = jobs.status(id) else { return };
+    let bar = match job.fraction {
+        Some(f) => egui::ProgressBar::new(f),
+        None => egui::ProgressBar::new(0.0).animate(true),
+    };
+    ui.add(bar.text(text.unwrap_or_else(|| job.message.clone())).desired_width(width)).accessible_name(name);
+    if ui.small_button("Cancel").clicked() {
+        jobs.cancel(id);
+    }
+}
+
 /// The system's save dialog.
 pub fn system_save_dialog() -> SaveDialog {
     Arc::new(|name, filter, extension| {
@@ -413,8 +480,7 @@ impl eframe::App for BenchtopApp {
                 &self.save_dialog,
             ),
             Panel::Vibes => {
-                let base = self.state.data.hub_base_url.clone();
-                let hub = self.cache.as_ref().map(|cache| (base.as_str(), cache));
+                let hub = self.cache.as_ref().map(|cache| (self.state.data.hub_base_url.trim(), cache));
                 vibes_panel::show(
                     ui,
                     &mut self.vibes,

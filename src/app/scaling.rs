@@ -84,7 +84,7 @@ pub struct ScalingState {
     decision: Option<(String, String, Aggregate, Arc<[Decision]>)>,
     /// The metric suffixes every task can be compared on, for the decision view.
     decision_suffixes: Vec<&'static str>,
-    export: Option<JobHandle<Option<std::path::PathBuf>>>,
+    export: super::SaveJob,
     /// Where the curves were drawn last frame (points), for the on-screen copy.
     plot_rect: Option<egui::Rect>,
     snapshot: Snapshot,
@@ -235,21 +235,24 @@ impl ScalingState {
         let [width, height] = settings.figure_size;
         let (extension, filter) = kind.extension();
         let name = format!("{}.{extension}", sel.metric);
-        self.export = Some(jobs.spawn(format!("Export {}", filter), move |ctx| {
-            ctx.message("choosing where to save");
-            let Some(path) = save(&name, filter, extension) else { return Ok(None) };
-            ctx.message(format!("drawing {}", path.display()));
-            let fig = crate::export::Figure {
-                series: &series,
-                selection: &sel,
-                recipes: &recipes,
-                caption,
-                width,
-                height,
-            };
-            crate::export::write_as(&path, kind, &fig)?;
-            Ok(Some(path))
-        }));
+        self.export.start(
+            jobs,
+            format!("Export {filter}"),
+            &save,
+            name,
+            (filter, extension),
+            move |_, path| {
+                let fig = crate::export::Figure {
+                    series: &series,
+                    selection: &sel,
+                    recipes: &recipes,
+                    caption,
+                    width,
+                    height,
+                };
+                crate::export::write_as(path, kind, &fig)
+            },
+        );
     }
 
     /// Starts an on-screen copy of the plot at twice the screen's scale.
@@ -301,26 +304,13 @@ impl ScalingState {
                     ctx.set_pixels_per_point(restore);
                     ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
                     if let Some(cropped) = cropped {
-                        let save = save.clone();
-                        self.export = Some(jobs.spawn("Export the plot as on screen", move |ctx| {
-                            ctx.message("choosing where to save");
-                            let Some(path) = save("plot.png", "PNG image", "png") else { return Ok(None) };
+                        let (title, name) = ("Export the plot as on screen", "plot.png".to_owned());
+                        self.export.start(jobs, title, save, name, ("PNG image", "png"), move |_, path| {
                             let [w, h] = cropped.size;
                             let rgba: Vec<u8> =
                                 cropped.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
-                            crate::paths::write_atomically(&path, |tmp| {
-                                image::save_buffer_with_format(
-                                    tmp,
-                                    &rgba,
-                                    w as u32,
-                                    h as u32,
-                                    image::ColorType::Rgba8,
-                                    image::ImageFormat::Png,
-                                )
-                                .map_err(anyhow::Error::from)
-                            })?;
-                            Ok(Some(path))
-                        }));
+                            crate::paths::write_rgba_png(path, &rgba, w as u32, h as u32)
+                        });
                     }
                 }
             },
@@ -329,9 +319,7 @@ impl ScalingState {
 
     /// Takes a finished export; its path, to announce.
     pub fn poll_export(&mut self) -> Option<std::path::PathBuf> {
-        let result = self.export.as_ref().and_then(JobHandle::try_take)?;
-        self.export = None;
-        result.ok().flatten()
+        self.export.finished()
     }
 }
 

@@ -93,16 +93,20 @@ struct Detail {
 #[derive(Default)]
 pub struct VibesState {
     pub set: Option<Arc<VibeSet>>,
-    source: Option<PathBuf>,
+    /// Worked out once per set: whether every row says it is synthetic, and the candidates.
+    synthetic: bool,
+    candidate_total: usize,
     loading: Option<JobHandle<Option<Loaded>>>,
     /// Whether the running load was asked for by the user (and earns a note when done).
     announce: bool,
     /// The rows shown, in order, and the choices they were made with.
     view: Vec<usize>,
     view_key: Option<(Filter, Column, bool)>,
+    /// The shown rows counted by split and by level, as the panel prints them.
+    view_counts: [String; 2],
     /// The distinct values of split, dataset, scope and level in the set.
     choices: [Vec<String>; 4],
-    pub selected: Option<usize>,
+    /// The chosen row's detail (its row is the selection).
     detail: Option<Detail>,
     clips: HashMap<CandidateKey, Clip>,
     clip_order: VecDeque<CandidateKey>,
@@ -111,7 +115,7 @@ pub struct VibesState {
     pub playing: Option<CandidateKey>,
     /// The two candidates A/B switches between.
     pub ab: [Option<CandidateKey>; 2],
-    export: Option<JobHandle<Option<PathBuf>>>,
+    export: super::SaveJob,
     bad_open: bool,
     scroll_to_selected: bool,
 }
@@ -124,6 +128,11 @@ impl VibesState {
         self.loading.as_ref().map(JobHandle::id)
     }
 
+    /// The chosen row.
+    pub fn selected(&self) -> Option<usize> {
+        self.detail.as_ref().map(|d| d.row)
+    }
+
     /// The rows the table shows, in order (after the last frame's filter).
     pub fn shown(&self) -> &[usize] {
         &self.view
@@ -133,14 +142,13 @@ impl VibesState {
         &mut self,
         jobs: &mut Jobs,
         name: &str,
-        announce: bool,
         work: impl FnOnce(&JobCtx) -> anyhow::Result<Option<Loaded>> + Send + 'static,
     ) {
         if let Some(previous) = self.loading.take() {
             jobs.cancel(previous.id());
         }
         self.loading = Some(jobs.spawn(name, work));
-        self.announce = announce;
+        self.announce = true;
     }
 
     /// Opens the remembered file or folder, or the bundled sample.
@@ -153,7 +161,7 @@ impl VibesState {
     }
 
     pub fn load_sample(&mut self, jobs: &mut Jobs) {
-        self.start(jobs, "Open the synthetic vibes sample", true, |ctx| {
+        self.start(jobs, "Open the synthetic vibes sample", |ctx| {
             ctx.message("reading the bundled synthetic 02c sample");
             Ok(Some(Loaded { set: VibeSet::sample()?, source: None }))
         });
@@ -161,7 +169,7 @@ impl VibesState {
 
     /// Opens a JSONL file or a folder of split files.
     pub fn open_path(&mut self, jobs: &mut Jobs, path: PathBuf) {
-        self.start(jobs, "Open vibes", true, move |ctx| {
+        self.start(jobs, "Open vibes", move |ctx| {
             let set = VibeSet::open(&path, ctx)?;
             Ok(Some(Loaded { set, source: Some(path) }))
         });
@@ -169,7 +177,7 @@ impl VibesState {
 
     /// Asks for a file or a folder (the dialog runs on the worker) and opens it.
     pub fn open_dialog(&mut self, jobs: &mut Jobs, folder: bool) {
-        self.start(jobs, "Open vibes", true, move |ctx| {
+        self.start(jobs, "Open vibes", move |ctx| {
             ctx.message("choosing what to open");
             let dialog = rfd::FileDialog::new().set_title("Open LatentScore pipeline rows");
             let picked = if folder {
@@ -189,7 +197,7 @@ impl VibesState {
     /// Downloads the stage-10 embedding map into the cache (resuming a partial download) and
     /// opens it.
     pub fn fetch_map(&mut self, jobs: &mut Jobs, base_url: String, cache: PathBuf) {
-        self.start(jobs, "Download the LatentScore embedding map", true, move |ctx| {
+        self.start(jobs, "Download the LatentScore embedding map", move |ctx| {
             let fetch = Scaled { inner: ctx, start: 0.0, span: 0.7 };
             let path = crate::vibes::hub::fetch_map(&base_url, &cache, &Default::default(), &fetch)?;
             let read = Scaled { inner: ctx, start: 0.7, span: 0.3 };
@@ -236,12 +244,7 @@ impl VibesState {
                 }
             }
         }
-        if let Some(result) = self.export.as_ref().and_then(JobHandle::try_take) {
-            self.export = None;
-            if let Ok(Some(path)) = result {
-                notifications.success(format!("Saved {}", path.display()));
-            }
-        }
+        self.export.poll(notifications);
     }
 
     fn take(
@@ -264,7 +267,7 @@ impl VibesState {
             );
         }
         self.choices = CHOICE_COLUMNS.map(|c| filter::values(&set, c));
-        settings.source = source.clone();
+        settings.source = source;
         // A filter value the new set does not have would hide every row: drop it.
         for (choice, values) in [
             (&mut settings.filter.split, &self.choices[0]),
@@ -276,10 +279,10 @@ impl VibesState {
                 *choice = None;
             }
         }
-        self.source = source;
+        self.synthetic = set.is_synthetic();
+        self.candidate_total = set.rows.iter().map(|r| r.candidates.len()).sum();
         self.set = Some(Arc::new(set));
         self.view_key = None;
-        self.selected = None;
         self.detail = None;
         self.clips.clear();
         self.clip_order.clear();
@@ -292,22 +295,27 @@ impl VibesState {
 
     /// Recomputes the shown rows when the filter or sort changed.
     pub fn refresh_view(&mut self, settings: &VibesSettings) {
-        let key = (settings.filter.clone(), settings.sort, settings.descending);
-        if self.view_key.as_ref() == Some(&key) {
+        if self.view_key.as_ref().is_some_and(|(f, c, d)| {
+            *f == settings.filter && *c == settings.sort && *d == settings.descending
+        }) {
             return;
         }
-        self.view = match &self.set {
-            Some(set) => filter::select(set, &settings.filter, settings.sort, settings.descending),
-            None => Vec::new(),
-        };
-        self.view_key = Some(key);
+        let Some(set) = &self.set else { return };
+        self.view = filter::select(set, &settings.filter, settings.sort, settings.descending);
+        let counts = crate::vibes::Summary::of(self.view.iter().map(|&i| &set.rows[i]));
+        let splits: Vec<String> = counts.by_split.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let mut levels: Vec<(&String, &usize)> = counts.by_level.iter().collect();
+        levels.sort_by_key(|(l, _)| filter::level_rank(Some(l)));
+        let levels: Vec<String> = levels.into_iter().map(|(k, v)| format!("{k} {v}")).collect();
+        self.view_counts =
+            [format!("by split: {}", splits.join(" · ")), format!("by level: {}", levels.join(" · "))];
+        self.view_key = Some((settings.filter.clone(), settings.sort, settings.descending));
     }
 
     /// Chooses a row (and works out its detail).
     pub fn select(&mut self, row: usize) {
         let Some(set) = &self.set else { return };
         let Some(vibe) = set.rows.get(row) else { return };
-        self.selected = Some(row);
         // Brought into view when it is not (a click on a shown row scrolls nothing).
         self.scroll_to_selected = true;
         if self.detail.as_ref().is_some_and(|d| d.row == row) {
@@ -354,7 +362,7 @@ impl VibesState {
         if self.view.is_empty() {
             return;
         }
-        let at = self.selected.and_then(|s| self.view.iter().position(|r| *r == s));
+        let at = self.selected().and_then(|s| self.view.iter().position(|r| *r == s));
         let next = match at {
             Some(i) => (i as isize + by).clamp(0, self.view.len() as isize - 1) as usize,
             None => 0,
@@ -371,7 +379,7 @@ impl VibesState {
     /// A candidate's config as the synth reads it (sanitized), if the candidate has one.
     pub fn candidate_config(&self, key: CandidateKey) -> Option<MusicConfig> {
         let set = self.set.as_ref()?;
-        let value = set.rows.get(key.0)?.candidate_values().into_iter().nth(key.1)?;
+        let value = set.rows.get(key.0)?.candidate_value(key.1)?;
         match value {
             Json::Object(object) => Some(Payload::from_json(&object).config.config),
             _ => None,
@@ -476,39 +484,35 @@ impl VibesState {
         save: &super::SaveDialog,
     ) {
         let Some(config) = self.candidate_config(key) else { return };
-        let (save, clip) = (save.clone(), self.clips.get(&key).cloned());
+        let clip = self.clips.get(&key).cloned();
         let (seconds, seed, format) = (settings.seconds, settings.seed, settings.wav_format);
         let name = format!("vibe-line{}-candidate{}.wav", self.line_of(key.0), key.1 + 1);
-        self.export = Some(jobs.spawn("Export candidate WAV", move |ctx| {
-            ctx.message("choosing where to save");
-            let Some(path) = save(&name, "WAV", "wav") else { return Ok(None) };
+        self.export.start(jobs, "Export candidate WAV", save, name, ("WAV", "wav"), move |ctx, path| {
             let clip = match clip {
                 Some(clip) => clip,
                 None => render_clip(&config, seconds, seed, &Scaled { inner: ctx, start: 0.0, span: 0.9 })?,
             };
-            ctx.message(format!("writing {}", path.display()));
-            write_wav(&path, &clip.samples, clip.sample_rate, format)?;
-            Ok(Some(path))
-        }));
+            write_wav(path, &clip.samples, clip.sample_rate, format)
+        });
     }
 
     /// Asks where to save and writes the candidate's config object as the file has it.
     pub fn export_config(&mut self, key: CandidateKey, jobs: &mut Jobs, save: &super::SaveDialog) {
         let Some(set) = &self.set else { return };
-        let Some(value) = set.rows.get(key.0).and_then(|r| r.candidate_values().into_iter().nth(key.1))
-        else {
+        let Some(value) = set.rows.get(key.0).and_then(|r| r.candidate_value(key.1)) else {
             return;
         };
         let config = value.get("config").cloned().unwrap_or(value);
         let text = serde_json::to_string_pretty(&config).unwrap_or_default();
-        let save = save.clone();
         let name = format!("vibe-line{}-candidate{}.json", self.line_of(key.0), key.1 + 1);
-        self.export = Some(jobs.spawn("Export candidate config JSON", move |ctx| {
-            ctx.message("choosing where to save");
-            let Some(path) = save(&name, "JSON", "json") else { return Ok(None) };
-            crate::paths::write_atomically(&path, |tmp| Ok(std::fs::write(tmp, &text)?))?;
-            Ok(Some(path))
-        }));
+        self.export.start(
+            jobs,
+            "Export candidate config JSON",
+            save,
+            name,
+            ("JSON", "json"),
+            move |_, path| crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, &text)?)),
+        );
     }
 }
 
@@ -599,14 +603,12 @@ fn palette_swatches(ui: &mut egui::Ui, palettes: &[Palette]) {
                 }
                 x += w;
             }
-            let lines: Vec<String> =
-                palette.colours.iter().map(|c| format!("{} {}", c.hex, c.weight)).collect();
-            response.on_hover_text(format!(
-                "palette {}: {} colours\n{}",
-                i + 1,
-                palette.colours.len(),
-                lines.join("\n")
-            ));
+            response.on_hover_ui(|ui| {
+                ui.label(format!("palette {}: {} colours", i + 1, palette.colours.len()));
+                for c in &palette.colours {
+                    ui.monospace(format!("{} {}", c.hex, c.weight));
+                }
+            });
         }
     });
 }
@@ -649,35 +651,21 @@ fn table_side(
             state.load_sample(jobs);
         }
     });
-    if let Some(job) = state.loading.as_ref().and_then(|h| jobs.status(h.id())) {
-        let (id, fraction, message) = (job.id, job.fraction, job.message.clone());
-        ui.horizontal(|ui| {
-            let bar = match fraction {
-                Some(f) => egui::ProgressBar::new(f),
-                None => egui::ProgressBar::new(0.0).animate(true),
-            };
-            ui.add(bar.text(message).desired_width(300.0)).accessible_name("Loading vibes");
-            if ui.button("Cancel").clicked() {
-                jobs.cancel(id);
-            }
-        });
+    if let Some(id) = state.loading_job() {
+        ui.horizontal(|ui| super::job_progress(ui, jobs, id, None, 300.0, "Loading vibes"));
     }
     let Some(set) = state.set.clone() else {
         ui.weak("Nothing loaded yet.");
         return;
     };
     ui.horizontal(|ui| {
-        ui.strong(source_label(state.source.as_deref(), &set));
-        if set.is_synthetic() {
+        ui.strong(source_label(settings.source.as_deref(), &set));
+        if state.synthetic {
             super::synthetic_badge(ui, "Made up by benchtop (benchtop vibes synth): not LatentScore's data");
         }
     });
     ui.horizontal(|ui| {
-        ui.label(format!(
-            "{} vibes, {} candidates",
-            set.rows.len(),
-            set.rows.iter().map(|r| r.candidates.len()).sum::<usize>()
-        ));
+        ui.label(format!("{} vibes, {} candidates", set.rows.len(), state.candidate_total));
         if !set.bad.is_empty()
             && ui
                 .button(format!("{} bad lines…", set.bad.len()))
@@ -691,12 +679,15 @@ fn table_side(
     filters(ui, state, settings);
     state.refresh_view(settings);
     // Something to look at from the start: the first row shown.
-    if state.selected.is_none()
+    if state.detail.is_none()
         && let Some(&first) = state.view.first()
     {
         state.select(first);
     }
-    counts(ui, &set, &state.view);
+    ui.label(format!("Showing {} of {}", state.view.len(), set.rows.len()));
+    for line in &state.view_counts {
+        ui.weak(line);
+    }
     ui.separator();
     table(ui, state, settings, &set);
 }
@@ -750,28 +741,6 @@ fn filters(ui: &mut egui::Ui, state: &VibesState, settings: &mut VibesSettings) 
     });
 }
 
-fn counts(ui: &mut egui::Ui, set: &VibeSet, view: &[usize]) {
-    let mut by_split: std::collections::BTreeMap<&str, usize> = Default::default();
-    let mut by_level = vec![0usize; filter::LEVELS.len() + 1];
-    for &i in view {
-        let row = &set.rows[i];
-        *by_split.entry(row.split.as_deref().unwrap_or(filter::NONE)).or_default() += 1;
-        let level = row.vibe_level.as_deref().and_then(|l| filter::LEVELS.iter().position(|x| *x == l));
-        by_level[level.unwrap_or(filter::LEVELS.len())] += 1;
-    }
-    ui.label(format!("Showing {} of {}", view.len(), set.rows.len()));
-    let splits: Vec<String> = by_split.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    ui.weak(format!("by split: {}", splits.join(" · ")));
-    let levels: Vec<String> = filter::LEVELS
-        .iter()
-        .chain([&filter::NONE])
-        .zip(&by_level)
-        .filter(|(_, n)| **n > 0)
-        .map(|(l, n)| format!("{l} {n}"))
-        .collect();
-    ui.weak(format!("by level: {}", levels.join(" · ")));
-}
-
 fn table(ui: &mut egui::Ui, state: &mut VibesState, settings: &mut VibesSettings, set: &VibeSet) {
     use egui_extras::{Column as Col, TableBuilder};
     let columns = [
@@ -797,7 +766,7 @@ fn table(ui: &mut egui::Ui, state: &mut VibesState, settings: &mut VibesSettings
         builder = builder.column(col);
     }
     if state.scroll_to_selected
-        && let Some(pos) = state.selected.and_then(|s| state.view.iter().position(|r| *r == s))
+        && let Some(pos) = state.selected().and_then(|s| state.view.iter().position(|r| *r == s))
     {
         builder = builder.scroll_to_row(pos, None);
         state.scroll_to_selected = false;
@@ -830,7 +799,7 @@ fn table(ui: &mut egui::Ui, state: &mut VibesState, settings: &mut VibesSettings
             body.rows(20.0, state.view.len(), |mut row| {
                 let index = state.view[row.index()];
                 let vibe = &set.rows[index];
-                row.set_selected(state.selected == Some(index));
+                row.set_selected(state.selected() == Some(index));
                 row.col(|ui| {
                     ui.weak(vibe.line.to_string());
                 });
@@ -880,14 +849,11 @@ fn detail(
     player: &mut Player,
     save: &super::SaveDialog,
 ) {
-    let (Some(set), Some(row)) = (state.set.clone(), state.selected) else {
+    let (Some(set), Some(row)) = (state.set.clone(), state.selected()) else {
         ui.add_space(20.0);
         ui.weak("Choose a vibe in the table (Up/Down move through it).");
         return;
     };
-    if state.detail.as_ref().is_none_or(|d| d.row != row) {
-        state.select(row);
-    }
     let vibe = &set.rows[row];
     ui.horizontal_wrapped(|ui| {
         let id = vibe.id_in_dataset.as_deref().unwrap_or("?");
@@ -993,7 +959,7 @@ fn audition_bar(
     super::audition::device_line(ui, player);
     ui.horizontal_wrapped(|ui| {
         let name = |k: Option<CandidateKey>| match k {
-            Some((row, c)) if Some(row) == state.selected => format!("#{}", c + 1),
+            Some((row, c)) if Some(row) == state.selected() => format!("#{}", c + 1),
             Some((row, c)) => format!("#{} (line {})", c + 1, state.line_of(row)),
             None => "-".to_owned(),
         };
@@ -1035,19 +1001,9 @@ fn audition_bar(
         ui.label("WAV");
         ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
         ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
-        if let Some((key, _, handle)) = &state.render
-            && let Some(job) = jobs.status(handle.id())
-        {
-            let (id, fraction) = (job.id, job.fraction.unwrap_or(0.0));
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .text(format!("rendering #{}", key.1 + 1))
-                    .desired_width(160.0),
-            )
-            .accessible_name("Candidate render progress");
-            if ui.small_button("Cancel").clicked() {
-                jobs.cancel(id);
-            }
+        if let Some((key, _, handle)) = &state.render {
+            let text = Some(format!("rendering #{}", key.1 + 1));
+            super::job_progress(ui, jobs, handle.id(), text, 160.0, "Candidate render progress");
         }
     });
 }
@@ -1148,14 +1104,13 @@ fn candidates(
                                 ui.monospace(format!("{name} {}", score(scores.get(c))));
                             }
                             if vibe.best_index == Some(c) && !vibe.score_parts.is_empty() {
-                                let parts: Vec<String> = vibe
-                                    .score_parts
-                                    .iter()
-                                    .flat_map(|(scorer, parts)| {
-                                        parts.iter().map(move |(part, v)| format!("{scorer}.{part} {v:.4}"))
-                                    })
-                                    .collect();
-                                ui.weak("parts…").on_hover_text(parts.join("\n"));
+                                ui.weak("parts…").on_hover_ui(|ui| {
+                                    for (scorer, parts) in &vibe.score_parts {
+                                        for (part, v) in parts {
+                                            ui.monospace(format!("{scorer}.{part} {v:.4}"));
+                                        }
+                                    }
+                                });
                             }
                         });
                     }

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use realfft::RealFftPlanner;
 
 /// Min and max of each of `columns` equal slices of `samples`.
@@ -115,6 +114,16 @@ pub fn image(s: &Spectrogram, width: usize, height: usize, max_hz: f64, floor_db
     pixels
 }
 
+/// The highest frequency the pictures show.
+pub const PICTURE_MAX_HZ: f64 = 8000.0;
+
+/// The spectrogram picture the app and `benchtop render --spectrogram` draw: 0 to
+/// [`PICTURE_MAX_HZ`], -90 dB floor, two analysis columns per pixel; RGBA, `width × height`.
+pub fn picture(samples: &[f32], sample_rate: u32, width: usize, height: usize) -> Vec<u8> {
+    let s = spectrogram(samples, sample_rate, 2048, width * 2);
+    image(&s, width, height, PICTURE_MAX_HZ, -90.0)
+}
+
 /// Writes a spectrogram of `samples` as a PNG picture.
 pub fn write_png(
     path: &Path,
@@ -123,19 +132,12 @@ pub fn write_png(
     width: u32,
     height: u32,
 ) -> anyhow::Result<()> {
-    let s = spectrogram(samples, sample_rate, 2048, width as usize * 2);
-    let pixels = image(&s, width as usize, height as usize, 8000.0, -90.0);
-    crate::paths::write_atomically(path, |tmp| {
-        image::save_buffer_with_format(
-            tmp,
-            &pixels,
-            width,
-            height,
-            image::ColorType::Rgba8,
-            image::ImageFormat::Png,
-        )
-        .with_context(|| format!("writing {}", tmp.display()))
-    })
+    crate::paths::write_rgba_png(
+        path,
+        &picture(samples, sample_rate, width as usize, height as usize),
+        width,
+        height,
+    )
 }
 
 #[cfg(test)]

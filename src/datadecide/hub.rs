@@ -95,8 +95,7 @@ pub fn fetch(
     let mut fetched = Vec::new();
     for (i, file) in files.iter().enumerate() {
         progress.checkpoint()?;
-        let (expected_size, sha256) = download::listed_size_and_hash(&source.tree_url(file), file.path);
-        let remote = Remote { url: source.file_url(file), expected_size, sha256 };
+        let remote = Remote::listed(source.file_url(file), &source.tree_url(file), file.path);
         let dest = source.cached_path(cache, file);
         let label = format!("{} ({} of {})", file.path, i + 1, files.len());
         let mut on_progress = |t: &Transfer| {

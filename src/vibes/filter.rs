@@ -74,18 +74,6 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 9] = [
-        Self::Line,
-        Self::Split,
-        Self::Dataset,
-        Self::Scope,
-        Self::Level,
-        Self::Vibe,
-        Self::Tags,
-        Self::Validity,
-        Self::BestScore,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Line => "line",
@@ -104,8 +92,9 @@ impl Column {
 /// The pipeline's vibe levels, longest first: sorting by level follows this, not the alphabet.
 pub const LEVELS: [&str; 5] = ["xl", "lg", "m", "sm", "xs"];
 
-fn level_rank(level: &Option<String>) -> usize {
-    level.as_deref().and_then(|l| LEVELS.iter().position(|x| *x == l)).unwrap_or(LEVELS.len())
+/// A level's place in [`LEVELS`] (unknown or missing levels last).
+pub fn level_rank(level: Option<&str>) -> usize {
+    level.and_then(|l| LEVELS.iter().position(|x| *x == l)).unwrap_or(LEVELS.len())
 }
 
 impl Filter {
@@ -114,7 +103,7 @@ impl Filter {
         *self != Filter::default()
     }
 
-    pub fn keeps(&self, row: &VibeRow, words: &[String]) -> bool {
+    fn keeps(&self, row: &VibeRow, words: &[String]) -> bool {
         let chosen = |choice: &Choice, value: &Option<String>| match choice {
             None => true,
             Some(c) => value.as_deref().unwrap_or(NONE) == c,
@@ -124,10 +113,7 @@ impl Filter {
             && chosen(&self.scope, &row.vibe_scope)
             && chosen(&self.level, &row.vibe_level)
             && self.validity.keeps(row)
-            && (words.is_empty() || {
-                let text = row.search_text();
-                words.iter().all(|w| text.contains(w.as_str()))
-            })
+            && words.iter().all(|w| row.search.contains(w.as_str()))
     }
 
     fn words(&self) -> Vec<String> {
@@ -138,61 +124,71 @@ impl Filter {
 /// How an empty value is shown and chosen.
 pub const NONE: &str = "(none)";
 
-fn compare(a: &VibeRow, b: &VibeRow, column: Column) -> Ordering {
+/// The sort key of the text columns, made once per row (lower-cased); `None` for the others.
+fn text_key(row: &VibeRow, column: Column) -> Option<String> {
     let text = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+    Some(match column {
+        Column::Split => text(&row.split),
+        Column::Dataset => text(&row.dataset),
+        Column::Scope => text(&row.vibe_scope),
+        Column::Vibe => row.vibe_text().to_lowercase(),
+        Column::Tags => row.tags_original.join(", "),
+        _ => return None,
+    })
+}
+
+/// The order of the other columns.
+fn compare(a: &VibeRow, b: &VibeRow, column: Column) -> Ordering {
+    let share = |r: &VibeRow| {
+        let (v, t) = r.valid_count();
+        if t == 0 { -1.0 } else { v as f64 / t as f64 }
+    };
+    // Rows without a score sort below every score.
+    let best = |r: &VibeRow| r.best_score().unwrap_or(f64::NEG_INFINITY);
     match column {
-        Column::Line => (a.file, a.line).cmp(&(b.file, b.line)),
-        Column::Split => text(&a.split).cmp(&text(&b.split)),
-        Column::Dataset => text(&a.dataset).cmp(&text(&b.dataset)),
-        Column::Scope => text(&a.vibe_scope).cmp(&text(&b.vibe_scope)),
-        Column::Level => level_rank(&a.vibe_level).cmp(&level_rank(&b.vibe_level)),
-        Column::Vibe => a.vibe_text().to_lowercase().cmp(&b.vibe_text().to_lowercase()),
-        Column::Tags => a.tags_original.join(", ").cmp(&b.tags_original.join(", ")),
-        Column::Validity => {
-            let share = |r: &VibeRow| {
-                let (v, t) = r.valid_count();
-                if t == 0 { -1.0 } else { v as f64 / t as f64 }
-            };
-            share(a).total_cmp(&share(b))
-        }
-        // Rows without a score sort below every score.
-        Column::BestScore => a
-            .best_score()
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&b.best_score().unwrap_or(f64::NEG_INFINITY)),
+        Column::Level => level_rank(a.vibe_level.as_deref()).cmp(&level_rank(b.vibe_level.as_deref())),
+        Column::Validity => share(a).total_cmp(&share(b)),
+        Column::BestScore => best(a).total_cmp(&best(b)),
+        _ => (a.file, a.line).cmp(&(b.file, b.line)),
     }
 }
 
 /// The indices of the rows the filter keeps, sorted by `column` (ties in file order).
 pub fn select(set: &VibeSet, filter: &Filter, column: Column, descending: bool) -> Vec<usize> {
     let words = filter.words();
-    let mut kept: Vec<usize> = (0..set.rows.len()).filter(|&i| filter.keeps(&set.rows[i], &words)).collect();
+    let kept = (0..set.rows.len()).filter(|&i| filter.keeps(&set.rows[i], &words));
+    let order = |by: Ordering| if descending { by.reverse() } else { by };
+    let in_file = |i: usize| (set.rows[i].file, set.rows[i].line);
+    if let Some(mut keyed) =
+        kept.clone().map(|i| text_key(&set.rows[i], column).map(|k| (k, i))).collect::<Option<Vec<_>>>()
+    {
+        keyed.sort_by(|(ka, a), (kb, b)| order(ka.cmp(kb)).then_with(|| in_file(*a).cmp(&in_file(*b))));
+        return keyed.into_iter().map(|(_, i)| i).collect();
+    }
+    let mut kept: Vec<usize> = kept.collect();
     kept.sort_by(|&i, &j| {
-        let (a, b) = (&set.rows[i], &set.rows[j]);
-        let by = compare(a, b, column);
-        let by = if descending { by.reverse() } else { by };
-        by.then_with(|| (a.file, a.line).cmp(&(b.file, b.line)))
+        order(compare(&set.rows[i], &set.rows[j], column)).then_with(|| in_file(i).cmp(&in_file(j)))
     });
     kept
 }
 
-/// The distinct values of a column in the set (with [`NONE`] for rows without one), sorted.
+/// The distinct values of a column in the set (with [`NONE`] for rows without one), sorted
+/// (levels in [`LEVELS`] order).
 pub fn values(set: &VibeSet, column: Column) -> Vec<String> {
-    let pick = |row: &VibeRow| -> Option<String> {
+    fn pick(row: &VibeRow, column: Column) -> Option<&str> {
         match column {
-            Column::Split => row.split.clone(),
-            Column::Dataset => row.dataset.clone(),
-            Column::Scope => row.vibe_scope.clone(),
-            Column::Level => row.vibe_level.clone(),
+            Column::Split => row.split.as_deref(),
+            Column::Dataset => row.dataset.as_deref(),
+            Column::Scope => row.vibe_scope.as_deref(),
+            Column::Level => row.vibe_level.as_deref(),
             _ => None,
         }
-    };
-    let mut out: Vec<String> = set.rows.iter().map(|r| pick(r).unwrap_or_else(|| NONE.to_owned())).collect();
-    if column == Column::Level {
-        out.sort_by_key(|l| (level_rank(&Some(l.clone())), l.clone()));
-    } else {
-        out.sort();
     }
-    out.dedup();
+    let distinct: std::collections::BTreeSet<&str> =
+        set.rows.iter().map(|r| pick(r, column).unwrap_or(NONE)).collect();
+    let mut out: Vec<String> = distinct.into_iter().map(str::to_owned).collect();
+    if column == Column::Level {
+        out.sort_by_key(|l| level_rank(Some(l)));
+    }
     out
 }

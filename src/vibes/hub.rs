@@ -38,8 +38,7 @@ pub fn fetch_map(
     progress: &dyn Progress,
 ) -> anyhow::Result<PathBuf> {
     progress.report(0.0, "asking the Hub for the embedding map's size");
-    let (expected_size, sha256) = download::listed_size_and_hash(&map_tree_url(base_url), MAP_PATH);
-    let remote = Remote { url: map_url(base_url), expected_size, sha256 };
+    let remote = Remote::listed(map_url(base_url), &map_tree_url(base_url), MAP_PATH);
     let dest = cached_map(cache);
     let mut on_progress = |t: &Transfer| {
         progress.report(t.fraction().unwrap_or(0.0), &format!("embedding map: {}", t.describe()));

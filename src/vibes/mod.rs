@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
-use crate::jobs::{Cancelled, Progress};
+use crate::jobs::Progress;
 use crate::jsonl::kind;
 
 pub mod diff;
@@ -61,8 +61,6 @@ pub struct VibeRow {
     pub tags_noisy: Vec<String>,
     /// 02b's candidates as written (a payload object, or null for a failed generation).
     pub candidates: Vec<Stored>,
-    /// Each candidate's title (for search without parsing the candidates).
-    pub candidate_titles: Vec<Option<String>>,
     pub format_valid: Vec<Option<bool>>,
     pub schema_valid: Vec<Option<bool>>,
     pub palette_valid: Vec<Option<bool>>,
@@ -75,22 +73,28 @@ pub struct VibeRow {
     /// scorer -> [(part, value)], e.g. clap -> audio_text_similarity, penalty, final_score.
     pub score_parts: Vec<(String, Vec<(String, f64)>)>,
     /// Stage 10's single config (and its title), when the row is from the embedding map.
-    pub config: Option<Value>,
+    pub config: Option<Stored>,
     pub title: Option<String>,
     /// Stage 10's vibe embedding (all-MiniLM-L6-v2, 384 floats), kept compact.
     pub embedding: Option<Vec<f32>>,
     /// Every field benchtop does not read, kept as written.
     pub extras: BTreeMap<String, Stored>,
+    /// Everything full-text search looks at (texts, character, tags, titles), lower-cased once
+    /// when the row is read.
+    pub search: Box<str>,
 }
 
 impl VibeRow {
+    /// Whether candidate `i` passed all three flags.
+    pub fn candidate_valid(&self, i: usize) -> bool {
+        [&self.format_valid, &self.schema_valid, &self.palette_valid]
+            .iter()
+            .all(|f| f.get(i).copied().flatten() == Some(true))
+    }
+
     /// The candidate 02b picked: the first whose three flags all hold.
     pub fn first_valid(&self) -> Option<usize> {
-        (0..self.candidates.len()).find(|&i| {
-            [&self.format_valid, &self.schema_valid, &self.palette_valid]
-                .iter()
-                .all(|f| f.get(i).copied().flatten() == Some(true))
-        })
+        (0..self.candidates.len()).find(|&i| self.candidate_valid(i))
     }
 
     /// Whether 02c's best candidate differs from 02b's choice (both known).
@@ -109,13 +113,7 @@ impl VibeRow {
     /// (candidates passing all three flags, candidates).
     pub fn valid_count(&self) -> (usize, usize) {
         let total = self.candidates.len().max(self.format_valid.len());
-        let valid = (0..total)
-            .filter(|&i| {
-                [&self.format_valid, &self.schema_valid, &self.palette_valid]
-                    .iter()
-                    .all(|f| f.get(i).copied().flatten() == Some(true))
-            })
-            .count();
+        let valid = (0..total).filter(|&i| self.candidate_valid(i)).count();
         (valid, total)
     }
 
@@ -129,24 +127,28 @@ impl VibeRow {
         matches!((&self.vibe_original, &self.vibe_noisy), (Some(a), Some(b)) if a != b)
     }
 
-    /// Everything full-text search looks at, lower-cased.
-    pub fn search_text(&self) -> String {
+    /// The search text of a row and its candidates' titles.
+    fn search_text(&self, titles: impl Iterator<Item = String>) -> Box<str> {
         let mut text = String::new();
-        for part in
-            [&self.vibe_original, &self.vibe_noisy, &self.character_name, &self.title].into_iter().flatten()
-        {
+        let parts = [&self.vibe_original, &self.vibe_noisy, &self.character_name, &self.title];
+        for part in parts.into_iter().flatten().chain(&self.tags_original).chain(&self.tags_noisy) {
             text.push_str(part);
             text.push('\n');
         }
-        for tag in self.tags_original.iter().chain(&self.tags_noisy) {
-            text.push_str(tag);
+        for title in titles {
+            text.push_str(&title);
             text.push('\n');
         }
-        for title in self.candidate_titles.iter().flatten() {
-            text.push_str(title);
-            text.push('\n');
+        text.to_lowercase().into_boxed_str()
+    }
+
+    /// Candidate `i` (see [`VibeRow::candidate_values`]).
+    pub fn candidate_value(&self, i: usize) -> Option<Value> {
+        if self.candidates.is_empty() {
+            self.candidate_values().into_iter().nth(i)
+        } else {
+            Some(self.candidates.get(i)?.value())
         }
-        text.to_lowercase()
     }
 
     /// The candidates to show: 02b/02c's list, or stage 10's single config as one candidate
@@ -156,7 +158,7 @@ impl VibeRow {
             (Some(config), true) => {
                 let mut payload = Map::new();
                 payload.insert("title".into(), self.title.clone().map_or(Value::Null, Value::String));
-                payload.insert("config".into(), config.clone());
+                payload.insert("config".into(), config.value());
                 if let Some(palettes) = self.extras.get("palettes") {
                     payload.insert("palettes".into(), palettes.value());
                 }
@@ -276,11 +278,7 @@ pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result
     }
     match object.get("config_candidates") {
         None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            row.candidates = items.iter().map(Stored::new).collect();
-            row.candidate_titles =
-                items.iter().map(|c| c.get("title").and_then(Value::as_str).map(str::to_owned)).collect();
-        }
+        Some(Value::Array(items)) => row.candidates = items.iter().map(Stored::new).collect(),
         Some(other) => return Err(format!("config_candidates is {}, not a list", kind(other))),
     }
     // The pipeline writes `validation_scores`; its README calls it `scores`: both are read.
@@ -333,12 +331,19 @@ pub fn parse_row(object: Map<String, Value>, file: usize, line: usize) -> Result
         }
         Some(other) => return Err(format!("embedding is {}, not a list of numbers", kind(other))),
     }
-    row.config = object.get("config").filter(|c| c.is_object()).cloned();
+    row.config = object.get("config").filter(|c| c.is_object()).map(Stored::new);
     row.extras = object
         .iter()
         .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), Stored::new(v)))
         .collect();
+    let titles = match object.get("config_candidates") {
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(|c| c.get("title")?.as_str()).map(str::to_owned).collect()
+        }
+        _ => Vec::new(),
+    };
+    row.search = row.search_text(titles.into_iter());
     Ok(row)
 }
 
@@ -362,10 +367,9 @@ impl VibeSet {
         let mut set = VibeSet { files: files.clone(), ..VibeSet::default() };
         let mut done = 0u64;
         for (index, file) in files.iter().enumerate() {
-            let before = done;
             let handle = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
             let reader = std::io::BufReader::with_capacity(1 << 20, handle);
-            done = before + set.read(reader, index, before, total, progress)?;
+            done = set.read(reader, index, done, total, progress)?;
         }
         progress.report(1.0, &format!("read {} rows", set.rows.len()));
         Ok(set)
@@ -379,7 +383,7 @@ impl VibeSet {
         Ok(set)
     }
 
-    /// Reads one file's lines into the set; returns the bytes read.
+    /// Reads one file's lines into the set; returns the bytes read so far (`before` and this file's).
     fn read(
         &mut self,
         reader: impl std::io::BufRead,
@@ -402,7 +406,7 @@ impl VibeSet {
             }
             Ok(())
         })?;
-        Ok(done - before)
+        Ok(done)
     }
 
     /// Whether every row says it is made up.
@@ -412,12 +416,20 @@ impl VibeSet {
 
     /// The numbers `benchtop vibes summary` prints.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary { rows: self.rows.len(), bad_lines: self.bad.len(), ..Summary::default() };
+        Summary { bad_lines: self.bad.len(), ..Summary::of(self.rows.iter()) }
+    }
+}
+
+impl Summary {
+    /// Counts over some rows (the bad lines are the set's: see [`VibeSet::summary`]).
+    pub fn of<'a>(rows: impl Iterator<Item = &'a VibeRow>) -> Summary {
+        let mut s = Summary::default();
         let count = |map: &mut BTreeMap<String, usize>, key: &Option<String>| {
-            *map.entry(key.clone().unwrap_or_else(|| "(none)".to_owned())).or_default() += 1;
+            *map.entry(key.clone().unwrap_or_else(|| filter::NONE.to_owned())).or_default() += 1;
         };
         let (mut scores, mut scored) = (0.0, 0);
-        for row in &self.rows {
+        for row in rows {
+            s.rows += 1;
             count(&mut s.by_split, &row.split);
             count(&mut s.by_level, &row.vibe_level);
             count(&mut s.by_scope, &row.vibe_scope);

@@ -152,7 +152,7 @@ const CHARACTERS: [(&str, &str); 12] = [
 
 const DATASETS: [&str; 3] = ["synthetic-novels", "synthetic-films", "synthetic-games"];
 const SPLITS: [(&str, f64); 4] = [("SFT-Train", 0.55), ("SFT-Val", 0.05), ("GRPO", 0.25), ("TEST", 0.15)];
-const LEVELS: [&str; 5] = ["xl", "lg", "m", "sm", "xs"];
+
 const CANDIDATES: usize = 5;
 
 fn pick<'a, T>(rng: &mut Xoshiro256PlusPlus, items: &'a [T]) -> &'a T {
@@ -374,7 +374,7 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
             })
             .map_or("TEST", |(s, _)| s)
     };
-    let level = *pick(rng, &LEVELS);
+    let level = *pick(rng, &super::filter::LEVELS);
     let character = rng.random_bool(0.3).then(|| *pick(rng, &CHARACTERS));
     let place = *pick(rng, &PLACES);
     let subject = match character {
