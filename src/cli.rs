@@ -1,6 +1,7 @@
 //! The command line: no subcommand opens the window; each subcommand calls the same domain
 //! functions the panels use.
 
+use crate::datadecide::query::{Band, XAxis};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -166,9 +167,9 @@ pub struct PlotArgs {
     /// Sizes, comma-separated (default: 60M, 150M, 530M, 1B)
     #[arg(long, value_delimiter = ',')]
     pub sizes: Vec<String>,
-    /// x axis: step, tokens or compute
-    #[arg(long, default_value = "compute")]
-    pub x: String,
+    /// x axis
+    #[arg(long, value_enum, default_value_t = XAxis::Compute)]
+    pub x: XAxis,
     #[arg(long)]
     pub log_x: bool,
     #[arg(long)]
@@ -176,9 +177,9 @@ pub struct PlotArgs {
     /// Debiased EMA weight, 0 to 0.99
     #[arg(long, default_value_t = 0.0)]
     pub smooth: f64,
-    /// Seed band: minmax, std or none
-    #[arg(long, default_value = "minmax")]
-    pub band: String,
+    /// Seed band
+    #[arg(long, value_enum, default_value_t = Band::MinMax)]
+    pub band: Band,
     /// Figure size in pixels
     #[arg(long, default_value_t = 1600)]
     pub width: u32,
@@ -561,7 +562,7 @@ fn ft(command: FtCommand) -> anyhow::Result<()> {
 }
 
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
-    use crate::datadecide::query::{self, Band, Selection, XAxis};
+    use crate::datadecide::query::{self, Selection};
     anyhow::ensure!((0.0..1.0).contains(&args.smooth), "--smooth must be in 0..1, not {}", args.smooth);
     let dataset = args.data.open()?;
     let table = &dataset.table;
@@ -575,17 +576,12 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     for p in &sizes {
         anyhow::ensure!(table.param_index(p).is_some(), "the table has no {p} models");
     }
-    let band = match args.band.as_str() {
-        "minmax" | "min-max" => Band::MinMax,
-        "std" => Band::Std,
-        "none" => Band::None,
-        other => anyhow::bail!("unknown --band {other:?} (minmax, std or none)"),
-    };
+    let band = args.band;
     let sel = Selection {
         metric: args.metric.clone(),
         recipes,
         params: sizes,
-        x: XAxis::parse(&args.x)?,
+        x: args.x,
         log_x: args.log_x,
         log_y: args.log_y,
         smoothing: args.smooth,
@@ -651,7 +647,7 @@ fn decide(
 }
 
 fn bench_series(data: &DataArgs, runs: usize) -> anyhow::Result<()> {
-    use crate::datadecide::query::{self, Selection, XAxis};
+    use crate::datadecide::query::{self, Selection};
     let started = Instant::now();
     let dataset = data.open()?;
     let table = &dataset.table;

@@ -74,10 +74,7 @@ pub fn report(compute: &ComputeProbe, audio: &AudioProbe, folders: Result<&Folde
         if audio.outputs.is_empty() { "none listed".to_owned() } else { audio.outputs.join(", ") }
     ));
     match &audio.output {
-        Ok(c) => line(format!(
-            "  default output: {} ({} ch, {} Hz, {})",
-            c.device, c.channels, c.sample_rate, c.sample_format
-        )),
+        Ok(c) => line(format!("  default output: {c}")),
         Err(why) => line(format!("  no audio output: {why} (rendering and WAV export still work)")),
     }
 

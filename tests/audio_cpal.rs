@@ -34,9 +34,10 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
     let Status::Ready(info) = player.status().clone() else {
         panic!("ALSA's null device did not open: {:?}", player.status());
     };
-    // A 44.1 kHz ramp, played at half volume.
+    // A 44.1 kHz ramp from 0.25 (so the first played frame is exactly non-zero, in any sample
+    // format), played at half volume.
     let clip = Clip {
-        samples: (0..44_100).map(|i| i as f32 / 44_100.0).collect::<Vec<_>>().into(),
+        samples: (0..44_100).map(|i| 0.25 + i as f32 / 88_200.0).collect::<Vec<_>>().into(),
         sample_rate: 44_100,
     };
     player.set_volume(0.5);
@@ -50,10 +51,18 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         std::thread::sleep(Duration::from_millis(5));
     }
     drop(player);
-    std::thread::sleep(Duration::from_millis(200));
-
-    let bytes = std::fs::read(&capture).unwrap();
+    // The file plugin writes as the stream is torn down on the device thread: wait until at
+    // least half a second of the device's frames has arrived.
     let channels = usize::from(info.channels);
+    let bytes_per_sample = if info.sample_format == "i16" { 2 } else { 4 };
+    let wanted = (info.sample_rate as usize / 2) * channels * bytes_per_sample;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&capture).map_or(0, |m| m.len() as usize) < wanted {
+        assert!(Instant::now() < deadline, "the capture file never reached {wanted} bytes");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let bytes = std::fs::read(&capture).unwrap();
     let frames: Vec<f32> = match info.sample_format.as_str() {
         "f32" => {
             bytes.chunks_exact(4 * channels).map(|f| f32::from_le_bytes(f[..4].try_into().unwrap())).collect()
@@ -69,14 +78,17 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         other => panic!("the test reads f32, i16 and i32 captures, not {other}"),
     };
     // Silence until play, then the ramp: frame k of the playback reads the clip at
-    // k · 44100 / rate, linearly interpolated, times 0.5.
-    let first = frames.iter().position(|v| *v != 0.0).expect("nothing was played") - 1;
+    // x = k · 44100 / rate, linearly interpolated: 0.5 · (0.25 + x / 88200).
+    let first = frames.iter().position(|v| *v != 0.0).expect("nothing was played");
     let step = 44_100.0 / f64::from(info.sample_rate);
     let checked = (info.sample_rate as usize / 4).min(frames.len() - first);
     assert!(checked > 1000, "only {checked} frames were played");
+    // f32 and i32 carry the value to ~1e-7; i16 to its quantization step. Nearest-sample
+    // (not linear) resampling would be off by up to 0.5 · step / 88200 ≈ 5e-6 here.
+    let tolerance = if info.sample_format == "i16" { 2.0 / 32768.0 } else { 1e-6 };
     for k in 0..checked {
-        let want = 0.5 * (k as f64 * step) / 44_100.0;
+        let want = 0.5 * (0.25 + k as f64 * step / 88_200.0);
         let got = f64::from(frames[first + k]);
-        assert!((got - want).abs() < 1e-4, "frame {k}: {got} vs {want} ({info:?})");
+        assert!((got - want).abs() < tolerance, "frame {k}: {got} vs {want} ({info:?})");
     }
 }

@@ -477,7 +477,7 @@ fn transport(
         if volume.labelled_by(label.id).changed() {
             player.set_volume(settings.volume);
         }
-        state.meter = state.meter.mul_add(0.85, 0.0).max(player.level());
+        state.meter = (state.meter * 0.85).max(player.level());
         ui.add(egui::ProgressBar::new(state.meter.clamp(0.0, 1.0)).desired_width(90.0))
             .accessible_name("Output level")
             .on_hover_text("Output level (peak)");

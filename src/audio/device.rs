@@ -2,13 +2,42 @@
 
 use cpal::traits::{DeviceTrait, HostTrait};
 
-/// The default output device and the format it plays.
+/// An output device and the format it plays (the probe's default device, or the one a stream
+/// plays on).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutputConfig {
-    pub device: String,
-    pub channels: u16,
+pub struct DeviceInfo {
+    pub name: String,
     pub sample_rate: u32,
+    pub channels: u16,
+    /// The samples the device takes ("f32", "i16", ...).
     pub sample_format: String,
+}
+
+impl std::fmt::Display for DeviceInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} ch, {} Hz, {})", self.name, self.channels, self.sample_rate, self.sample_format)
+    }
+}
+
+/// The host's default output device, its default format, and that described; or why it cannot
+/// play.
+pub(crate) fn default_output(
+    host: &cpal::Host,
+) -> Result<(cpal::Device, cpal::SupportedStreamConfig, DeviceInfo), String> {
+    let device = host
+        .default_output_device()
+        .ok_or_else(|| format!("the {} host has no default output device", host.id().name()))?;
+    let name = device_name(&device);
+    let config = device
+        .default_output_config()
+        .map_err(|err| format!("the default output device \"{name}\" cannot play: {err}"))?;
+    let info = DeviceInfo {
+        name,
+        sample_rate: config.sample_rate(),
+        channels: config.channels(),
+        sample_format: config.sample_format().to_string(),
+    };
+    Ok((device, config, info))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,16 +47,14 @@ pub struct AudioProbe {
     /// Names of the output devices the host lists.
     pub outputs: Vec<String>,
     /// The usable default output, or why there is none.
-    pub output: Result<OutputConfig, String>,
+    pub output: Result<DeviceInfo, String>,
 }
 
 impl AudioProbe {
     /// One line for the status bar.
     pub fn status_text(&self) -> String {
         match &self.output {
-            Ok(c) => {
-                format!("audio: {} ({} ch, {} Hz, {})", c.device, c.channels, c.sample_rate, c.sample_format)
-            }
+            Ok(c) => format!("audio: {c}"),
             Err(_) => "audio: no audio output".to_owned(),
         }
     }
@@ -44,21 +71,7 @@ pub fn probe_audio() -> AudioProbe {
             Vec::new()
         }
     };
-    let output = match host.default_output_device() {
-        None => Err(format!("the {host_name} host has no default output device")),
-        Some(device) => {
-            let name = device_name(&device);
-            match device.default_output_config() {
-                Ok(config) => Ok(OutputConfig {
-                    device: name,
-                    channels: config.channels(),
-                    sample_rate: config.sample_rate(),
-                    sample_format: config.sample_format().to_string(),
-                }),
-                Err(err) => Err(format!("the default output device \"{name}\" cannot play: {err}")),
-            }
-        }
-    };
+    let output = default_output(&host).map(|(_, _, info)| info);
     AudioProbe { host: host_name, outputs, output }
 }
 
@@ -75,8 +88,8 @@ mod tests {
         let ok = AudioProbe {
             host: "ALSA".into(),
             outputs: vec!["default".into()],
-            output: Ok(OutputConfig {
-                device: "default".into(),
+            output: Ok(DeviceInfo {
+                name: "default".into(),
                 channels: 2,
                 sample_rate: 48_000,
                 sample_format: "f32".into(),

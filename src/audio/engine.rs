@@ -155,26 +155,19 @@ impl Renderer {
         s.blocks.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Fills an interleaved f32 buffer (every channel gets the mono sample).
-    pub fn fill(&mut self, out: &mut [f32], channels: usize) {
+    /// Fills an interleaved buffer of the device's sample type (every channel gets the mono
+    /// sample): one block.
+    pub fn fill<T: cpal::Sample + cpal::FromSample<f32>>(&mut self, out: &mut [T], channels: usize) {
         self.begin_block();
         for frame in out.chunks_mut(channels.max(1)) {
-            let v = self.next_sample();
+            let v = T::from_sample(self.next_sample());
             frame.fill(v);
         }
         self.end_block();
     }
 }
 
-/// The output device a stream plays on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceInfo {
-    pub name: String,
-    pub sample_rate: u32,
-    pub channels: u16,
-    /// The samples the device takes ("f32", "i16", ...).
-    pub sample_format: String,
-}
+pub use super::device::DeviceInfo;
 
 /// Opens output streams. A stream plays until the returned handle is dropped.
 pub trait Backend: Send {
@@ -411,10 +404,6 @@ impl Player {
         self.shared.looping.store(looping, Ordering::Relaxed);
     }
 
-    pub fn looping(&self) -> bool {
-        self.shared.looping.load(Ordering::Relaxed)
-    }
-
     /// Output gain, 0..=1.
     pub fn set_volume(&mut self, volume: f32) {
         self.shared.volume.store(volume.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
@@ -456,23 +445,11 @@ pub struct CpalBackend;
 
 impl Backend for CpalBackend {
     fn open(&mut self, mut renderer: Renderer) -> Result<(Box<dyn std::any::Any>, DeviceInfo), String> {
-        use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-        let host = cpal::default_host();
-        let device = host
-            .default_output_device()
-            .ok_or_else(|| format!("the {} host has no default output device", host.id().name()))?;
-        let name = super::device::device_name(&device);
-        let supported = device
-            .default_output_config()
-            .map_err(|e| format!("the output device \"{name}\" cannot play: {e}"))?;
+        use cpal::traits::StreamTrait;
+        let (device, supported, info) = super::device::default_output(&cpal::default_host())?;
+        let name = info.name.clone();
         let config: cpal::StreamConfig = supported.config();
         renderer.set_device_rate(config.sample_rate);
-        let info = DeviceInfo {
-            name: name.clone(),
-            sample_rate: config.sample_rate,
-            channels: config.channels,
-            sample_format: supported.sample_format().to_string(),
-        };
         let shared = renderer.shared().clone();
         let on_error = move |err: cpal::Error| match err.kind() {
             cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::DeviceChanged => shared.mark_device_lost(),
@@ -508,14 +485,7 @@ fn build<T: cpal::SizedSample + cpal::FromSample<f32>>(
     let channels = usize::from(config.channels.max(1));
     device.build_output_stream(
         config,
-        move |out: &mut [T], _: &cpal::OutputCallbackInfo| {
-            renderer.begin_block();
-            for frame in out.chunks_mut(channels) {
-                let v = T::from_sample(renderer.next_sample());
-                frame.fill(v);
-            }
-            renderer.end_block();
-        },
+        move |out: &mut [T], _: &cpal::OutputCallbackInfo| renderer.fill(out, channels),
         on_error,
         None,
     )

@@ -17,11 +17,13 @@ use crate::analysis::downsample::min_max;
 use crate::analysis::smoothing::debiased_ema;
 
 /// What the x axis shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 pub enum XAxis {
+    #[value(alias = "steps")]
     Step,
     Tokens,
     #[default]
+    #[value(alias = "flops")]
     Compute,
 }
 
@@ -36,21 +38,27 @@ impl XAxis {
         }
     }
 
-    pub fn parse(text: &str) -> anyhow::Result<XAxis> {
-        Ok(match text {
-            "step" | "steps" => XAxis::Step,
-            "tokens" => XAxis::Tokens,
-            "compute" | "flops" => XAxis::Compute,
-            other => anyhow::bail!("unknown x axis {other:?} (step, tokens or compute)"),
-        })
+    /// The one of three values (or columns) that goes with this axis.
+    pub fn pick<T>(self, step: T, tokens: T, compute: T) -> T {
+        match self {
+            XAxis::Step => step,
+            XAxis::Tokens => tokens,
+            XAxis::Compute => compute,
+        }
+    }
+
+    /// The column name (CSV headers, the CLI).
+    pub fn column(self) -> &'static str {
+        self.pick("step", "tokens", "compute")
     }
 }
 
 /// The seed band drawn around each mean curve.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 pub enum Band {
     None,
     #[default]
+    #[value(name = "minmax", alias = "min-max")]
     MinMax,
     /// Mean ± one standard deviation (population, over the seeds present).
     Std,
@@ -123,11 +131,7 @@ pub fn series(table: &LongTable, seeds: Option<&SeedBands>, sel: &Selection) -> 
             if curve.is_empty() {
                 continue;
             }
-            let xs = match sel.x {
-                XAxis::Step => curve.step,
-                XAxis::Tokens => curve.tokens,
-                XAxis::Compute => curve.compute,
-            };
+            let xs = sel.x.pick(curve.step, curve.tokens, curve.compute);
             let raw: Vec<[f64; 2]> = xs.iter().zip(curve.value).map(|(x, y)| [*x, *y]).collect();
             let ys: Vec<f64> = raw.iter().map(|p| p[1]).collect();
             let smooth = if sel.smoothing > 0.0 { debiased_ema(&ys, sel.smoothing) } else { ys };
@@ -141,11 +145,7 @@ pub fn series(table: &LongTable, seeds: Option<&SeedBands>, sel: &Selection) -> 
                     .band(params, recipe)
                     .iter()
                     .filter_map(|s| {
-                        let x = match sel.x {
-                            XAxis::Step => s.step,
-                            XAxis::Tokens => s.tokens,
-                            XAxis::Compute => s.compute,
-                        };
+                        let x = sel.x.pick(s.step, s.tokens, s.compute);
                         let (lo, hi) = match band {
                             Band::Std => (s.mean - s.std, s.mean + s.std),
                             _ => (s.min, s.max),
@@ -218,7 +218,6 @@ pub struct SeedStat {
 /// One metric's per-seed spread, by (params, recipe), in step order.
 #[derive(Clone, Debug, Default)]
 pub struct SeedBands {
-    pub metric: String,
     bands: HashMap<(String, String), Vec<SeedStat>>,
 }
 
@@ -268,7 +267,7 @@ impl SeedBands {
             }
             bands.insert(key, stats);
         }
-        Ok(SeedBands { metric: metric.to_owned(), bands })
+        Ok(SeedBands { bands })
     }
 }
 
@@ -376,17 +375,4 @@ pub fn decision(
         lower_is_better: lower,
         rows,
     })
-}
-
-/// Decision accuracy for many metrics at once: `cells[metric][size]` (the heatmap).
-pub fn decision_heatmap(
-    table: &LongTable,
-    metrics: &[String],
-    target: &str,
-    aggregate: Aggregate,
-) -> anyhow::Result<Vec<Vec<Option<f64>>>> {
-    metrics
-        .iter()
-        .map(|m| Ok(decision(table, m, target, aggregate)?.rows.iter().map(|r| r.accuracy).collect()))
-        .collect()
 }

@@ -73,11 +73,7 @@ pub fn caption(synthetic: bool, source: &str) -> String {
 /// The plotted series as CSV: recipe, params, x, value (unsmoothed) and, when smoothing is on,
 /// the smoothed value drawn; one row per checkpoint.
 pub fn csv(series: &[Series], sel: &Selection) -> String {
-    let x_name = match sel.x {
-        crate::datadecide::query::XAxis::Step => "step",
-        crate::datadecide::query::XAxis::Tokens => "tokens",
-        crate::datadecide::query::XAxis::Compute => "compute",
-    };
+    let x_name = sel.x.column();
     let smoothed = sel.smoothing > 0.0;
     let mut out = format!("recipe,params,{x_name},{}", sel.metric);
     if smoothed {

@@ -135,7 +135,9 @@ pub fn frames(seed: u64) -> anyhow::Result<(DataFrame, DataFrame)> {
 /// Writes the sample as parquet (marked synthetic) into `dir`.
 pub fn write(dir: &Path, seed: u64) -> anyhow::Result<()> {
     let (mut runs, mut history) = frames(seed)?;
-    files::write_parquet(&dir.join("ft-vs-pt-synthetic-runs.parquet"), &mut runs, true)?;
-    files::write_parquet(&dir.join("ft-vs-pt-synthetic-history.parquet"), &mut history, true)?;
+    // The bundled sample's names (data/...), in `dir`.
+    let name = |file: &'static str| Path::new(file).file_name().map_or_else(|| file.into(), |n| dir.join(n));
+    files::write_parquet(&name(super::SAMPLE_RUNS_FILE), &mut runs, true)?;
+    files::write_parquet(&name(super::SAMPLE_HISTORY_FILE), &mut history, true)?;
     Ok(())
 }

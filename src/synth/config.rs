@@ -463,10 +463,6 @@ impl MusicConfig {
         self.values[field as usize] = value;
     }
 
-    pub fn values(&self) -> &[Value; FIELD_COUNT] {
-        &self.values
-    }
-
     /// The fields whose values differ between two configs.
     pub fn differing_fields(&self, other: &MusicConfig) -> Vec<Field> {
         Field::all().filter(|f| self.get(*f) != other.get(*f)).collect()
@@ -600,14 +596,7 @@ fn read_value(spec: &FieldSpec, json: &Json) -> Option<Value> {
 /// the field's fallback label.
 fn sanitize(spec: &FieldSpec, json: &Json) -> Value {
     if let (Kind::Int, Some(x)) = (spec.kind, json.as_f64()) {
-        let options: Vec<f64> = spec.options.iter().filter_map(|o| o.parse().ok()).collect();
-        let mut best = 0;
-        for (i, o) in options.iter().enumerate() {
-            if (o - x.trunc()).abs() < (options[best] - x.trunc()).abs() {
-                best = i;
-            }
-        }
-        return Value::Label(best as u8);
+        return Value::Label(spec.nearest_option(Value::Number(x.trunc())));
     }
     Value::Label(spec.fallback)
 }

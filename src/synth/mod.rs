@@ -40,8 +40,6 @@ pub struct Rendered {
     pub samples: Vec<f32>,
     pub layers: Vec<LayerStats>,
     pub harmony: HarmonyPlan,
-    /// The mix's peak before normalization.
-    pub raw_peak: f64,
     pub seed: u64,
 }
 
@@ -140,7 +138,7 @@ pub fn render(
     let gain = if raw_peak > 0.0 { PEAK / raw_peak } else { 0.0 };
     let samples = mix.iter().map(|v| (v * gain) as f32).collect();
     progress.report(1.0, "rendered");
-    Ok(Rendered { samples, layers: layer_stats, harmony, raw_peak, seed })
+    Ok(Rendered { samples, layers: layer_stats, harmony, seed })
 }
 
 #[cfg(test)]

@@ -357,9 +357,7 @@ pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
     }
     let mix = 0.12 * width;
     let mut out: Vec<f64> = signal.iter().map(|v| v * (1.0 - mix)).collect();
-    for (o, s) in out[offset..].iter_mut().zip(&signal) {
-        *o += s * mix;
-    }
+    mix_into(&mut out[offset..], &signal, mix);
     out
 }
 

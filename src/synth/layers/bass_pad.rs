@@ -7,8 +7,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, reverb, sine,
-    triangle,
+    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
+    sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -149,7 +149,7 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<f64> {
     let mut signal = ctx.silence();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         let t = ctx.t_offset + start;
-        let low = note(
+        let mut low = note(
             Osc::Sine,
             scale_freq(c, root, 2),
             dur,
@@ -167,8 +167,8 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<f64> {
             100.0 * ctx.b() + 30.0,
             [2.4 * am, 0.5, 0.9, 2.6 * am],
         );
-        let both: Vec<f64> = low.iter().zip(&fifth).map(|(a, b)| a + b).collect();
-        add_note(&mut signal, &both, at(start));
+        mix_into(&mut low, &fifth, 1.0);
+        add_note(&mut signal, &low, at(start));
     }
     reverb(signal, ctx.space() * 0.5, ctx.space())
 }
@@ -255,9 +255,7 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
                 start,
                 Box::new(move || {
                     let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
-                    for (v, tri) in tone.iter_mut().zip(triangle(freq * 1.002, dur, 0.06, t)) {
-                        *v += tri;
-                    }
+                    mix_into(&mut tone, &triangle(freq * 1.002, dur, 0.06, t), 1.0);
                     lowpass(&mut tone, cutoff);
                     adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
                     tone

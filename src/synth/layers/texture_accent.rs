@@ -6,8 +6,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, noise, reverb, sine,
-    triangle,
+    SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise, reverb,
+    sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -30,9 +30,7 @@ fn shimmer_with(
             *v *= depth.0 + depth.1 * w;
         }
         adsr(&mut tone, env[0] * am, env[1], env[2], env[3] * am);
-        for (s, v) in signal.iter_mut().zip(&tone) {
-            *s += v;
-        }
+        mix_into(&mut signal, &tone, 1.0);
     }
     signal
 }
@@ -66,9 +64,7 @@ pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     let mut hiss = noise(rng, ctx.duration, 0.008);
     lowpass(&mut hiss, 8000.0);
     highpass(&mut hiss, 1000.0);
-    for (s, h) in signal.iter_mut().zip(&hiss) {
-        *s += h;
-    }
+    mix_into(&mut signal, &hiss, 1.0);
     signal
 }
 
@@ -125,9 +121,7 @@ pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
         let t = ctx.t_offset + start_sec;
         let mut bell = sine(freq, 0.8, 0.12, t);
         for (partial, amp) in [(2.0, 0.06), (3.0, 0.03)] {
-            for (v, p) in bell.iter_mut().zip(sine(freq * partial, 0.8, amp, t)) {
-                *v += p;
-            }
+            mix_into(&mut bell, &sine(freq * partial, 0.8, amp, t), 1.0);
         }
         adsr(&mut bell, 0.005 * am, 0.2, 0.1, 0.6 * am);
         humanize(&mut bell, c.human, rng);
@@ -162,9 +156,7 @@ pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
         let t = ctx.t_offset + pos as f64 / SR;
         let amp = rng.random_range(0.06..0.12);
         let mut c = sine(freq, 1.2, amp, t);
-        for (v, p) in c.iter_mut().zip(sine(freq * 2.0, 1.2, 0.03, t)) {
-            *v += p;
-        }
+        mix_into(&mut c, &sine(freq * 2.0, 1.2, 0.03, t), 1.0);
         adsr(&mut c, 0.002, 0.3, 0.05, 0.9);
         add_note(&mut signal, &c, pos);
     }
