@@ -4,7 +4,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benchtop::audio::engine::{Clip, MockBackend, Player, Status};
@@ -154,8 +153,13 @@ fn the_audio_callback_allocates_and_frees_nothing() {
         }
     });
     assert_eq!(events, 0, "the callback touched the heap when a clip was replaced");
-    // The UI side drops the retired clip on its next poll.
-    player.poll();
+    // The UI side frees the retired clip on its next poll (which also shows the counting works).
+    assert!(
+        heap_events(|| {
+            player.poll();
+        }) > 0,
+        "the retired clip was freed on the UI side"
+    );
 }
 
 #[test]
@@ -191,5 +195,11 @@ fn without_a_device_the_player_says_why_and_nothing_breaks() {
     mock.refuse(None);
     player.reopen();
     wait_until("the retry", &mut player, |p| matches!(p.status(), Status::Ready(_)));
-    let _keep_alive = Arc::new(());
+    // The clip loaded while there was no device came along: frame 1 at 48 kHz reads the ramp at
+    // 0.91875 (by hand: 44100 / 48000), 0.91875 / 1000 at full volume.
+    player.set_volume(1.0);
+    player.play();
+    let out = mock.pull(2).unwrap();
+    assert_eq!(out[0], 0.0);
+    assert!((out[2] - 0.91875 / 1000.0).abs() < 1e-7, "{}", out[2]);
 }

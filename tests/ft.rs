@@ -92,6 +92,9 @@ fn wrong_tables_and_pickles_are_refused_with_what_to_do() {
 #[test]
 fn the_bundled_sample_is_synthetic_and_complete() {
     let (runs, histories) = sample().unwrap();
+    // The shipped file itself says so in its parquet metadata (not only the name).
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(benchtop::ft::SAMPLE_RUNS_FILE);
+    assert!(benchtop::datadecide::files::is_synthetic_parquet(&shipped).unwrap());
     assert!(runs.synthetic);
     assert_eq!(runs.runs.len(), 128);
     assert_eq!(runs.matched_metrics().len(), 5);

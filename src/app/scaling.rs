@@ -255,6 +255,11 @@ impl ScalingState {
         );
     }
 
+    /// Where the plot was drawn last frame (in points).
+    pub fn plot_rect(&self) -> Option<egui::Rect> {
+        self.plot_rect
+    }
+
     /// Starts an on-screen copy of the plot at twice the screen's scale.
     pub fn start_snapshot(&mut self, ctx: &egui::Context) {
         if matches!(self.snapshot, Snapshot::Idle) && self.plot_rect.is_some() {
