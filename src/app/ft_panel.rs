@@ -306,38 +306,55 @@ fn table(ui: &mut egui::Ui, runs: &Runs, settings: &mut FtSettings, state: &mut 
         .flat_map(|g| runs.columns.iter().filter(move |c| column_group(c) == *g))
         .collect();
     ui.weak("Click a row to draw (or stop drawing) its loss curve.");
-    egui::ScrollArea::both().id_salt("ft_table").show(ui, |ui| {
-        egui::Grid::new("ft_table_grid").striped(true).show(ui, |ui| {
-            let mut last_group = "";
-            for c in &columns {
-                let group = column_group(c);
-                let title = if group != last_group { format!("{group}: {c}") } else { (*c).clone() };
-                last_group = group;
-                ui.strong(title);
-            }
-            ui.end_row();
-            for run in &runs.runs {
-                for (i, c) in columns.iter().enumerate() {
-                    let text = match run.numbers.get(*c) {
-                        Some(v) => crate::analysis::axis::format_value(*v),
-                        None => run.texts.get(*c).cloned().unwrap_or_default(),
-                    };
-                    if i == 0 {
-                        let chosen = state.chosen.contains(&run.run_id);
-                        if ui.selectable_label(chosen, text).clicked() {
-                            if chosen {
-                                state.chosen.remove(&run.run_id);
-                            } else {
-                                state.chosen.insert(run.run_id.clone());
-                            }
-                        }
-                    } else {
-                        ui.label(text);
-                    }
+    // Only the rows in view are laid out: a runs file may hold thousands.
+    egui::ScrollArea::horizontal().id_salt("ft_table").show(ui, |ui| {
+        ui.style_mut().interaction.selectable_labels = false;
+        let mut table = egui_extras::TableBuilder::new(ui)
+            .id_salt("ft_table_rows")
+            .striped(true)
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+        for _ in &columns {
+            table = table.column(egui_extras::Column::auto().at_least(40.0));
+        }
+        let mut clicked = None;
+        table
+            .header(20.0, |mut header| {
+                let mut last_group = "";
+                for c in &columns {
+                    let group = column_group(c);
+                    let title = if group != last_group { format!("{group}: {c}") } else { (*c).clone() };
+                    last_group = group;
+                    header.col(|ui| {
+                        ui.strong(title);
+                    });
                 }
-                ui.end_row();
-            }
-        });
+            })
+            .body(|body| {
+                body.rows(18.0, runs.runs.len(), |mut row| {
+                    let run = &runs.runs[row.index()];
+                    for (i, c) in columns.iter().enumerate() {
+                        let text = match run.numbers.get(*c) {
+                            Some(v) => crate::analysis::axis::format_value(*v),
+                            None => run.texts.get(*c).cloned().unwrap_or_default(),
+                        };
+                        row.col(|ui| {
+                            if i == 0 {
+                                let chosen = state.chosen.contains(&run.run_id);
+                                if ui.selectable_label(chosen, text).clicked() {
+                                    clicked = Some(run.run_id.clone());
+                                }
+                            } else {
+                                ui.label(text);
+                            }
+                        });
+                    }
+                });
+            });
+        if let Some(id) = clicked
+            && !state.chosen.remove(&id)
+        {
+            state.chosen.insert(id);
+        }
     });
 }
 

@@ -84,6 +84,8 @@ pub struct ScalingState {
     decision: Option<(String, String, Aggregate, Arc<[Decision]>)>,
     /// The metric suffixes every task can be compared on, for the decision view.
     decision_suffixes: Vec<&'static str>,
+    /// The table's metrics grouped for the picker (perplexities, MMLU, each task), by index.
+    metric_groups: Vec<(String, Vec<usize>)>,
     export: super::SaveJob,
     /// Where the curves were drawn last frame (points), for the on-screen copy.
     plot_rect: Option<egui::Rect>,
@@ -163,6 +165,7 @@ impl ScalingState {
             .copied()
             .filter(|m| !decision_metrics(&dataset.table, m).is_empty())
             .collect();
+        self.metric_groups = query::metric_groups(&dataset.table.metrics);
         self.table = Some(dataset.table.clone());
     }
 
@@ -432,24 +435,29 @@ fn metric_label(metric: &str) -> String {
     format!("{metric}{lower}")
 }
 
-fn metric_picker(ui: &mut egui::Ui, table: &LongTable, settings: &mut ScalingSettings) {
+fn metric_picker(
+    ui: &mut egui::Ui,
+    table: &LongTable,
+    groups: &[(String, Vec<usize>)],
+    settings: &mut ScalingSettings,
+) {
     let heading = ui.strong("Metric");
     ui.add(egui::TextEdit::singleline(&mut settings.search).hint_text("search metrics"))
         .labelled_by(heading.id);
     let needle = settings.search.to_lowercase();
     egui::ScrollArea::vertical().id_salt("metric_list").max_height(220.0).show(ui, |ui| {
-        for (group, members) in query::metric_groups(&table.metrics) {
+        for (group, members) in groups {
             let matching: Vec<&String> = members
                 .iter()
                 .map(|i| &table.metrics[*i])
-                .filter(|m| m.to_lowercase().contains(&needle))
+                .filter(|m| needle.is_empty() || m.to_lowercase().contains(&needle))
                 .collect();
             if matching.is_empty() {
                 continue;
             }
             let open = !needle.is_empty() || matching.iter().any(|m| **m == settings.selection.metric);
             egui::CollapsingHeader::new(format!("{group} ({})", matching.len()))
-                .id_salt(("metric_group", &group))
+                .id_salt(("metric_group", group))
                 .open(if !needle.is_empty() { Some(true) } else { None })
                 .default_open(open)
                 .show(ui, |ui| {
@@ -879,6 +887,7 @@ pub fn show(
         dataset_header(ui, data, jobs);
         return;
     };
+    state.follow(&dataset, jobs);
     egui::Panel::left("scaling_choices").resizable(true).default_size(300.0).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("scaling_left").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -891,7 +900,7 @@ pub fn show(
                 ui.weak("Click a cell to compare that size's ranking with the target's below the table.");
                 return;
             }
-            metric_picker(ui, &dataset.table, settings);
+            metric_picker(ui, &dataset.table, &state.metric_groups, settings);
             ui.separator();
             axis_controls(ui, settings);
             ui.separator();
