@@ -570,7 +570,9 @@ fn scaling() -> Harness<'static, BenchtopApp> {
 fn scaling_with(config: AppConfig) -> Harness<'static, BenchtopApp> {
     let mut harness = harness_with(config, [1280.0, 900.0]);
     harness.get_by_label("Scaling curves").click();
-    harness.run();
+    // The seed bands are read on a worker: let that settle, so that nothing moves between
+    // finding a widget and clicking it.
+    step_until(&mut harness, "the panel's jobs", |h| h.state().jobs.active().next().is_none());
     harness
 }
 
