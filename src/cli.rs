@@ -65,6 +65,35 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit DataDecide's two-step scaling laws for every task × recipe and predict the target size
+    Fit {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The burn backend (default: wgpu where a hardware adapter exists, else the CPU)
+        #[arg(long, value_enum)]
+        backend: Option<crate::ml::backend::Backend>,
+        /// The task loss metric of step 1 (without the task)
+        #[arg(long, default_value = "bits_per_byte_corr")]
+        loss_metric: String,
+        /// The accuracy metric of step 2 (without the task)
+        #[arg(long, default_value = "acc_raw")]
+        acc_metric: String,
+        /// The sizes the laws are fitted on, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "150M,300M,530M,750M")]
+        fit_sizes: Vec<String>,
+        /// The size predicted and compared with
+        #[arg(long, default_value = "1B")]
+        target: String,
+        /// Adam iterations of each step (default 3000 for step 1, 6000 for step 2)
+        #[arg(long)]
+        iterations: Option<usize>,
+        /// Also write the fitted points as JSON (the input of benches/scaling_fit_scipy.py)
+        #[arg(long, value_name = "FILE")]
+        points_out: Option<PathBuf>,
+        /// Print the whole report as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure: render a synth preset several times in one process (see benches/synth_render.sh)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -295,6 +324,22 @@ pub fn main() -> ExitCode {
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
         Command::Vibes(VibesCommand::Synth { out, vibes, seed }) => vibes_synth(&out, vibes, seed),
         Command::Vibes(VibesCommand::FetchMap { base_url, cache }) => vibes_fetch_map(&base_url, cache),
+        Command::Fit { data, backend, loss_metric, acc_metric, fit_sizes, target, iterations, points_out, json } => {
+            let opts = crate::ml::fit::FitOptions {
+                loss_metric,
+                acc_metric,
+                fit_params: fit_sizes,
+                target,
+                ..Default::default()
+            };
+            let defaults = crate::ml::fit::SolveOptions::default();
+            let solve = crate::ml::fit::SolveOptions {
+                step1_iterations: iterations.unwrap_or(defaults.step1_iterations),
+                step2_iterations: iterations.unwrap_or(defaults.step2_iterations),
+                ..defaults
+            };
+            fit(&data, backend, &opts, &solve, points_out.as_deref(), json)
+        }
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
         }
@@ -609,6 +654,63 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn fit(
+    data: &DataArgs,
+    backend: Option<crate::ml::backend::Backend>,
+    opts: &crate::ml::fit::FitOptions,
+    solve: &crate::ml::fit::SolveOptions,
+    points_out: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::ml::{backend, fit};
+    let dataset = data.open()?;
+    if let Some(path) = points_out {
+        let problems = fit::data::problems(&dataset.table, opts)?;
+        let text = serde_json::to_string(&fit::points_json(&problems.problems))?;
+        crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, text.as_bytes())?))
+            .with_context(|| format!("writing the points to {}", path.display()))?;
+    }
+    let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
+    let device = backend::device(backend)?;
+    let progress = ConsoleProgress::new();
+    let report = fit::fit(&dataset.table, opts, solve, &device, &progress);
+    progress.finish();
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let label = dataset.source.label();
+    println!(
+        "two-step scaling-law fit of {label}{}: {} ({}) on {}, predicting {}; {} task × recipe fits on {} in {:.2} s",
+        if dataset.source.synthetic { " (SYNTHETIC)" } else { "" },
+        opts.loss_metric,
+        opts.acc_metric,
+        opts.fit_params.join(", "),
+        opts.target,
+        report.rows.len(),
+        report.device,
+        report.seconds
+    );
+    println!("{:<28} {:>10} {:>7} {:>14}", "task", "decision", "pairs", "mean |error|");
+    for t in &report.tasks {
+        let acc = t.accuracy.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a));
+        println!("{:<28} {acc:>10} {:>7} {:>14.4}", t.task, t.pairs, t.mean_abs_error);
+    }
+    let (acc, mae) = report.overall();
+    println!(
+        "{:<28} {:>10} {:>7} {:>14.4}",
+        "mean over tasks",
+        acc.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a)),
+        "",
+        mae
+    );
+    if !report.skipped.is_empty() {
+        println!("{} task × recipe pairs skipped; first: {}", report.skipped.len(), report.skipped[0]);
+    }
+    Ok(())
+}
+
 fn decide(
     data: &DataArgs,
     task: &str,
@@ -751,7 +853,11 @@ fn run_gui(data: Option<PathBuf>) -> anyhow::Result<()> {
         Ok(icon) => viewport = viewport.with_icon(icon),
         Err(err) => tracing::warn!("the window icon could not be decoded: {err}"),
     }
-    let options = eframe::NativeOptions { viewport, ..Default::default() };
+    let options = eframe::NativeOptions {
+        viewport,
+        wgpu_options: crate::ml::backend::window_wgpu_configuration(),
+        ..Default::default()
+    };
     eframe::run_native(
         crate::APP_ID,
         options,

@@ -168,6 +168,12 @@ pub trait Progress: Sync {
         false
     }
 
+    /// A point of a named metric series (a training loss per step...); ignored where nothing plots.
+    fn metric(&self, _series: &str, _x: f64, _y: f64) {}
+
+    /// A line for the work's log; ignored where nothing keeps one.
+    fn log(&self, _line: &str) {}
+
     /// `Err(Cancelled)` once the work was asked to stop.
     fn checkpoint(&self) -> Result<(), Cancelled> {
         if self.cancelled() { Err(Cancelled) } else { Ok(()) }
@@ -181,6 +187,14 @@ impl Progress for JobCtx {
 
     fn cancelled(&self) -> bool {
         self.is_cancelled()
+    }
+
+    fn metric(&self, series: &str, x: f64, y: f64) {
+        JobCtx::metric(self, series, x, y);
+    }
+
+    fn log(&self, line: &str) {
+        JobCtx::log(self, line);
     }
 }
 
@@ -205,6 +219,14 @@ impl Progress for Scaled<'_> {
 
     fn cancelled(&self) -> bool {
         self.inner.cancelled()
+    }
+
+    fn metric(&self, series: &str, x: f64, y: f64) {
+        self.inner.metric(series, x, y);
+    }
+
+    fn log(&self, line: &str) {
+        self.inner.log(line);
     }
 }
 

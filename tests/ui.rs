@@ -43,6 +43,7 @@ fn with_audio(mock: MockBackend) -> AppConfig {
         // As a headless system dialog does: nothing chosen.
         save_dialog: Arc::new(|_, _, _| None),
         initial_data: None,
+        burn_on_window_device: false,
     }
 }
 
@@ -1097,4 +1098,41 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
     );
     harness.get_by_label("1 candidate(s)");
     harness.get_by_label("Other fields (2)");
+}
+
+#[test]
+fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
+    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    {
+        let ml = &mut harness.state_mut().state.ml;
+        ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
+        // Few iterations: this checks the plumbing; the fit's accuracy has its own tests.
+        ml.solve = benchtop::ml::fit::SolveOptions { step1_iterations: 30, step2_iterations: 60, learning_rate: 0.05 };
+    }
+    harness.get_by_label("Jobs").click();
+    harness.run();
+    harness.get_by_label("Fit scaling laws").click();
+    harness.run();
+    step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
+    // The demo table has 10 tasks with both metrics, 25 recipes each.
+    let table = harness.state().dataset().unwrap().table.clone();
+    let tasks: Vec<&String> = table
+        .metrics
+        .iter()
+        .filter(|m| m.ends_with("_bits_per_byte_corr") && table.metrics.contains(&m.replace("_bits_per_byte_corr", "_acc_raw")))
+        .collect();
+    let report = harness.state().ml.fit_result.as_ref().unwrap().report.clone();
+    assert_eq!(report.rows.len(), tasks.len() * table.recipes.len());
+    // The job reported its objective as it went, iteration after iteration.
+    let status = harness.state().jobs.statuses().iter().find(|j| j.name == "Fit scaling laws").unwrap().clone();
+    assert_eq!(status.state, benchtop::jobs::JobState::Done);
+    let (_, step1) = status.metrics.iter().find(|(name, _)| name.starts_with("step 1")).unwrap();
+    assert!(step1.len() >= 2 && step1.windows(2).all(|w| w[0][0] < w[1][0]));
+    // The results table links each task to its curves, where the predictions are drawn dashed.
+    harness.get_by_label("arc_easy").click();
+    harness.run();
+    let state = &harness.state().state;
+    assert_eq!(state.panel, Panel::ScalingCurves);
+    assert_eq!(state.scaling.selection.metric, "arc_easy_acc_raw");
+    harness.get_by_label_contains("dashed: the scaling-law fit's predictions up to 1B");
 }

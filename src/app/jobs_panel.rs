@@ -1,20 +1,236 @@
-//! The Jobs panel: every background job, its progress, and the selected one's metrics and log.
+//! The Jobs panel: start burn jobs (on the chosen backend), every background job with its
+//! progress, and the selected one's live metrics, log and results.
 
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::data::DataState;
 use super::status_bar::clock;
-use crate::jobs::{JobId, JobState, JobStatus, Jobs};
+use crate::datadecide::table::LongTable;
+use crate::jobs::{JobHandle, JobId, JobState, JobStatus, Jobs};
+use crate::ml::backend::{AdapterSummary, Backend, ComputeProbe};
+use crate::ml::fit::{FitOptions, FitReport, SolveOptions};
+use crate::notify::Notifications;
 
-pub fn show(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
-    ui.heading("Background jobs");
-    ui.label(
-        "Everything long runs here, off the window's thread: device probes now; downloads, \
-         renders and burn training and inference as their issues land (burn jobs: issue #7).",
-    );
-    ui.add_space(6.0);
+/// Remembered between runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MlSettings {
+    /// The backend picked by the user; `None`: the probe's default.
+    pub backend: Option<Backend>,
+    pub fit: FitOptions,
+    /// Adam iterations of the fit's two steps.
+    pub solve: SolveOptions,
+}
 
-    if jobs.statuses().is_empty() {
-        ui.label("No jobs yet.");
-        return;
+/// What a finished fit is about: the table it was fitted on, and its report.
+#[derive(Clone)]
+pub struct FitResult {
+    pub table: Arc<LongTable>,
+    pub report: Arc<FitReport>,
+}
+
+/// The burn jobs the panel started and what they left.
+#[derive(Default)]
+pub struct MlState {
+    fit: Option<(JobHandle<FitReport>, Arc<LongTable>)>,
+    pub fit_result: Option<FitResult>,
+    /// The adapter the window draws with, when burn shares its wgpu device.
+    pub window_adapter: Option<AdapterSummary>,
+    /// Which result the panel shows below the jobs.
+    results_open: bool,
+}
+
+/// What the panel asks the app to do.
+pub enum Action {
+    /// Open the Scaling panel on this metric (with the fit's dashed predictions).
+    ShowOnScaling(String),
+}
+
+impl MlState {
+    /// Takes finished jobs' results.
+    pub fn poll(&mut self, notifications: &mut Notifications) {
+        let Some((handle, _)) = &self.fit else { return };
+        let Some(result) = handle.try_take() else { return };
+        let (_, table) = self.fit.take().expect("checked above");
+        if let Ok(report) = result {
+            let (acc, mae) = report.overall();
+            notifications.success(format!(
+                "Scaling laws fitted: {} task × recipe fits, mean |error| {:.4}, decision accuracy {}",
+                report.rows.len(),
+                mae,
+                acc.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a))
+            ));
+            self.fit_result = Some(FitResult { table, report: Arc::new(report) });
+            self.results_open = true;
+        }
     }
+
+    /// The fit made on this table, if any.
+    pub fn fit_for(&self, table: &Arc<LongTable>) -> Option<&FitReport> {
+        self.fit_result.as_ref().filter(|r| Arc::ptr_eq(&r.table, table)).map(|r| r.report.as_ref())
+    }
+
+    /// Starts the scaling-law fit of a table on a backend.
+    pub fn start_fit(
+        &mut self,
+        jobs: &mut Jobs,
+        table: Arc<LongTable>,
+        (opts, solve): (FitOptions, SolveOptions),
+        backend: Backend,
+    ) {
+        if let Some((previous, _)) = self.fit.take() {
+            jobs.cancel(previous.id());
+        }
+        let for_job = table.clone();
+        let handle = jobs.spawn("Fit scaling laws", move |ctx| {
+            ctx.message(format!("starting burn on {}", backend.label()));
+            let device = crate::ml::backend::device(backend)?;
+            crate::ml::fit::fit(&for_job, &opts, &solve, &device, ctx)
+        });
+        self.fit = Some((handle, table));
+    }
+
+    pub fn fit_running(&self) -> Option<JobId> {
+        self.fit.as_ref().map(|(h, _)| h.id())
+    }
+}
+
+/// The backend jobs run on: the user's pick, or the probe's default.
+pub fn backend(settings: &MlSettings, probe: Option<&ComputeProbe>) -> Backend {
+    settings.backend.unwrap_or_else(|| probe.map_or(Backend::Cpu, Backend::default_for))
+}
+
+fn backend_picker(ui: &mut egui::Ui, settings: &mut MlSettings, state: &MlState, probe: Option<&ComputeProbe>) {
+    let chosen = backend(settings, probe);
+    // The wgpu adapter burn would use: the window's, else the probe's first.
+    let adapter = state.window_adapter.clone().or_else(|| probe.and_then(|p| p.adapters.first().cloned()));
+    let wgpu_text = match &adapter {
+        Some(a) if a.software => format!("wgpu · {} (software: first kernels compile slowly)", a.name),
+        Some(a) => format!("wgpu · {}", a.name),
+        None => "wgpu (no adapter found)".to_owned(),
+    };
+    let text = |b: Backend| match b {
+        Backend::Cpu => "CPU · burn flex".to_owned(),
+        Backend::Wgpu => wgpu_text.clone(),
+    };
+    ui.horizontal(|ui| {
+        ui.label("Run burn on");
+        egui::ComboBox::from_id_salt("ml_backend")
+            .selected_text(text(chosen))
+            .width(360.0)
+            .show_ui(ui, |ui| {
+                for b in [Backend::Cpu, Backend::Wgpu] {
+                    if ui.selectable_label(chosen == b, text(b)).clicked() {
+                        settings.backend = Some(b);
+                    }
+                }
+            })
+            .response
+            .accessible_name("Backend");
+        if settings.backend.is_some() && ui.small_button("Default").on_hover_text("Use the probe's choice").clicked()
+        {
+            settings.backend = None;
+        }
+        if settings.backend.is_none() {
+            ui.weak(match probe.map(|p| &p.choice) {
+                Some(crate::ml::backend::ComputeChoice::Cpu { why }) => format!("(default: {why})"),
+                Some(_) => "(default: the hardware adapter)".to_owned(),
+                None => "(probing…)".to_owned(),
+            });
+        }
+    });
+}
+
+fn start_controls(
+    ui: &mut egui::Ui,
+    jobs: &mut Jobs,
+    state: &mut MlState,
+    settings: &mut MlSettings,
+    data: &DataState,
+    probe: Option<&ComputeProbe>,
+) {
+    ui.group(|ui| {
+        ui.strong("Start a burn job");
+        backend_picker(ui, settings, state, probe);
+        ui.horizontal(|ui| {
+            let dataset = data.dataset.as_ref();
+            let running = state.fit_running().is_some();
+            let button = ui
+                .add_enabled(dataset.is_some() && !running, egui::Button::new("Fit scaling laws"))
+                .on_hover_text(
+                    "DataDecide's two-step method for every task × recipe at once: task loss vs \
+                     compute on the sizes below, accuracy vs task loss, then predict the target",
+                )
+                .on_disabled_hover_text(if running { "A fit is running" } else { "Load a DataDecide table first" });
+            if button.clicked()
+                && let Some(dataset) = dataset
+            {
+                let backend = backend(settings, probe);
+                state.start_fit(jobs, dataset.table.clone(), (settings.fit.clone(), settings.solve), backend);
+            }
+            let fit = &mut settings.fit;
+            ui.label("loss");
+            ui.add(egui::TextEdit::singleline(&mut fit.loss_metric).desired_width(130.0))
+                .on_hover_text("The task loss of step 1 (metric without the task)");
+            ui.label("accuracy");
+            ui.add(egui::TextEdit::singleline(&mut fit.acc_metric).desired_width(70.0))
+                .on_hover_text("The accuracy of step 2 (metric without the task)");
+            ui.label(format!("fit on {}, predict {}", fit.fit_params.join(", "), fit.target));
+            let solve = &mut settings.solve;
+            ui.label("iterations");
+            ui.add(egui::DragValue::new(&mut solve.step2_iterations).range(10..=50_000).speed(50.0))
+                .on_hover_text("Adam iterations of each step (step 1 takes half as many): more is closer to the optimum");
+            solve.step1_iterations = solve.step2_iterations.div_ceil(2);
+            if let Some(dataset) = dataset {
+                ui.weak(format!("· {}", dataset.source.label()));
+                if dataset.source.synthetic {
+                    super::synthetic_badge(ui, "The loaded DataDecide table is synthetic, not AllenAI's results");
+                }
+            }
+        });
+    });
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    jobs: &mut Jobs,
+    selected: &mut Option<JobId>,
+    state: &mut MlState,
+    settings: &mut MlSettings,
+    data: &DataState,
+    probe: Option<&ComputeProbe>,
+) -> Option<Action> {
+    ui.heading("Background jobs");
+    start_controls(ui, jobs, state, settings, data, probe);
+    ui.add_space(6.0);
+    let mut action = None;
+    egui::ScrollArea::vertical().id_salt("jobs_scroll").show(ui, |ui| {
+        if jobs.statuses().is_empty() {
+            ui.label("No jobs yet.");
+        } else {
+            job_list(ui, jobs, selected);
+            if let Some(job) = selected.and_then(|id| jobs.status(id)) {
+                ui.separator();
+                details(ui, job);
+            }
+        }
+        if let Some(result) = &state.fit_result {
+            ui.separator();
+            let open = egui::CollapsingHeader::new("Scaling-law fit: results")
+                .open(state.results_open.then_some(true))
+                .show(ui, |ui| fit_results(ui, result));
+            state.results_open = false;
+            if let Some(Some(a)) = open.body_returned {
+                action = Some(a);
+            }
+        }
+    });
+    action
+}
+
+fn job_list(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
     let mut cancel = None;
     egui::Grid::new("jobs_grid").striped(true).num_columns(6).show(ui, |ui| {
         for header in ["Job", "State", "Progress", "Elapsed", "ETA", ""] {
@@ -31,7 +247,9 @@ pub fn show(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
                 Some(f) => egui::ProgressBar::new(f).show_percentage(),
                 None => egui::ProgressBar::new(0.0).animate(job.state == JobState::Running),
             };
-            ui.add(bar.text(job.message.clone()).desired_width(420.0)).on_hover_text(&job.message);
+            ui.add(bar.text(job.message.clone()).desired_width(420.0))
+                .on_hover_text(&job.message)
+                .accessible_name(format!("{} progress", job.name));
             ui.label(clock(job.elapsed()));
             ui.label(job.eta().map_or_else(|| "–".to_owned(), clock));
             if job.state.is_finished() {
@@ -48,11 +266,6 @@ pub fn show(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
     ui.add_space(6.0);
     if ui.button("Clear finished").clicked() {
         jobs.clear_finished();
-    }
-
-    if let Some(job) = selected.and_then(|id| jobs.status(id)) {
-        ui.separator();
-        details(ui, job);
     }
 }
 
@@ -77,19 +290,18 @@ fn details(ui: &mut egui::Ui, job: &JobStatus) {
         ui.colored_label(ui.visuals().error_fg_color, format!("Failed: {cause}"));
     }
     if !job.metrics.is_empty() {
-        let series: Vec<(String, Vec<[f64; 2]>)> =
-            job.metrics.iter().map(|(name, points)| (name.clone(), points.clone())).collect();
         egui_plot::Plot::new(("job_metrics", job.id))
             .height(220.0)
             .legend(egui_plot::Legend::default())
-            .show(ui, move |plot| {
-                for (name, points) in series {
-                    plot.line(egui_plot::Line::new(name, points));
+            .x_axis_label("step")
+            .show(ui, |plot| {
+                for (name, points) in &job.metrics {
+                    plot.line(egui_plot::Line::new(name.clone(), egui_plot::PlotPoints::from(points.clone())));
                 }
             });
     }
     ui.label("Log:");
-    egui::ScrollArea::vertical().max_height(160.0).stick_to_bottom(true).show(ui, |ui| {
+    egui::ScrollArea::vertical().id_salt("job_log").max_height(160.0).stick_to_bottom(true).show(ui, |ui| {
         if job.log.is_empty() {
             ui.weak("(empty)");
         }
@@ -97,4 +309,44 @@ fn details(ui: &mut egui::Ui, job: &JobStatus) {
             ui.monospace(line);
         }
     });
+}
+
+/// The fit's per-task table: decision accuracy of the predicted ranking and the mean error,
+/// each task a link to its curves with the predictions.
+fn fit_results(ui: &mut egui::Ui, result: &FitResult) -> Option<Action> {
+    let report = &result.report;
+    let (acc, mae) = report.overall();
+    ui.label(format!(
+        "{} task × recipe fits on {} in {:.2} s; fitted on {}, predicting {}. Mean |predicted - actual| \
+         {} accuracy {:.4}; decision accuracy of the predicted ranking {} (mean over tasks).",
+        report.rows.len(),
+        report.device,
+        report.seconds,
+        report.options.fit_params.join(", "),
+        report.options.target,
+        report.options.target,
+        mae,
+        acc.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a)),
+    ));
+    if !report.skipped.is_empty() {
+        ui.weak(format!("{} skipped (first: {})", report.skipped.len(), report.skipped[0]));
+    }
+    ui.weak(crate::datadecide::catalog::ATTRIBUTION);
+    let mut action = None;
+    egui::Grid::new("fit_results").striped(true).num_columns(4).show(ui, |ui| {
+        for header in ["Task (open its curves)", "Decision accuracy", "Pairs", "Mean |error|"] {
+            ui.strong(header);
+        }
+        ui.end_row();
+        for t in &report.tasks {
+            if ui.link(&t.task).on_hover_text("Show the accuracy curves with the dashed predictions").clicked() {
+                action = Some(Action::ShowOnScaling(format!("{}_{}", t.task, report.options.acc_metric)));
+            }
+            ui.label(t.accuracy.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a)));
+            ui.label(t.pairs.to_string());
+            ui.label(format!("{:.4}", t.mean_abs_error));
+            ui.end_row();
+        }
+    });
+    action
 }

@@ -8,6 +8,7 @@ pub use data::DataSettings;
 mod ft_panel;
 pub use ft_panel::FtSettings;
 mod jobs_panel;
+pub use jobs_panel::{MlSettings, MlState};
 mod scaling;
 pub use scaling::{Facet, ScalingSettings, View as ScalingView};
 mod status_bar;
@@ -89,6 +90,7 @@ pub struct UiState {
     pub scaling: scaling::ScalingSettings,
     pub ft: ft_panel::FtSettings,
     pub vibes: vibes_panel::VibesSettings,
+    pub ml: jobs_panel::MlSettings,
 }
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
@@ -184,6 +186,9 @@ pub struct AppConfig {
     pub save_dialog: SaveDialog,
     /// A table to open at start instead of the one used last (`benchtop gui --data`).
     pub initial_data: Option<std::path::PathBuf>,
+    /// Whether burn's wgpu jobs run on the window's wgpu device (the app's device is made for
+    /// it; a test harness's is not).
+    pub burn_on_window_device: bool,
 }
 
 impl Default for AppConfig {
@@ -194,6 +199,7 @@ impl Default for AppConfig {
             cache_dir: None,
             save_dialog: system_save_dialog(),
             initial_data: None,
+            burn_on_window_device: true,
         }
     }
 }
@@ -236,6 +242,8 @@ pub struct BenchtopApp {
     pub scaling: scaling::ScalingState,
     pub ft: ft_panel::FtState,
     pub vibes: vibes_panel::VibesState,
+    /// burn jobs started from the Jobs panel, and their results.
+    pub ml: jobs_panel::MlState,
     /// The job whose details the Jobs panel shows.
     selected_job: Option<crate::jobs::JobId>,
     /// The panel drawn last frame, to log switches.
@@ -303,6 +311,20 @@ impl BenchtopApp {
         data.load_initial(&mut jobs, &state.data);
         let mut vibes = vibes_panel::VibesState::default();
         vibes.load_initial(&mut jobs, &state.vibes);
+        // burn's wgpu jobs run on the window's own device (made with what burn needs: see
+        // `ml::backend::window_wgpu_setup`).
+        let mut ml = jobs_panel::MlState::default();
+        if let Some(render) = cc.wgpu_render_state.as_ref().filter(|_| config.burn_on_window_device) {
+            let info = render.adapter.get_info();
+            crate::ml::backend::share_wgpu(burn::tensor::wgpu::WgpuSetup {
+                instance: render.instance.clone(),
+                adapter: render.adapter.clone(),
+                device: render.device.clone(),
+                queue: render.queue.clone(),
+                backend: info.backend,
+            });
+            ml.window_adapter = Some(crate::ml::backend::summarize(&info));
+        }
         Self {
             state,
             jobs,
@@ -313,6 +335,7 @@ impl BenchtopApp {
             scaling: Default::default(),
             ft: Default::default(),
             vibes,
+            ml,
             selected_job: None,
             shown_panel: None,
             data,
@@ -342,6 +365,7 @@ impl BenchtopApp {
         self.player.poll();
         self.audition.poll(&mut self.player, &mut self.notifications);
         self.ft.poll(&mut self.state.ft, &mut self.notifications);
+        self.ml.poll(&mut self.notifications);
         self.vibes.poll(&mut self.jobs, &mut self.state.vibes, &mut self.player, &mut self.notifications);
 
         if let Some(path) = self.scaling.poll_export() {
@@ -460,6 +484,7 @@ impl eframe::App for BenchtopApp {
         egui::CentralPanel::default().show(ui, |ui| match self.state.panel {
             Panel::ScalingCurves => {
                 let save = self.save_dialog.clone();
+                let fit = self.data.dataset.as_ref().and_then(|d| self.ml.fit_for(&d.table));
                 scaling::show(
                     ui,
                     &self.data,
@@ -467,9 +492,29 @@ impl eframe::App for BenchtopApp {
                     &mut self.scaling,
                     &mut self.jobs,
                     save,
+                    fit,
                 )
             }
-            Panel::Jobs => jobs_panel::show(ui, &mut self.jobs, &mut self.selected_job),
+            Panel::Jobs => {
+                let action = jobs_panel::show(
+                    ui,
+                    &mut self.jobs,
+                    &mut self.selected_job,
+                    &mut self.ml,
+                    &mut self.state.ml,
+                    &self.data,
+                    self.compute.ready(),
+                );
+                match action {
+                    Some(jobs_panel::Action::ShowOnScaling(metric)) => {
+                        self.state.scaling.view = ScalingView::Curves;
+                        self.state.scaling.selection.metric = metric;
+                        self.state.scaling.selection.x = crate::datadecide::query::XAxis::Compute;
+                        self.state.panel = Panel::ScalingCurves;
+                    }
+                    None => {}
+                }
+            }
             Panel::FtVsPt => ft_panel::show(ui, &mut self.state.ft, &mut self.ft, &mut self.jobs),
             Panel::Audition => audition::show(
                 ui,

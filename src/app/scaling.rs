@@ -17,6 +17,7 @@ use crate::datadecide::dataset::Dataset;
 use crate::datadecide::query::{self, Band, Decision, SeedBands, Selection, Series, XAxis};
 use crate::datadecide::table::LongTable;
 use crate::jobs::{JobHandle, Jobs};
+use crate::ml::fit::{FitReport, Predicted};
 
 /// How curves are split into plots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -590,6 +591,7 @@ fn plot(
     sel: &Selection,
     height: f32,
     title: Option<&str>,
+    predictions: &[(String, Vec<[f64; 2]>)],
 ) -> egui::Rect {
     if let Some(title) = title {
         ui.strong(title);
@@ -661,6 +663,15 @@ fn plot(
                 );
             }
         }
+        for (recipe, points) in predictions {
+            let colour = table.recipe_index(recipe).map_or(egui::Color32::GRAY, recipe_colour);
+            plot_ui.line(
+                Line::new(format!("{recipe} · predicted"), PlotPoints::from(points.clone()))
+                    .color(colour)
+                    .width(1.6)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+        }
     });
     shown.response.rect
 }
@@ -675,6 +686,7 @@ fn curves_view(
     settings: &ScalingSettings,
     state: &mut ScalingState,
     jobs: &mut Jobs,
+    fit: Option<&FitReport>,
 ) {
     let sel = &settings.selection;
     let table = dataset.table.clone();
@@ -689,8 +701,22 @@ fn curves_view(
     }
     let pending_bands =
         sel.band != Band::None && dataset.per_seed.is_some() && state.bands.get(&sel.metric).is_none();
+    let predicted = fit.and_then(|f| f.predicts(&sel.metric).map(|(task, which)| (f, task, which)));
+    let predictions = match predicted {
+        Some((f, task, which)) if sel.x == XAxis::Compute => predicted_curves(f, task, which, sel),
+        _ => Vec::new(),
+    };
     ui.horizontal(|ui| {
         ui.weak(format!("{} curves", series.len()));
+        match predicted {
+            Some(_) if sel.x == XAxis::Compute => {
+                ui.weak(format!("· dashed: the scaling-law fit's predictions up to {}", fit.map_or("", |f| f.options.target.as_str())));
+            }
+            Some(_) => {
+                ui.weak("· the scaling-law fit's predictions show with x = compute");
+            }
+            None => {}
+        }
         if pending_bands {
             ui.weak("· reading the seeds…");
         } else if sel.band != Band::None && series.iter().all(|s| s.band.is_empty()) {
@@ -701,7 +727,7 @@ fn curves_view(
     match settings.facet {
         Facet::None => {
             let refs: Vec<&Series> = series.iter().collect();
-            state.plot_rect = Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None));
+            state.plot_rect = Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None, &predictions));
         }
         Facet::BySize | Facet::ByRecipe => {
             let keys: Vec<&String> = if settings.facet == Facet::BySize {
@@ -735,7 +761,12 @@ fn curves_view(
                                     single.params = vec![(*key).clone()];
                                 }
                                 let id = format!("scaling_facet_{key}");
-                                let rect = plot(ui, &id, &refs, &table, &single, height, Some(key));
+                                let mine: Vec<(String, Vec<[f64; 2]>)> = predictions
+                                    .iter()
+                                    .filter(|(r, _)| settings.facet == Facet::ByRecipe && r == *key)
+                                    .cloned()
+                                    .collect();
+                                let rect = plot(ui, &id, &refs, &table, &single, height, Some(key), &mine);
                                 union = Some(union.map_or(rect, |u| u.union(rect)));
                             });
                         }
@@ -745,6 +776,20 @@ fn curves_view(
             state.plot_rect = union;
         }
     }
+}
+
+/// The fit's predicted curves of the selected recipes, in plot coordinates.
+fn predicted_curves(fit: &FitReport, task: &str, which: Predicted, sel: &Selection) -> Vec<(String, Vec<[f64; 2]>)> {
+    let axis = |v: f64, log: bool| if log { (v > 0.0).then(|| v.log10()) } else { Some(v) };
+    sel.recipes
+        .iter()
+        .filter_map(|recipe| {
+            let row = fit.row(task, recipe)?;
+            let points =
+                row.curve(which, 64).into_iter().filter_map(|[x, y]| Some([axis(x, sel.log_x)?, axis(y, sel.log_y)?]));
+            Some((recipe.clone(), points.collect()))
+        })
+        .collect()
 }
 
 /// Colour of an accuracy cell: red at 0.5 (chance) to green at 1.
@@ -881,6 +926,7 @@ pub fn show(
     state: &mut ScalingState,
     jobs: &mut Jobs,
     save: super::SaveDialog,
+    fit: Option<&FitReport>,
 ) {
     let Some(dataset) = data.dataset.clone() else {
         ui.heading("DataDecide scaling curves");
@@ -916,7 +962,7 @@ pub fn show(
         dataset_header(ui, data, jobs);
         ui.add_space(4.0);
         match settings.view {
-            View::Curves => curves_view(ui, &dataset, settings, state, jobs),
+            View::Curves => curves_view(ui, &dataset, settings, state, jobs, fit),
             View::Decision => decision_view(ui, &dataset, settings, state, jobs),
         }
     });

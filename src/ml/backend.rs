@@ -3,6 +3,10 @@
 //! chosen explicitly, but is never the default: its first kernels compile for tens of seconds.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuSetup;
 
 /// One wgpu adapter as the probe saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +104,91 @@ pub fn choose(adapters: &[AdapterSummary], error: Option<&str>) -> ComputeChoice
     ComputeChoice::Cpu { why }
 }
 
+/// Which burn backend a job runs on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+pub enum Backend {
+    /// burn's CPU backend (flex).
+    #[default]
+    Cpu,
+    /// burn on wgpu: the window's own device in the app, the default adapter elsewhere.
+    Wgpu,
+}
+
+impl Backend {
+    /// The probe's default: wgpu where a hardware adapter exists, the CPU otherwise.
+    pub fn default_for(probe: &ComputeProbe) -> Self {
+        match probe.choice {
+            ComputeChoice::Wgpu(_) => Backend::Wgpu,
+            ComputeChoice::Cpu { .. } => Backend::Cpu,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Cpu => "CPU (burn flex)",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+}
+
+/// burn's wgpu device, made once per process: egui's device when the window shares it first
+/// ([`share_wgpu`]), otherwise wgpu's default adapter.
+static WGPU: OnceLock<Result<Device, String>> = OnceLock::new();
+
+/// Makes an existing wgpu device (the window's) burn's wgpu device. Only the first call counts;
+/// returns false when burn's wgpu device was already made.
+pub fn share_wgpu(setup: WgpuSetup) -> bool {
+    let mut shared = false;
+    WGPU.get_or_init(|| {
+        shared = true;
+        guarded(|| Device::wgpu_options().setup(setup).init())
+    });
+    shared
+}
+
+fn guarded(init: impl FnOnce() -> Result<Device, burn::tensor::wgpu::WgpuInitError>) -> Result<Device, String> {
+    // A panic inside wgpu leaves nothing of ours half-updated: the result is all that is kept.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(init)) {
+        Ok(Ok(device)) => Ok(device),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(payload) => Err(panic_text(payload)),
+    }
+}
+
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "wgpu panicked".to_owned())
+}
+
+/// The window's wgpu set-up: egui's defaults, except that the device is asked for everything the
+/// adapter offers (burn's kernels need more than egui's default device enables: with it, cubecl
+/// fails to compile its kernels), so that burn can share it.
+pub fn window_wgpu_configuration() -> eframe::egui_wgpu::WgpuConfiguration {
+    use eframe::egui_wgpu::{WgpuConfiguration, WgpuSetup, WgpuSetupCreateNew};
+    let mut create = WgpuSetupCreateNew::without_display_handle();
+    create.device_descriptor = std::sync::Arc::new(|adapter| wgpu::DeviceDescriptor {
+        label: Some("benchtop window and burn device"),
+        required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        required_limits: adapter.limits(),
+        ..Default::default()
+    });
+    WgpuConfiguration { wgpu_setup: WgpuSetup::CreateNew(create), ..Default::default() }
+}
+
+/// The burn device for a backend. wgpu without an adapter is an error that says so.
+pub fn device(backend: Backend) -> anyhow::Result<Device> {
+    match backend {
+        Backend::Cpu => Ok(Device::flex()),
+        Backend::Wgpu => WGPU
+            .get_or_init(|| guarded(|| Device::wgpu_options().init()))
+            .clone()
+            .map_err(|err| anyhow::anyhow!("burn could not start on wgpu: {err} (use the CPU backend)")),
+    }
+}
+
 /// Asks wgpu which adapters this machine has, on the backends burn can run on. Never panics.
 pub fn probe_compute() -> ComputeProbe {
     let found = std::panic::catch_unwind(|| {
@@ -114,18 +203,11 @@ pub fn probe_compute() -> ComputeProbe {
     });
     match found {
         Ok(adapters) => ComputeProbe::from_adapters(adapters, None),
-        Err(payload) => {
-            let text = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "wgpu panicked".to_owned());
-            ComputeProbe::from_adapters(Vec::new(), Some(text))
-        }
+        Err(payload) => ComputeProbe::from_adapters(Vec::new(), Some(panic_text(payload))),
     }
 }
 
-fn summarize(info: &wgpu::AdapterInfo) -> AdapterSummary {
+pub fn summarize(info: &wgpu::AdapterInfo) -> AdapterSummary {
     AdapterSummary {
         name: info.name.clone(),
         backend: format!("{:?}", info.backend),
