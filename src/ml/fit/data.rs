@@ -218,6 +218,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_without_a_size_or_a_metric_gets_an_error_naming_it() {
+        let demo = crate::datadecide::dataset::Dataset::demo().unwrap();
+        let table = &demo.table;
+        let opts = FitOptions { target: "7B".into(), ..Default::default() };
+        let err = problems(table, &opts).unwrap_err().to_string();
+        assert!(err.contains("no rows for size 7B"), "{err}");
+        let opts = FitOptions { fit_params: vec!["150M".into(), "3M".into(), "5M".into()], ..Default::default() };
+        let err = problems(table, &opts).unwrap_err().to_string();
+        assert!(err.contains("sizes 3M, 5M"), "{err}");
+        let opts = FitOptions { loss_metric: "perplexity_corr".into(), ..Default::default() };
+        let err = problems(table, &opts).unwrap_err().to_string();
+        assert!(err.contains("no `<task>_perplexity_corr` metrics (the task loss)"), "{err}");
+        let opts = FitOptions { acc_metric: "acc_nope".into(), ..Default::default() };
+        let err = problems(table, &opts).unwrap_err().to_string();
+        assert!(err.contains("no `<task>_acc_nope` metrics (the accuracy)"), "{err}");
+        // The defaults read every task x recipe of the demo table.
+        let found = problems(table, &FitOptions::default()).unwrap();
+        assert_eq!(found.problems.len(), tasks(table, &FitOptions::default()).len() * table.recipes.len());
+        // Step 1 has one point per fitted size; step 2 drops the first 10% of each size's checkpoints.
+        let p = &found.problems[0];
+        assert_eq!(p.loss_points.len(), 4);
+        let loss = table.metric_index(&format!("{}_bits_per_byte_corr", p.task)).unwrap();
+        let recipe = table.recipe_index(&p.recipe).unwrap();
+        let expected: usize = ["150M", "300M", "530M", "750M"]
+            .iter()
+            .map(|s| {
+                let n = table.curve(loss, table.param_index(s).unwrap(), recipe).len();
+                n - n / 10
+            })
+            .sum();
+        assert_eq!(p.acc_points.len(), expected);
+    }
+
+    #[test]
     fn final_mean_takes_the_last_tenth_rounded_up() {
         // 12 values: ceil(1.2) = 2 -> mean of the last two.
         let v: Vec<f64> = (1..=12).map(f64::from).collect();

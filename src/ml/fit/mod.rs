@@ -257,17 +257,23 @@ mod tests {
         }
     }
 
+    /// Parameters chosen by hand in the range real fits take (bits per byte near 1, accuracy
+    /// between chance and 0.8).
+    const TRUTHS: [(LossLaw, AccLaw); 3] = [
+        (LossLaw { a: 12.5, alpha: 0.3, e: 0.6 }, AccLaw { a: -0.35, k: 5.0, l0: 1.0, b: 0.75 }),
+        (LossLaw { a: 8.0, alpha: 0.2, e: 0.4 }, AccLaw { a: -0.5, k: 8.0, l0: 0.9, b: 0.8 }),
+        (LossLaw { a: 20.0, alpha: 0.5, e: 0.9 }, AccLaw { a: -0.2, k: 3.0, l0: 1.3, b: 0.45 }),
+    ];
+
+    /// Problems whose points lie exactly on the planted laws.
+    pub(super) fn planted_set() -> Vec<Problem> {
+        TRUTHS.iter().enumerate().map(|(i, (l, a))| planted(*l, *a, &format!("task{i}"))).collect()
+    }
+
     #[test]
     fn the_batched_fit_recovers_planted_parameters() {
-        // Parameters chosen by hand in the range real fits take (bits per byte near 1, accuracy
-        // between chance and 0.8); the points lie exactly on the laws.
-        let truths = [
-            (LossLaw { a: 12.5, alpha: 0.3, e: 0.6 }, AccLaw { a: -0.35, k: 5.0, l0: 1.0, b: 0.75 }),
-            (LossLaw { a: 8.0, alpha: 0.2, e: 0.4 }, AccLaw { a: -0.5, k: 8.0, l0: 0.9, b: 0.8 }),
-            (LossLaw { a: 20.0, alpha: 0.5, e: 0.9 }, AccLaw { a: -0.2, k: 3.0, l0: 1.3, b: 0.45 }),
-        ];
-        let problems: Vec<Problem> =
-            truths.iter().enumerate().map(|(i, (l, a))| planted(*l, *a, &format!("task{i}"))).collect();
+        let truths = TRUTHS;
+        let problems = planted_set();
         let solved = solve::solve(&problems, &Device::flex(), &SolveOptions::default(), &Silent).unwrap();
         for (i, (truth_l, truth_a)) in truths.iter().enumerate() {
             let (l, a) = (solved.loss[i], solved.acc[i]);
@@ -281,6 +287,39 @@ mod tests {
             let p = &problems[i];
             assert!((l.at(p.target_compute) - p.target_loss).abs() < 2e-3 * p.target_loss, "{i}");
             assert!((a.at(l.at(p.target_compute)) - p.target_acc).abs() < 2e-3, "{i}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod backends {
+    use super::*;
+    use crate::jobs::Silent;
+    use crate::ml::backend::{Backend, device};
+
+    /// The same fit on wgpu (lavapipe in CI) and on the CPU gives the same laws: the tensor program
+    /// is backend-independent. Without an adapter, asking for wgpu is an error that says so.
+    #[test]
+    fn wgpu_and_cpu_fit_the_same_laws() {
+        let problems = super::tests::planted_set();
+        let opts = SolveOptions { step1_iterations: 150, step2_iterations: 150, learning_rate: 0.05 };
+        let cpu = solve::solve(&problems, &device(Backend::Cpu).unwrap(), &opts, &Silent).unwrap();
+        let wgpu = match device(Backend::Wgpu) {
+            Ok(d) => d,
+            Err(err) => {
+                assert!(err.to_string().contains("burn could not start on wgpu"), "{err}");
+                eprintln!("no wgpu adapter here: {err}");
+                return;
+            }
+        };
+        let gpu = solve::solve(&problems, &wgpu, &opts, &Silent).unwrap();
+        // f32 sums in another order: Adam's paths drift apart a little, not more than 1%.
+        let near = |x: f64, y: f64| (x - y).abs() <= 1e-2 * x.abs().max(0.1);
+        for (c, g) in cpu.loss.iter().zip(&gpu.loss) {
+            assert!(near(c.a, g.a) && near(c.alpha, g.alpha) && near(c.e, g.e), "{c:?} vs {g:?}");
+        }
+        for (c, g) in cpu.acc.iter().zip(&gpu.acc) {
+            assert!(near(c.a, g.a) && near(c.k, g.k) && near(c.l0, g.l0) && near(c.b, g.b), "{c:?} vs {g:?}");
         }
     }
 }
