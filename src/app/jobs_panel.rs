@@ -247,9 +247,7 @@ fn job_list(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
                 Some(f) => egui::ProgressBar::new(f).show_percentage(),
                 None => egui::ProgressBar::new(0.0).animate(job.state == JobState::Running),
             };
-            ui.add(bar.text(job.message.clone()).desired_width(420.0))
-                .on_hover_text(&job.message)
-                .accessible_name(format!("{} progress", job.name));
+            ui.add(bar.text(job.message.clone()).desired_width(420.0)).on_hover_text(&job.message);
             ui.label(clock(job.elapsed()));
             ui.label(job.eta().map_or_else(|| "–".to_owned(), clock));
             if job.state.is_finished() {
