@@ -303,6 +303,22 @@ fn write_screenshots() {
             harness.get_by_label("Layer levels (before mixing)").click();
             harness.run();
         }
+        if panel == Panel::Jobs {
+            // The scaling-law fit, caught half-way with its live objective plot.
+            {
+                let ml = &mut harness.state_mut().state.ml;
+                ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
+                ml.solve = benchtop::ml::fit::SolveOptions { step1_iterations: 1500, step2_iterations: 3000, learning_rate: 0.05 };
+            }
+            harness.get_by_label("Fit scaling laws").click();
+            harness.run();
+            harness
+                .get_by(|n| n.label().is_some_and(|l| l.starts_with('#') && l.ends_with(" Fit scaling laws")))
+                .click();
+            step_until(&mut harness, "the fit's step 2", |h| {
+                h.state().jobs.statuses().iter().any(|j| j.name == "Fit scaling laws" && j.fraction.is_some_and(|f| f > 0.6))
+            });
+        }
         harness.remove_cursor();
         harness.run();
         let image = harness.render().expect("rendering needs a wgpu adapter (install mesa-vulkan-drivers)");
@@ -319,6 +335,20 @@ fn write_screenshots() {
     harness.run();
     let image = harness.render().expect("rendering needs a wgpu adapter");
     let path = out.join("6-decision-accuracy.png");
+    image.save(&path).unwrap();
+    println!("wrote {}", path.display());
+    // The fit's predictions, dashed, from its results table.
+    step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
+    harness.get_by_label(Panel::Jobs.label()).click();
+    harness.run();
+    // The table sits below the fold: clicked through AccessKit, as a screen reader would.
+    harness.get_by_label("arc_easy").click_accesskit();
+    harness.run();
+    assert_eq!(harness.state().state.panel, Panel::ScalingCurves);
+    harness.remove_cursor();
+    harness.run();
+    let image = harness.render().expect("rendering needs a wgpu adapter");
+    let path = out.join("7-fit-predictions.png");
     image.save(&path).unwrap();
     println!("wrote {}", path.display());
 }
