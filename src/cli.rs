@@ -671,9 +671,8 @@ fn fit(
             .with_context(|| format!("writing the points to {}", path.display()))?;
     }
     let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
-    let device = backend::device(backend)?;
     let progress = ConsoleProgress::new();
-    let report = fit::fit(&dataset.table, opts, solve, &device, &progress);
+    let report = fit::fit(&dataset.table, opts, solve, backend, &progress);
     progress.finish();
     let report = report?;
     if json {

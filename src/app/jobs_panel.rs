@@ -86,8 +86,7 @@ impl MlState {
         let for_job = table.clone();
         let handle = jobs.spawn("Fit scaling laws", move |ctx| {
             ctx.message(format!("starting burn on {}", backend.label()));
-            let device = crate::ml::backend::device(backend)?;
-            crate::ml::fit::fit(&for_job, &opts, &solve, &device, ctx)
+            crate::ml::fit::fit(&for_job, &opts, &solve, backend, ctx)
         });
         self.fit = Some((handle, table));
     }

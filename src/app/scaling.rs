@@ -780,7 +780,7 @@ fn curves_view(
 
 /// The fit's predicted curves of the selected recipes, in plot coordinates.
 fn predicted_curves(fit: &FitReport, task: &str, which: Predicted, sel: &Selection) -> Vec<(String, Vec<[f64; 2]>)> {
-    let axis = |v: f64, log: bool| if log { (v > 0.0).then(|| v.log10()) } else { Some(v) };
+    let axis = query::axis;
     sel.recipes
         .iter()
         .filter_map(|recipe| {

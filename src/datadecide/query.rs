@@ -112,7 +112,8 @@ pub struct Series {
     pub band: Vec<[f64; 3]>,
 }
 
-fn axis(v: f64, log: bool) -> Option<f64> {
+/// A value in plot coordinates: log10 on a log axis (None where it cannot be drawn there).
+pub fn axis(v: f64, log: bool) -> Option<f64> {
     if !log {
         return v.is_finite().then_some(v);
     }

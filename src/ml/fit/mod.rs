@@ -6,10 +6,9 @@
 pub mod data;
 pub mod solve;
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
-use burn::tensor::Device;
+use crate::ml::backend::Backend;
 
 pub use data::{FitOptions, Problem, Problems};
 pub use solve::{AccLaw, LossLaw, SolveOptions};
@@ -135,61 +134,51 @@ pub fn report(problems: &[Problem], solved: &solve::Solved) -> (Vec<FitRow>, Vec
             }
         })
         .collect();
-    let mut by_task: BTreeMap<&str, Vec<&FitRow>> = BTreeMap::new();
-    for r in &rows {
-        by_task.entry(r.task.as_str()).or_default().push(r);
-    }
-    // Tasks in the order the problems list them.
-    let mut order: Vec<&str> = Vec::new();
-    for r in &rows {
-        if !order.contains(&r.task.as_str()) {
-            order.push(&r.task);
-        }
-    }
-    let tasks = order
-        .into_iter()
-        .map(|task| {
-            let rs = &by_task[task];
+    // Problems come task by task, so each task's rows are one run.
+    let tasks = rows
+        .chunk_by(|x, y| x.task == y.task)
+        .map(|rs| {
             let predicted: Vec<Option<f64>> = rs.iter().map(|r| Some(r.predicted_acc)).collect();
             let actual: Vec<Option<f64>> = rs.iter().map(|r| Some(r.actual_acc)).collect();
             let decision = pairwise_accuracy(&predicted, &actual);
             TaskDecision {
-                task: task.to_owned(),
+                task: rs[0].task.clone(),
                 accuracy: decision.map(|d| d.0),
                 pairs: decision.map_or(0, |d| d.1),
-                mean_abs_error: rs.iter().map(|r| r.abs_error()).sum::<f64>() / rs.len() as f64,
+                mean_abs_error: rs.iter().map(FitRow::abs_error).sum::<f64>() / rs.len() as f64,
             }
         })
         .collect();
     (rows, tasks)
 }
 
-/// The whole job: points, the batched fit on `device`, the report.
+/// The whole job: points, the batched fit on `backend`, the report.
 pub fn fit(
     table: &LongTable,
     opts: &FitOptions,
     solve_opts: &SolveOptions,
-    device: &Device,
+    backend: Backend,
     progress: &dyn Progress,
 ) -> anyhow::Result<FitReport> {
     let start = Instant::now();
+    let device = crate::ml::backend::device(backend)?;
     let problems = data::problems(table, opts)?;
     progress.log(&format!(
         "{} task × recipe problems on {} ({} skipped); fitting on {}, predicting {}",
         problems.problems.len(),
-        device_name(device),
+        backend.label(),
         problems.skipped.len(),
         opts.fit_params.join(", "),
         opts.target
     ));
-    let solved = solve::solve(&problems.problems, device, solve_opts, progress)?;
+    let solved = solve::solve(&problems.problems, &device, solve_opts, progress)?;
     let (rows, tasks) = report(&problems.problems, &solved);
     let report = FitReport {
         options: opts.clone(),
         rows,
         tasks,
         skipped: problems.skipped,
-        device: device_name(device),
+        device: backend.label().to_owned(),
         seconds: start.elapsed().as_secs_f64(),
     };
     let (acc, mae) = report.overall();
@@ -201,18 +190,6 @@ pub fn fit(
         acc.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a))
     ));
     Ok(report)
-}
-
-/// A short name of a burn device: "CPU (flex)" or "wgpu".
-pub fn device_name(device: &Device) -> String {
-    let debug = format!("{device:?}");
-    if debug.contains("Flex") {
-        "CPU (burn flex)".to_owned()
-    } else if debug.contains("Wgpu") {
-        "wgpu".to_owned()
-    } else {
-        debug
-    }
 }
 
 /// The problems as JSON for the scipy reference (`benches/scaling_fit_scipy.py`).
@@ -231,6 +208,7 @@ pub fn points_json(problems: &[Problem]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::Device;
     use crate::datadecide::catalog;
     use crate::jobs::Silent;
 
@@ -333,6 +311,7 @@ mod scipy {
     //! (scipy 1.17.1, numpy 2.4.6: least_squares with Huber loss for step 1, bounded curve_fit for
     //! step 2, each from the same starting guesses).
     use super::*;
+    use burn::tensor::Device;
     use crate::jobs::Silent;
 
     /// (task, recipe, step 1 [a, alpha, E], step 2 [a, k, L0, b], predicted 1B loss, accuracy).

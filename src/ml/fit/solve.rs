@@ -279,8 +279,10 @@ fn solve_step1(problems: &[Problem], ad: &Device, opts: &SolveOptions, progress:
         .map(|(b, p)| {
             (b * starts..(b + 1) * starts)
                 .map(|r| LossLaw { a: c[r] + alpha[r] * x0[b], alpha: alpha[r], e: e[r].exp() })
-                .min_by(|x, y| step1_objective(&p.loss_points, x).total_cmp(&step1_objective(&p.loss_points, y)))
+                .map(|law| (step1_objective(&p.loss_points, &law), law))
+                .min_by(|x, y| x.0.total_cmp(&y.0))
                 .expect("at least one start")
+                .1
         })
         .collect())
 }
