@@ -311,7 +311,7 @@ fn write_screenshots() {
                 ml.solve = benchtop::ml::fit::SolveOptions { step1_iterations: 1500, step2_iterations: 3000, learning_rate: 0.05 };
             }
             harness.get_by_label("Fit scaling laws").click();
-            harness.run();
+            harness.step();
             harness
                 .get_by(|n| n.label().is_some_and(|l| l.starts_with('#') && l.ends_with(" Fit scaling laws")))
                 .click();
@@ -1142,7 +1142,8 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     harness.get_by_label("Jobs").click();
     harness.run();
     harness.get_by_label("Fit scaling laws").click();
-    harness.run();
+    // The running job repaints as it reports: step, not run, until it ends.
+    harness.step();
     step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
     // The demo table has 10 tasks with both metrics, 25 recipes each.
     let table = harness.state().dataset().unwrap().table.clone();
@@ -1160,7 +1161,9 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     assert!(step1.len() >= 2 && step1.windows(2).all(|w| w[0][0] < w[1][0]));
     // The results table links each task to its curves, where the predictions are drawn dashed.
     harness.get_by_label("arc_easy").click();
-    harness.run();
+    // The Scaling panel reads the new metric's seed bands on a worker: let that settle.
+    harness.step();
+    step_until(&mut harness, "the panel's jobs", |h| h.state().jobs.active().next().is_none());
     let state = &harness.state().state;
     assert_eq!(state.panel, Panel::ScalingCurves);
     assert_eq!(state.scaling.selection.metric, "arc_easy_acc_raw");
