@@ -94,6 +94,52 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train the vibe-to-config model (one classification head per config field) on LatentScore rows
+    Train {
+        /// A LatentScore JSONL file or folder with configs (02b, 02c or the embedding map);
+        /// default: the bundled SYNTHETIC training set
+        #[arg(long, value_name = "FILE_OR_DIR")]
+        data: Option<PathBuf>,
+        /// The folder the model, its checkpoints and its report go to
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Passes over SFT-Train
+        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().epochs)]
+        epochs: usize,
+        /// Rows per step
+        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().batch_size)]
+        batch_size: usize,
+        /// The burn backend (default: wgpu where a hardware adapter exists, else the CPU)
+        #[arg(long, value_enum)]
+        backend: Option<crate::ml::backend::Backend>,
+        /// Continue from the checkpoint in --out instead of starting afresh
+        #[arg(long)]
+        resume: bool,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Predict a config with a trained vibe-to-config model: for one vibe, or for every row of a file's split
+    Infer {
+        /// The folder `benchtop train` wrote
+        #[arg(long, value_name = "DIR")]
+        model: PathBuf,
+        /// The vibe to predict a config for
+        #[arg(long, conflicts_with = "data")]
+        vibe: Option<String>,
+        /// Predict every row of this LatentScore file or folder instead (writes 02b-format JSONL to -o)
+        #[arg(long, value_name = "FILE_OR_DIR", requires = "out")]
+        data: Option<PathBuf>,
+        /// With --data: only rows of this split (SFT-Train, SFT-Val, GRPO, TEST)
+        #[arg(long, requires = "data")]
+        split: Option<String>,
+        /// Where to write: the payload JSON (which `benchtop render` reads) for --vibe, JSONL for --data
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The burn backend
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: crate::ml::backend::Backend,
+    },
     /// Measure: render a synth preset several times in one process (see benches/synth_render.sh)
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -130,14 +176,20 @@ pub enum VibesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Write a SYNTHETIC 02c-format file (vibes with five scored candidates each)
+    /// Write a SYNTHETIC 02c-format file (vibes with five scored candidates each), or with --map
+    /// the embedding-map-style training set (one config per vibe)
     Synth {
         #[arg(short, long, value_name = "FILE")]
         out: PathBuf,
-        #[arg(long, default_value_t = crate::vibes::synthetic::SAMPLE_VIBES)]
-        vibes: usize,
-        #[arg(long, default_value_t = crate::vibes::synthetic::SAMPLE_SEED)]
-        seed: u64,
+        /// Write the training set (data/latentscore-synthetic-train.jsonl) instead of the 02c sample
+        #[arg(long)]
+        map: bool,
+        /// How many vibes (default: 300 for the 02c sample, 3000 for --map)
+        #[arg(long)]
+        vibes: Option<usize>,
+        /// The generator's seed (default: the bundled file's)
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Download LatentScore's embedding map (stage 10, ~100 MB) from the Hub into the cache
     FetchMap {
@@ -322,9 +374,19 @@ pub fn main() -> ExitCode {
         Command::Plot(args) => plot(&args),
         Command::Ft(command) => ft(command),
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
-        Command::Vibes(VibesCommand::Synth { out, vibes, seed }) => vibes_synth(&out, vibes, seed),
+        Command::Vibes(VibesCommand::Synth { out, map, vibes, seed }) => vibes_synth(&out, map, vibes, seed),
         Command::Vibes(VibesCommand::FetchMap { base_url, cache }) => vibes_fetch_map(&base_url, cache),
-        Command::Fit { data, backend, loss_metric, acc_metric, fit_sizes, target, iterations, points_out, json } => {
+        Command::Fit {
+            data,
+            backend,
+            loss_metric,
+            acc_metric,
+            fit_sizes,
+            target,
+            iterations,
+            points_out,
+            json,
+        } => {
             let opts = crate::ml::fit::FitOptions {
                 loss_metric,
                 acc_metric,
@@ -339,6 +401,13 @@ pub fn main() -> ExitCode {
                 ..defaults
             };
             fit(&data, backend, &opts, &solve, points_out.as_deref(), json)
+        }
+        Command::Train { data, out, epochs, batch_size, backend, resume, json } => {
+            let opts = crate::ml::vibe::train::TrainOptions { epochs, batch_size, ..Default::default() };
+            train(data.as_deref(), &out, &opts, backend, resume, json)
+        }
+        Command::Infer { model, vibe, data, split, out, backend } => {
+            infer(&model, vibe.as_deref(), data.as_deref(), split.as_deref(), out.as_deref(), backend)
         }
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last, json)
@@ -520,9 +589,104 @@ fn render(
     Ok(())
 }
 
-fn vibes_synth(out: &Path, vibes: usize, seed: u64) -> anyhow::Result<()> {
-    crate::vibes::synthetic::write(out, vibes, seed)?;
-    println!("SYNTHETIC vibes sample ({vibes} vibes, seed {seed}) written to {}", out.display());
+fn vibes_synth(out: &Path, map: bool, vibes: Option<usize>, seed: Option<u64>) -> anyhow::Result<()> {
+    use crate::vibes::synthetic as s;
+    if map {
+        let (vibes, seed) = (vibes.unwrap_or(s::TRAIN_VIBES), seed.unwrap_or(s::TRAIN_SEED));
+        s::write_map(out, vibes, seed)?;
+        println!("SYNTHETIC training set ({vibes} vibes, seed {seed}) written to {}", out.display());
+    } else {
+        let (vibes, seed) = (vibes.unwrap_or(s::SAMPLE_VIBES), seed.unwrap_or(s::SAMPLE_SEED));
+        s::write(out, vibes, seed)?;
+        println!("SYNTHETIC vibes sample ({vibes} vibes, seed {seed}) written to {}", out.display());
+    }
+    Ok(())
+}
+
+fn train(
+    data: Option<&Path>,
+    out: &Path,
+    opts: &crate::ml::vibe::train::TrainOptions,
+    backend: Option<crate::ml::backend::Backend>,
+    resume: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::ml::{backend, vibe};
+    let progress = ConsoleProgress::new();
+    let (set, source) = match data {
+        Some(path) => (crate::vibes::VibeSet::open(path, &progress)?, path.display().to_string()),
+        None => (crate::vibes::VibeSet::training_sample()?, crate::vibes::synthetic::TRAIN_FILE.to_owned()),
+    };
+    progress.finish();
+    for bad in set.bad.iter().take(3) {
+        eprintln!("skipped {bad}");
+    }
+    let examples = vibe::data::examples(&set);
+    let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
+    let report = vibe::train::train(&examples, &source, out, opts, resume, backend, &progress);
+    progress.finish();
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    print!("{}", vibe::train::report_table(&report));
+    Ok(())
+}
+
+fn infer(
+    model: &Path,
+    vibe: Option<&str>,
+    data: Option<&Path>,
+    split: Option<&str>,
+    out: Option<&Path>,
+    backend: crate::ml::backend::Backend,
+) -> anyhow::Result<()> {
+    use crate::ml::vibe::infer;
+    let predictor = infer::Predictor::load(model, backend)?;
+    let tag = if predictor.synthetic() { " (model trained on SYNTHETIC data)" } else { "" };
+    if let Some(data) = data {
+        let progress = ConsoleProgress::new();
+        let set = crate::vibes::VibeSet::open(data, &progress)?;
+        let out = out.context("--data needs -o FILE for the predictions")?;
+        let report = infer::predict_set(&predictor, &set, split, out, &progress);
+        progress.finish();
+        let report = report?;
+        println!(
+            "{} configs predicted{tag} and written to {} (02b format)",
+            report.rows,
+            report.out.display()
+        );
+        if report.skipped > 0 {
+            println!("{} rows without a vibe were left out", report.skipped);
+        }
+        return Ok(());
+    }
+    let vibe = vibe.context("give --vibe \"...\" or --data FILE -o OUT.jsonl")?;
+    let prediction = predictor.predict_one(vibe);
+    println!("config for {vibe:?}{tag}:");
+    for (f, field) in crate::synth::config::Field::all().enumerate() {
+        let spec = field.spec();
+        println!(
+            "  {:<22} {:<14} {:>5.1}%",
+            spec.name,
+            spec.display(prediction.config.get(field)),
+            100.0 * prediction.confidence[f]
+        );
+    }
+    if let Some(out) = out {
+        let text = serde_json::to_string_pretty(&serde_json::Value::Object(infer::payload(
+            vibe,
+            &prediction.config,
+        )))?;
+        crate::paths::write_atomically(out, |tmp| Ok(std::fs::write(tmp, text)?))
+            .with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "payload written to {} (render it: benchtop render {} -o out.wav)",
+            out.display(),
+            out.display()
+        );
+    }
     Ok(())
 }
 

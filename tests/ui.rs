@@ -308,7 +308,11 @@ fn write_screenshots() {
             {
                 let ml = &mut harness.state_mut().state.ml;
                 ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
-                ml.solve = benchtop::ml::fit::SolveOptions { step1_iterations: 1500, step2_iterations: 3000, learning_rate: 0.05 };
+                ml.solve = benchtop::ml::fit::SolveOptions {
+                    step1_iterations: 1500,
+                    step2_iterations: 3000,
+                    learning_rate: 0.05,
+                };
             }
             harness.get_by_label("Fit scaling laws").click();
             harness.step();
@@ -316,7 +320,11 @@ fn write_screenshots() {
                 .get_by(|n| n.label().is_some_and(|l| l.starts_with('#') && l.ends_with(" Fit scaling laws")))
                 .click();
             step_until(&mut harness, "the fit's step 2", |h| {
-                h.state().jobs.statuses().iter().any(|j| j.name == "Fit scaling laws" && j.fraction.is_some_and(|f| f > 0.6))
+                h.state()
+                    .jobs
+                    .statuses()
+                    .iter()
+                    .any(|j| j.name == "Fit scaling laws" && j.fraction.is_some_and(|f| f > 0.6))
             });
         }
         harness.remove_cursor();
@@ -1137,7 +1145,11 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
         let ml = &mut harness.state_mut().state.ml;
         ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
         // Few iterations: this checks the plumbing; the fit's accuracy has its own tests.
-        ml.solve = benchtop::ml::fit::SolveOptions { step1_iterations: 30, step2_iterations: 60, learning_rate: 0.05 };
+        ml.solve = benchtop::ml::fit::SolveOptions {
+            step1_iterations: 30,
+            step2_iterations: 60,
+            learning_rate: 0.05,
+        };
     }
     harness.get_by_label("Jobs").click();
     harness.run();
@@ -1150,12 +1162,16 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     let tasks: Vec<&String> = table
         .metrics
         .iter()
-        .filter(|m| m.ends_with("_bits_per_byte_corr") && table.metrics.contains(&m.replace("_bits_per_byte_corr", "_acc_raw")))
+        .filter(|m| {
+            m.ends_with("_bits_per_byte_corr")
+                && table.metrics.contains(&m.replace("_bits_per_byte_corr", "_acc_raw"))
+        })
         .collect();
     let report = harness.state().ml.fit_result.as_ref().unwrap().report.clone();
     assert_eq!(report.rows.len(), tasks.len() * table.recipes.len());
     // The job reported its objective as it went, iteration after iteration.
-    let status = harness.state().jobs.statuses().iter().find(|j| j.name == "Fit scaling laws").unwrap().clone();
+    let status =
+        harness.state().jobs.statuses().iter().find(|j| j.name == "Fit scaling laws").unwrap().clone();
     assert_eq!(status.state, benchtop::jobs::JobState::Done);
     let (_, step1) = status.metrics.iter().find(|(name, _)| name.starts_with("step 1")).unwrap();
     assert!(step1.len() >= 2 && step1.windows(2).all(|w| w[0][0] < w[1][0]));

@@ -101,7 +101,12 @@ pub fn backend(settings: &MlSettings, probe: Option<&ComputeProbe>) -> Backend {
     settings.backend.unwrap_or_else(|| probe.map_or(Backend::Cpu, Backend::default_for))
 }
 
-fn backend_picker(ui: &mut egui::Ui, settings: &mut MlSettings, state: &MlState, probe: Option<&ComputeProbe>) {
+fn backend_picker(
+    ui: &mut egui::Ui,
+    settings: &mut MlSettings,
+    state: &MlState,
+    probe: Option<&ComputeProbe>,
+) {
     let chosen = backend(settings, probe);
     // The wgpu adapter burn would use: the window's, else the probe's first.
     let adapter = state.window_adapter.clone().or_else(|| probe.and_then(|p| p.adapters.first().cloned()));
@@ -128,7 +133,8 @@ fn backend_picker(ui: &mut egui::Ui, settings: &mut MlSettings, state: &MlState,
             })
             .response
             .accessible_name("Backend");
-        if settings.backend.is_some() && ui.small_button("Default").on_hover_text("Use the probe's choice").clicked()
+        if settings.backend.is_some()
+            && ui.small_button("Default").on_hover_text("Use the probe's choice").clicked()
         {
             settings.backend = None;
         }
@@ -162,7 +168,11 @@ fn start_controls(
                     "DataDecide's two-step method for every task × recipe at once: task loss vs \
                      compute on the sizes below, accuracy vs task loss, then predict the target",
                 )
-                .on_disabled_hover_text(if running { "A fit is running" } else { "Load a DataDecide table first" });
+                .on_disabled_hover_text(if running {
+                    "A fit is running"
+                } else {
+                    "Load a DataDecide table first"
+                });
             if button.clicked()
                 && let Some(dataset) = dataset
             {
@@ -180,12 +190,17 @@ fn start_controls(
             let solve = &mut settings.solve;
             ui.label("iterations");
             ui.add(egui::DragValue::new(&mut solve.step2_iterations).range(10..=50_000).speed(50.0))
-                .on_hover_text("Adam iterations of each step (step 1 takes half as many): more is closer to the optimum");
+                .on_hover_text(
+                    "Adam iterations of each step (step 1 takes half as many): more is closer to the optimum",
+                );
             solve.step1_iterations = solve.step2_iterations.div_ceil(2);
             if let Some(dataset) = dataset {
                 ui.weak(format!("· {}", dataset.source.label()));
                 if dataset.source.synthetic {
-                    super::synthetic_badge(ui, "The loaded DataDecide table is synthetic, not AllenAI's results");
+                    super::synthetic_badge(
+                        ui,
+                        "The loaded DataDecide table is synthetic, not AllenAI's results",
+                    );
                 }
             }
         });
@@ -293,7 +308,10 @@ fn details(ui: &mut egui::Ui, job: &JobStatus) {
             .x_axis_label("step")
             .show(ui, |plot| {
                 for (name, points) in &job.metrics {
-                    plot.line(egui_plot::Line::new(name.clone(), egui_plot::PlotPoints::from(points.clone())));
+                    plot.line(egui_plot::Line::new(
+                        name.clone(),
+                        egui_plot::PlotPoints::from(points.clone()),
+                    ));
                 }
             });
     }
@@ -336,7 +354,11 @@ fn fit_results(ui: &mut egui::Ui, result: &FitResult) -> Option<Action> {
         }
         ui.end_row();
         for t in &report.tasks {
-            if ui.link(&t.task).on_hover_text("Show the accuracy curves with the dashed predictions").clicked() {
+            if ui
+                .link(&t.task)
+                .on_hover_text("Show the accuracy curves with the dashed predictions")
+                .clicked()
+            {
                 action = Some(Action::ShowOnScaling(format!("{}_{}", t.task, report.options.acc_metric)));
             }
             ui.label(t.accuracy.map_or("–".to_owned(), |a| format!("{:.1}%", 100.0 * a)));

@@ -710,7 +710,10 @@ fn curves_view(
         ui.weak(format!("{} curves", series.len()));
         match predicted {
             Some(_) if sel.x == XAxis::Compute => {
-                ui.weak(format!("· dashed: the scaling-law fit's predictions up to {}", fit.map_or("", |f| f.options.target.as_str())));
+                ui.weak(format!(
+                    "· dashed: the scaling-law fit's predictions up to {}",
+                    fit.map_or("", |f| f.options.target.as_str())
+                ));
             }
             Some(_) => {
                 ui.weak("· the scaling-law fit's predictions show with x = compute");
@@ -727,7 +730,8 @@ fn curves_view(
     match settings.facet {
         Facet::None => {
             let refs: Vec<&Series> = series.iter().collect();
-            state.plot_rect = Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None, &predictions));
+            state.plot_rect =
+                Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None, &predictions));
         }
         Facet::BySize | Facet::ByRecipe => {
             let keys: Vec<&String> = if settings.facet == Facet::BySize {
@@ -779,14 +783,21 @@ fn curves_view(
 }
 
 /// The fit's predicted curves of the selected recipes, in plot coordinates.
-fn predicted_curves(fit: &FitReport, task: &str, which: Predicted, sel: &Selection) -> Vec<(String, Vec<[f64; 2]>)> {
+fn predicted_curves(
+    fit: &FitReport,
+    task: &str,
+    which: Predicted,
+    sel: &Selection,
+) -> Vec<(String, Vec<[f64; 2]>)> {
     let axis = query::axis;
     sel.recipes
         .iter()
         .filter_map(|recipe| {
             let row = fit.row(task, recipe)?;
-            let points =
-                row.curve(which, 64).into_iter().filter_map(|[x, y]| Some([axis(x, sel.log_x)?, axis(y, sel.log_y)?]));
+            let points = row
+                .curve(which, 64)
+                .into_iter()
+                .filter_map(|[x, y]| Some([axis(x, sel.log_x)?, axis(y, sel.log_y)?]));
             Some((recipe.clone(), points.collect()))
         })
         .collect()

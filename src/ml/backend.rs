@@ -105,7 +105,9 @@ pub fn choose(adapters: &[AdapterSummary], error: Option<&str>) -> ComputeChoice
 }
 
 /// Which burn backend a job runs on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 pub enum Backend {
     /// burn's CPU backend (flex).
     #[default]
@@ -146,7 +148,9 @@ pub fn share_wgpu(setup: WgpuSetup) -> bool {
     shared
 }
 
-fn guarded(init: impl FnOnce() -> Result<Device, burn::tensor::wgpu::WgpuInitError>) -> Result<Device, String> {
+fn guarded(
+    init: impl FnOnce() -> Result<Device, burn::tensor::wgpu::WgpuInitError>,
+) -> Result<Device, String> {
     // A panic inside wgpu leaves nothing of ours half-updated: the result is all that is kept.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(init)) {
         Ok(Ok(device)) => Ok(device),

@@ -18,6 +18,7 @@ pub mod hub;
 pub mod synthetic;
 
 const SAMPLE: &[u8] = include_bytes!("../../data/latentscore-synthetic-02c.jsonl");
+const TRAINING: &[u8] = include_bytes!("../../data/latentscore-synthetic-train.jsonl");
 
 /// A JSON value kept as its text: a parsed `serde_json::Value` takes several times the memory,
 /// and a candidate is only parsed when its vibe is shown.
@@ -377,9 +378,18 @@ impl VibeSet {
 
     /// The bundled SYNTHETIC sample ([`synthetic::SAMPLE_FILE`], built into the binary).
     pub fn sample() -> anyhow::Result<VibeSet> {
-        let path = PathBuf::from(synthetic::SAMPLE_FILE);
-        let mut set = VibeSet { files: vec![path], ..VibeSet::default() };
-        set.read(SAMPLE, 0, 0, SAMPLE.len() as u64, &crate::jobs::Silent)?;
+        Self::embedded(synthetic::SAMPLE_FILE, SAMPLE)
+    }
+
+    /// The bundled SYNTHETIC training set of the vibe-to-config model ([`synthetic::TRAIN_FILE`],
+    /// built into the binary).
+    pub fn training_sample() -> anyhow::Result<VibeSet> {
+        Self::embedded(synthetic::TRAIN_FILE, TRAINING)
+    }
+
+    fn embedded(path: &str, bytes: &[u8]) -> anyhow::Result<VibeSet> {
+        let mut set = VibeSet { files: vec![PathBuf::from(path)], ..VibeSet::default() };
+        set.read(bytes, 0, 0, bytes.len() as u64, &crate::jobs::Silent)?;
         Ok(set)
     }
 

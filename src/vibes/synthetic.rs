@@ -363,17 +363,7 @@ enum Outcome {
 fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value {
     let truth = random_config(rng);
     let dataset = *pick(rng, &DATASETS);
-    let split = {
-        let x: f64 = rng.random();
-        let mut acc = 0.0;
-        SPLITS
-            .iter()
-            .find(|(_, p)| {
-                acc += p;
-                x < acc
-            })
-            .map_or("TEST", |(s, _)| s)
-    };
+    let split = pick_split(rng);
     let level = *pick(rng, &super::filter::LEVELS);
     let character = rng.random_bool(0.3).then(|| *pick(rng, &CHARACTERS));
     let place = *pick(rng, &PLACES);
@@ -530,12 +520,75 @@ pub fn rows(vibes: usize, seed: u64) -> Vec<Value> {
     (0..vibes).map(|i| row(&mut rng, i, &noise)).collect()
 }
 
-/// Writes the sample as JSONL (atomically).
+/// One row in the embedding map's layout (stage 10: one config per vibe, no candidates), for
+/// training the vibe-to-config model offline. The config is the vibe's true config (the signal
+/// fields follow its words, the rest are random); no `embedding` is written (the real map's
+/// MiniLM vectors cannot be made here) and no `palettes` (the model does not learn them). A vibe with character noise keeps its clean text in
+/// `vibe_original` and the noisy one in `vibe_noisy`, as 02a rows do.
+fn map_row(rng: &mut Xoshiro256PlusPlus, index: usize) -> Value {
+    let truth = random_config(rng);
+    let dataset = *pick(rng, &DATASETS);
+    let split = pick_split(rng);
+    let level = *pick(rng, &super::filter::LEVELS);
+    let place = *pick(rng, &PLACES);
+    let (vibe, _) = vibe_text(rng, &truth, level, &capitalize(place));
+    let noisy = if rng.random_bool(0.15) { add_noise(rng, &vibe) } else { vibe.clone() };
+    json!({
+        "dataset": dataset,
+        "id_in_dataset": format!("{dataset}-map-{index:05}"),
+        "split": split,
+        "vibe_level": level,
+        "vibe_original": vibe,
+        "vibe_noisy": noisy,
+        "title": title(rng, &truth, place),
+        "config": Value::Object(truth.to_json()),
+        "synthetic": true,
+    })
+}
+
+fn pick_split(rng: &mut Xoshiro256PlusPlus) -> &'static str {
+    let x: f64 = rng.random();
+    let mut acc = 0.0;
+    SPLITS
+        .iter()
+        .find(|(_, p)| {
+            acc += p;
+            x < acc
+        })
+        .map_or("TEST", |(s, _)| s)
+}
+
+/// The rows of a synthetic embedding-map-style training file.
+pub fn map_rows(vibes: usize, seed: u64) -> Vec<Value> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..vibes).map(|i| map_row(&mut rng, i)).collect()
+}
+
+/// The bundled training set: `data/latentscore-synthetic-train.jsonl`.
+pub const TRAIN_FILE: &str = "data/latentscore-synthetic-train.jsonl";
+pub const TRAIN_VIBES: usize = 3000;
+pub const TRAIN_SEED: u64 = 7;
+
+/// Writes the 02c sample as JSONL (atomically).
 pub fn write(path: &Path, vibes: usize, seed: u64) -> anyhow::Result<()> {
-    let rows = rows(vibes, seed);
+    write_rows(path, &rows(vibes, seed))
+}
+
+/// Writes the embedding-map-style training set as JSONL (atomically).
+pub fn write_map(path: &Path, vibes: usize, seed: u64) -> anyhow::Result<()> {
+    write_rows(path, &map_rows(vibes, seed))
+}
+
+/// Palettes for a config by the generator's rule: hue from the mode, lightness from the
+/// brightness (seeded, so the same seed gives the same colours).
+pub fn palettes_for(config: &MusicConfig, seed: u64) -> Value {
+    palettes(&mut Xoshiro256PlusPlus::seed_from_u64(seed), config)
+}
+
+fn write_rows(path: &Path, rows: &[Value]) -> anyhow::Result<()> {
     crate::paths::write_atomically(path, |tmp| {
         let mut out = std::io::BufWriter::new(std::fs::File::create(tmp)?);
-        for row in &rows {
+        for row in rows {
             serde_json::to_writer(&mut out, row)?;
             out.write_all(b"\n")?;
         }

@@ -111,13 +111,14 @@ pub fn problems(table: &LongTable, opts: &FitOptions) -> anyhow::Result<Problems
         let has_loss = table.metrics.iter().any(|m| m.ends_with(&format!("_{}", opts.loss_metric)));
         let has_acc = table.metrics.iter().any(|m| m.ends_with(&format!("_{}", opts.acc_metric)));
         let what = match (has_loss, has_acc) {
-            (false, false) => format!("no `<task>_{}` and no `<task>_{}` metrics", opts.loss_metric, opts.acc_metric),
+            (false, false) => {
+                format!("no `<task>_{}` and no `<task>_{}` metrics", opts.loss_metric, opts.acc_metric)
+            }
             (false, true) => format!("no `<task>_{}` metrics (the task loss)", opts.loss_metric),
             (true, false) => format!("no `<task>_{}` metrics (the accuracy)", opts.acc_metric),
-            (true, true) => format!(
-                "no task with both `<task>_{}` and `<task>_{}`",
-                opts.loss_metric, opts.acc_metric
-            ),
+            (true, true) => {
+                format!("no task with both `<task>_{}` and `<task>_{}`", opts.loss_metric, opts.acc_metric)
+            }
         };
         anyhow::bail!("the table has {what}; pick other metrics or open a table that has them");
     }
@@ -129,7 +130,9 @@ pub fn problems(table: &LongTable, opts: &FitOptions) -> anyhow::Result<Problems
         let acc_m = table.metric_index(&format!("{task}_{}", opts.acc_metric)).expect("listed");
         for (r, recipe) in table.recipes.iter().enumerate() {
             match problem(table, opts, (loss_m, acc_m), &fit_idx, target_idx, r) {
-                Ok(points) => out.problems.push(Problem { task: task.clone(), recipe: recipe.clone(), ..points }),
+                Ok(points) => {
+                    out.problems.push(Problem { task: task.clone(), recipe: recipe.clone(), ..points })
+                }
                 Err(why) => out.skipped.push(format!("{task} · {recipe}: {why}")),
             }
         }
@@ -157,7 +160,8 @@ fn problem(
     for &p in fit_idx {
         let loss = table.curve(loss_m, p, recipe);
         let acc = table.curve(acc_m, p, recipe);
-        let (Some(&compute), Some(mean)) = (loss.compute.last(), final_mean(loss.value, opts.final_fraction)) else {
+        let (Some(&compute), Some(mean)) = (loss.compute.last(), final_mean(loss.value, opts.final_fraction))
+        else {
             continue;
         };
         if compute > 0.0 && mean > 0.0 {
@@ -183,7 +187,11 @@ fn problem(
         acc_points.extend_from_slice(&pairs[skip..]);
     }
     if loss_points.len() < 3 {
-        return Err(format!("{} of {} fit sizes have the task loss (3 needed)", loss_points.len(), fit_idx.len()));
+        return Err(format!(
+            "{} of {} fit sizes have the task loss (3 needed)",
+            loss_points.len(),
+            fit_idx.len()
+        ));
     }
     if acc_points.len() < 4 {
         return Err(format!("{} (loss, accuracy) checkpoints (4 needed)", acc_points.len()));
@@ -224,7 +232,8 @@ mod tests {
         let opts = FitOptions { target: "7B".into(), ..Default::default() };
         let err = problems(table, &opts).unwrap_err().to_string();
         assert!(err.contains("no rows for size 7B"), "{err}");
-        let opts = FitOptions { fit_params: vec!["150M".into(), "3M".into(), "5M".into()], ..Default::default() };
+        let opts =
+            FitOptions { fit_params: vec!["150M".into(), "3M".into(), "5M".into()], ..Default::default() };
         let err = problems(table, &opts).unwrap_err().to_string();
         assert!(err.contains("sizes 3M, 5M"), "{err}");
         let opts = FitOptions { loss_metric: "perplexity_corr".into(), ..Default::default() };

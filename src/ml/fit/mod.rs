@@ -92,8 +92,10 @@ impl FitReport {
 
     /// Which law a metric of the table is predicted by: the task and whether it is the loss.
     pub fn predicts<'m>(&self, metric: &'m str) -> Option<(&'m str, Predicted)> {
-        let loss = metric.strip_suffix(&format!("_{}", self.options.loss_metric)).map(|t| (t, Predicted::Loss));
-        let acc = metric.strip_suffix(&format!("_{}", self.options.acc_metric)).map(|t| (t, Predicted::Accuracy));
+        let loss =
+            metric.strip_suffix(&format!("_{}", self.options.loss_metric)).map(|t| (t, Predicted::Loss));
+        let acc =
+            metric.strip_suffix(&format!("_{}", self.options.acc_metric)).map(|t| (t, Predicted::Accuracy));
         loss.or(acc).filter(|(task, _)| self.tasks.iter().any(|t| t.task == *task))
     }
 
@@ -208,9 +210,9 @@ pub fn points_json(problems: &[Problem]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Device;
     use crate::datadecide::catalog;
     use crate::jobs::Silent;
+    use burn::tensor::Device;
 
     /// Final compute of a size (6 N D at its full step count, the size table's numbers).
     fn compute(label: &str) -> f64 {
@@ -256,7 +258,10 @@ mod tests {
         for (i, (truth_l, truth_a)) in truths.iter().enumerate() {
             let (l, a) = (solved.loss[i], solved.acc[i]);
             let close = |got: f64, want: f64, tol: f64| (got - want).abs() <= tol * want.abs().max(1.0);
-            assert!(close(l.alpha, truth_l.alpha, 0.02) && close(l.e, truth_l.e, 0.02), "{i}: {l:?} vs {truth_l:?}");
+            assert!(
+                close(l.alpha, truth_l.alpha, 0.02) && close(l.e, truth_l.e, 0.02),
+                "{i}: {l:?} vs {truth_l:?}"
+            );
             assert!(close(l.a, truth_l.a, 0.02), "{i}: {l:?} vs {truth_l:?}");
             for (got, want) in [(a.a, truth_a.a), (a.k, truth_a.k), (a.l0, truth_a.l0), (a.b, truth_a.b)] {
                 assert!(close(got, want, 0.02), "{i}: {a:?} vs {truth_a:?}");
@@ -311,19 +316,43 @@ mod scipy {
     //! (scipy 1.17.1, numpy 2.4.6: least_squares with Huber loss for step 1, bounded curve_fit for
     //! step 2, each from the same starting guesses).
     use super::*;
-    use burn::tensor::Device;
     use crate::jobs::Silent;
+    use burn::tensor::Device;
 
     /// (task, recipe, step 1 [a, alpha, E], step 2 [a, k, L0, b], predicted 1B loss, accuracy).
     const SCIPY: [(&str, &str, [f64; 3], [f64; 4], f64, f64); 4] = [
-        ("arc_challenge", "Dolma1.7", [5.01795533249123, 0.13277861668700405, 0.6608704416135877],
-         [-0.753162552837205, 5.762965316946069, 0.6483071859747521, 0.9999999999902521], 0.9184893446586444, 0.377940679819761),
-        ("arc_easy", "DCLM-Baseline", [10.113538689840256, 0.25993914092962606, 0.8031280000702581],
-         [-0.617361809373542, 6.057311799660587, 0.9932602885325093, 0.8667474063335586], 0.8970570897567816, 0.6455441846746539),
-        ("hellaswag", "C4", [6.741605296835847, 0.1766156083274411, 0.761056525361835],
-         [-0.7046772732515398, 5.782686060353245, 0.9269230782481608, 0.9534149366386506], 0.9370898372000406, 0.5907220809331716),
-        ("piqa", "FineWeb-Edu", [2.149811454763417, 0.0466886449713891, 9.047121856410684e-26],
-         [-0.3306486690851551, 5.609619488624015, 1.1272034966965343, 0.8321951886298438], 0.912520826914747, 0.7559101536403555),
+        (
+            "arc_challenge",
+            "Dolma1.7",
+            [5.01795533249123, 0.13277861668700405, 0.6608704416135877],
+            [-0.753162552837205, 5.762965316946069, 0.6483071859747521, 0.9999999999902521],
+            0.9184893446586444,
+            0.377940679819761,
+        ),
+        (
+            "arc_easy",
+            "DCLM-Baseline",
+            [10.113538689840256, 0.25993914092962606, 0.8031280000702581],
+            [-0.617361809373542, 6.057311799660587, 0.9932602885325093, 0.8667474063335586],
+            0.8970570897567816,
+            0.6455441846746539,
+        ),
+        (
+            "hellaswag",
+            "C4",
+            [6.741605296835847, 0.1766156083274411, 0.761056525361835],
+            [-0.7046772732515398, 5.782686060353245, 0.9269230782481608, 0.9534149366386506],
+            0.9370898372000406,
+            0.5907220809331716,
+        ),
+        (
+            "piqa",
+            "FineWeb-Edu",
+            [2.149811454763417, 0.0466886449713891, 9.047121856410684e-26],
+            [-0.3306486690851551, 5.609619488624015, 1.1272034966965343, 0.8321951886298438],
+            0.912520826914747,
+            0.7559101536403555,
+        ),
     ];
 
     fn problems() -> Vec<Problem> {
@@ -370,7 +399,10 @@ mod scipy {
             assert!(ours2 <= ref2 * 1.05, "{task} {recipe}: step 2 MSE {ours2} vs scipy {ref2}");
             // ...and the same predictions at 1B.
             let loss = l.at(p.target_compute);
-            assert!((loss - pred_loss).abs() <= 3e-3 * pred_loss, "{task} {recipe}: loss {loss} vs {pred_loss}");
+            assert!(
+                (loss - pred_loss).abs() <= 3e-3 * pred_loss,
+                "{task} {recipe}: loss {loss} vs {pred_loss}"
+            );
             let acc = a.at(loss);
             assert!((acc - pred_acc).abs() <= 5e-3, "{task} {recipe}: accuracy {acc} vs {pred_acc}");
         }

@@ -154,7 +154,11 @@ fn column(values: impl Iterator<Item = f64>, device: &Device) -> Tensor<2> {
 }
 
 fn read(t: Tensor<2>) -> Vec<f64> {
-    t.into_data().convert::<f32>().as_slice::<f32>().map(|s| s.iter().map(|&x| f64::from(x)).collect()).unwrap_or_default()
+    t.into_data()
+        .convert::<f32>()
+        .as_slice::<f32>()
+        .map(|s| s.iter().map(|&x| f64::from(x)).collect())
+        .unwrap_or_default()
 }
 
 /// Element-wise Adam over a set of [problems, 1] parameter tensors.
@@ -170,7 +174,11 @@ impl Adam {
     const EPS: f64 = 1e-8;
 
     fn new(params: &[Tensor<2>]) -> Self {
-        Self { m: params.iter().map(Tensor::zeros_like).collect(), v: params.iter().map(Tensor::zeros_like).collect(), t: 0 }
+        Self {
+            m: params.iter().map(Tensor::zeros_like).collect(),
+            v: params.iter().map(Tensor::zeros_like).collect(),
+            t: 0,
+        }
     }
 
     fn step(&mut self, params: Vec<Tensor<2>>, grads: Vec<Tensor<2>>, lr: f64) -> Vec<Tensor<2>> {
@@ -197,16 +205,32 @@ fn schedule(lr: f64, i: usize, n: usize) -> f64 {
 }
 
 /// What the solver tells the job while it runs: the objective per iteration, now and then.
-fn report(progress: &dyn Progress, series: &str, base: f32, span: f32, i: usize, n: usize, objective: impl FnOnce() -> f64) {
+fn report(
+    progress: &dyn Progress,
+    series: &str,
+    base: f32,
+    span: f32,
+    i: usize,
+    n: usize,
+    objective: impl FnOnce() -> f64,
+) {
     if i % 25 == 0 || i + 1 == n {
         let value = objective();
         progress.metric(series, i as f64, value);
-        progress.report(base + span * (i + 1) as f32 / n as f32, &format!("{series}: iteration {} of {n}", i + 1));
+        progress.report(
+            base + span * (i + 1) as f32 / n as f32,
+            &format!("{series}: iteration {} of {n}", i + 1),
+        );
     }
 }
 
 /// Fits both steps for every problem on `device` (autodiff is enabled on it here).
-pub fn solve(problems: &[Problem], device: &Device, opts: &SolveOptions, progress: &dyn Progress) -> Result<Solved, Cancelled> {
+pub fn solve(
+    problems: &[Problem],
+    device: &Device,
+    opts: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Solved, Cancelled> {
     let ad = device.clone().autodiff();
     let loss = solve_step1(problems, &ad, opts, progress)?;
     let acc = solve_step2(problems, &ad, opts, progress)?;
@@ -225,7 +249,12 @@ pub fn step1_objective(points: &[(f64, f64)], law: &LossLaw) -> f64 {
         .sum()
 }
 
-fn solve_step1(problems: &[Problem], ad: &Device, opts: &SolveOptions, progress: &dyn Progress) -> Result<Vec<LossLaw>, Cancelled> {
+fn solve_step1(
+    problems: &[Problem],
+    ad: &Device,
+    opts: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<LossLaw>, Cancelled> {
     let x0: Vec<f64> = problems
         .iter()
         .map(|p| p.loss_points.iter().map(|q| q.0.ln()).sum::<f64>() / p.loss_points.len() as f64)
@@ -287,7 +316,12 @@ fn solve_step1(problems: &[Problem], ad: &Device, opts: &SolveOptions, progress:
         .collect())
 }
 
-fn solve_step2(problems: &[Problem], ad: &Device, opts: &SolveOptions, progress: &dyn Progress) -> Result<Vec<AccLaw>, Cancelled> {
+fn solve_step2(
+    problems: &[Problem],
+    ad: &Device,
+    opts: &SolveOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<AccLaw>, Cancelled> {
     let rows: Vec<Vec<(f64, f64)>> = problems.iter().map(|p| p.acc_points.clone()).collect();
     let data = padded(&rows, ad);
     let counts = column(rows.iter().map(|r| r.len() as f64), ad);
@@ -316,11 +350,7 @@ fn solve_step2(problems: &[Problem], ad: &Device, opts: &SolveOptions, progress:
         });
         // Projected Adam: a step, then back inside the bounds.
         let stepped = adam.step(params, g, schedule(opts.learning_rate, i, n));
-        params = stepped
-            .into_iter()
-            .zip(STEP2_BOUNDS)
-            .map(|(p, (lo, hi))| p.clamp(lo, hi))
-            .collect();
+        params = stepped.into_iter().zip(STEP2_BOUNDS).map(|(p, (lo, hi))| p.clamp(lo, hi)).collect();
     }
     let [a, k, l0, b] = [0, 1, 2, 3].map(|j| read(params[j].clone()));
     Ok((0..problems.len()).map(|i| AccLaw { a: a[i], k: k[i], l0: l0[i], b: b[i] }).collect())

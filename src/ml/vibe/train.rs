@@ -1,0 +1,461 @@
+//! Training: Adam (burn's) on the mean per-field cross-entropy, mini-batches shuffled per epoch
+//! by a seeded generator, trained on the noisy vibes of SFT-Train, checked each epoch on the clean
+//! vibes of SFT-Val, reported on TEST next to the baselines. A checkpoint (the model and the
+//! optimizer as burn records, and `checkpoint.json` with where training stands) is written after
+//! every epoch and when the job is cancelled; training resumes from it.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::Device;
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::baseline::{Nearest, majority};
+use super::data::{Example, Examples, TEST_SPLIT, VAL_SPLIT};
+use super::model::{
+    Shape, VibeNet, argmax_labels, encode_ids, field_probabilities, loss, predict_logits, targets,
+};
+use super::text::feature_ids;
+use crate::jobs::{Cancelled, Progress};
+use crate::ml::backend::Backend;
+use crate::synth::config::{FIELD_COUNT, Field};
+
+/// How to train.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub shape: Shape,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self { epochs: 12, batch_size: 32, learning_rate: 0.01, shape: Shape::default(), seed: 0 }
+    }
+}
+
+/// One field's held-out accuracy: the model's and the baselines'.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldScore {
+    pub field: String,
+    pub options: usize,
+    pub model: f64,
+    pub majority: f64,
+    pub nearest: f64,
+}
+
+/// Per-field accuracy on one split.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub split: String,
+    pub rows: usize,
+    pub fields: Vec<FieldScore>,
+}
+
+impl Evaluation {
+    /// The mean over fields of (model, majority, nearest neighbour).
+    pub fn means(&self) -> (f64, f64, f64) {
+        let n = self.fields.len().max(1) as f64;
+        let sum = |f: fn(&FieldScore) -> f64| self.fields.iter().map(f).sum::<f64>() / n;
+        (sum(|s| s.model), sum(|s| s.majority), sum(|s| s.nearest))
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldScore> {
+        self.fields.iter().find(|f| f.field == name)
+    }
+}
+
+/// One epoch's line of the history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Epoch {
+    pub epoch: usize,
+    pub step: usize,
+    pub train_loss: f64,
+    /// Mean over fields of the SFT-Val accuracy (clean text); none without SFT-Val rows.
+    pub val_accuracy: Option<f64>,
+}
+
+/// What a training run leaves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub source: String,
+    pub synthetic: bool,
+    pub device: String,
+    pub out: PathBuf,
+    /// Rows of SFT-Train, SFT-Val and TEST; rows skipped.
+    pub rows: [usize; 3],
+    pub skipped: usize,
+    pub epochs: usize,
+    pub steps: usize,
+    /// Seconds spent in training steps by this run (not evaluation, not a resumed run's earlier part).
+    pub seconds: f64,
+    /// Training rows through forward, backward and the optimizer per second, in this run.
+    pub rows_per_second: f64,
+    pub history: Vec<Epoch>,
+    /// On TEST (SFT-Val when there is no TEST row).
+    pub evaluation: Evaluation,
+}
+
+/// Where training stands (`checkpoint.json` beside the burn records).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub shape: Shape,
+    /// The heads' layout: each field and its options, in order.
+    pub heads: Vec<(String, Vec<String>)>,
+    pub options: TrainOptions,
+    /// Epochs finished, and batches done of the next one.
+    pub epoch: usize,
+    pub batch: usize,
+    pub step: usize,
+    pub history: Vec<Epoch>,
+    pub source: String,
+    pub synthetic: bool,
+    /// Set once training finished.
+    pub report: Option<TrainReport>,
+}
+
+pub const MODEL_FILE: &str = "model.bpk";
+pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
+pub const CHECKPOINT_FILE: &str = "checkpoint.json";
+
+/// This build's heads: every field and its options.
+pub fn heads() -> Vec<(String, Vec<String>)> {
+    Field::all()
+        .map(|f| (f.spec().name.to_owned(), f.spec().options.iter().map(|o| (*o).to_owned()).collect()))
+        .collect()
+}
+
+impl Checkpoint {
+    /// Reads `checkpoint.json` of a model folder (`None` when there is none).
+    pub fn read(dir: &Path) -> anyhow::Result<Option<Checkpoint>> {
+        let path = dir.join(CHECKPOINT_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let checkpoint: Checkpoint = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a benchtop checkpoint", path.display()))?;
+        anyhow::ensure!(
+            checkpoint.heads == heads(),
+            "{}: the model's fields or options differ from this build's config schema",
+            path.display()
+        );
+        Ok(Some(checkpoint))
+    }
+
+    fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        crate::paths::write_atomically(&dir.join(CHECKPOINT_FILE), |tmp| Ok(std::fs::write(tmp, text)?))
+    }
+}
+
+/// Accuracy per field of predicted labels against the examples'.
+fn accuracy(predicted: &[[u8; FIELD_COUNT]], examples: &[Example]) -> [f64; FIELD_COUNT] {
+    let mut right = [0usize; FIELD_COUNT];
+    for (p, e) in predicted.iter().zip(examples) {
+        for f in 0..FIELD_COUNT {
+            right[f] += usize::from(p[f] == e.labels[f]);
+        }
+    }
+    right.map(|r| r as f64 / examples.len().max(1) as f64)
+}
+
+/// The model's labels for the examples' clean texts, in batches.
+fn predict(model: &VibeNet, examples: &[Example], buckets: usize, device: &Device) -> Vec<[u8; FIELD_COUNT]> {
+    examples
+        .chunks(256)
+        .flat_map(|chunk| {
+            let texts: Vec<&str> = chunk.iter().map(|e| e.clean.as_str()).collect();
+            predict_logits(model, &texts, buckets, device)
+        })
+        .map(|logits| argmax_labels(&field_probabilities(&logits)))
+        .collect()
+}
+
+/// The model and both baselines on a split.
+pub fn evaluate(
+    model: &VibeNet,
+    examples: &Examples,
+    split: &str,
+    buckets: usize,
+    device: &Device,
+) -> Evaluation {
+    let rows = examples.split(split);
+    let model_acc = accuracy(&predict(model, rows, buckets, device), rows);
+    let majority_labels = majority(&examples.train);
+    let majority_acc = accuracy(&vec![majority_labels; rows.len()], rows);
+    let nearest = Nearest::new(&examples.train, buckets);
+    let nearest_acc = accuracy(&rows.iter().map(|e| nearest.predict(&e.clean)).collect::<Vec<_>>(), rows);
+    let fields = Field::all()
+        .enumerate()
+        .map(|(f, field)| FieldScore {
+            field: field.spec().name.to_owned(),
+            options: field.spec().options.len(),
+            model: model_acc[f],
+            majority: majority_acc[f],
+            nearest: nearest_acc[f],
+        })
+        .collect();
+    Evaluation { split: split.to_owned(), rows: rows.len(), fields }
+}
+
+fn mean_accuracy(model: &VibeNet, rows: &[Example], buckets: usize, device: &Device) -> Option<f64> {
+    (!rows.is_empty()).then(|| {
+        let acc = accuracy(&predict(model, rows, buckets, device), rows);
+        acc.iter().sum::<f64>() / FIELD_COUNT as f64
+    })
+}
+
+/// Restores Adam's moments. burn materializes them on its default device first (moved to the
+/// parameters' device at the next step); should that device fail to start, the moments restart.
+fn load_optimizer(path: &Path, progress: &dyn Progress) -> ModuleOptimizer {
+    let fresh = AdamConfig::new().init();
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fresh.clone().load(path)));
+    match loaded {
+        Ok(Ok(optim)) => optim,
+        Ok(Err(err)) => {
+            progress.log(&format!("Adam's state could not be read ({err}); its moments restart"));
+            fresh
+        }
+        Err(_) => {
+            progress.log("Adam's state could not be placed on burn's default device; its moments restart");
+            fresh
+        }
+    }
+}
+
+/// Trains (or resumes training of) the vibe-to-config model in `out`.
+///
+/// `resume`: continue from `out`'s checkpoint when it has one (a finished model trains on up to
+/// `opts.epochs` if that is more than it had); otherwise start afresh, replacing it.
+pub fn train(
+    examples: &Examples,
+    source: &str,
+    out: &Path,
+    opts: &TrainOptions,
+    resume: bool,
+    backend: Backend,
+    progress: &dyn Progress,
+) -> anyhow::Result<TrainReport> {
+    anyhow::ensure!(
+        !examples.train.is_empty(),
+        "{source}: no SFT-Train row with a usable config ({} rows skipped{})",
+        examples.skipped.len(),
+        examples.skipped.first().map_or(String::new(), |s| format!("; first: {s}"))
+    );
+    anyhow::ensure!(opts.batch_size > 0 && opts.epochs > 0, "epochs and batch size must be at least 1");
+    let device = crate::ml::backend::device(backend)?;
+    let ad = device.clone().autodiff();
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+
+    let previous = if resume { Checkpoint::read(out)? } else { None };
+    let (mut model, mut optim, mut state) = match previous {
+        Some(mut ckpt) => {
+            let model = VibeNet::new(&ckpt.shape, &ad)
+                .try_load_file(out.join(MODEL_FILE))
+                .with_context(|| format!("loading {}", out.join(MODEL_FILE).display()))?;
+            let optim = load_optimizer(&out.join(OPTIMIZER_FILE), progress);
+            progress.log(&format!(
+                "resuming {} at epoch {} batch {} (step {})",
+                out.display(),
+                ckpt.epoch + 1,
+                ckpt.batch,
+                ckpt.step
+            ));
+            ckpt.options.epochs = opts.epochs;
+            ckpt.report = None;
+            (model, optim, ckpt)
+        }
+        None => {
+            device.seed(opts.seed);
+            ad.seed(opts.seed);
+            let ckpt = Checkpoint {
+                shape: opts.shape,
+                heads: heads(),
+                options: opts.clone(),
+                epoch: 0,
+                batch: 0,
+                step: 0,
+                history: Vec::new(),
+                source: source.to_owned(),
+                synthetic: examples.synthetic,
+                report: None,
+            };
+            (VibeNet::new(&opts.shape, &ad), AdamConfig::new().init(), ckpt)
+        }
+    };
+    let shape = state.shape;
+    let (batch_size, lr, seed) = (state.options.batch_size, state.options.learning_rate, state.options.seed);
+    progress.log(&format!(
+        "{} training rows ({} SFT-Val, {} TEST, {} skipped) from {source}{}; {} hash buckets × {} dims, \
+         hidden {}; batch {batch_size}, Adam at {lr}, on {}",
+        examples.train.len(),
+        examples.val.len(),
+        examples.test.len(),
+        examples.skipped.len(),
+        if examples.split_by_hash { " (no split column: 80/10/10 by id)" } else { "" },
+        shape.buckets,
+        shape.dim,
+        shape.hidden,
+        backend.label()
+    ));
+
+    let ids: Vec<Vec<u32>> = examples.train.iter().map(|e| feature_ids(&e.noisy, shape.buckets)).collect();
+    let batches = examples.train.len().div_ceil(batch_size);
+    let total_steps = (opts.epochs * batches).max(1);
+    let save = |model: &VibeNet, optim: &ModuleOptimizer, state: &Checkpoint| -> anyhow::Result<()> {
+        model
+            .clone()
+            .save_file(out.join(MODEL_FILE))
+            .with_context(|| format!("saving the model in {}", out.display()))?;
+        optim
+            .save(out.join(OPTIMIZER_FILE))
+            .with_context(|| format!("saving the optimizer in {}", out.display()))?;
+        state.write(out)
+    };
+
+    let (mut trained_rows, mut step_seconds) = (0usize, 0f64);
+    while state.epoch < opts.epochs {
+        let mut order: Vec<usize> = (0..examples.train.len()).collect();
+        order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(
+            seed ^ (state.epoch as u64).wrapping_mul(0x9e37_79b9),
+        ));
+        let mut epoch_loss = (0f64, 0usize);
+        while state.batch < batches {
+            if progress.checkpoint().is_err() {
+                save(&model, &optim, &state)?;
+                progress.log(&format!(
+                    "cancelled at step {}: checkpoint saved in {}",
+                    state.step,
+                    out.display()
+                ));
+                return Err(Cancelled.into());
+            }
+            let started = Instant::now();
+            let picked = &order[state.batch * batch_size..((state.batch + 1) * batch_size).min(order.len())];
+            let batch_ids: Vec<&[u32]> = picked.iter().map(|&i| ids[i].as_slice()).collect();
+            let labels: Vec<[u8; FIELD_COUNT]> = picked.iter().map(|&i| examples.train[i].labels).collect();
+            let (x, mask) = encode_ids(&batch_ids, &ad);
+            let objective = loss(model.forward(x, mask), targets(&labels, &ad));
+            let value = f64::from(objective.clone().inner().into_scalar::<f32>());
+            let grads = GradientsParams::from_grads(objective.backward(), &model);
+            model = optim.step(lr, model, grads);
+            step_seconds += started.elapsed().as_secs_f64();
+            trained_rows += picked.len();
+            state.batch += 1;
+            state.step += 1;
+            epoch_loss = (epoch_loss.0 + value, epoch_loss.1 + 1);
+            progress.metric("training loss (cross-entropy per field)", state.step as f64, value);
+            let done = state.epoch * batches + state.batch;
+            progress.report(
+                done as f32 / total_steps as f32,
+                &format!("epoch {}/{} · step {} · loss {value:.3}", state.epoch + 1, opts.epochs, state.step),
+            );
+        }
+        let val = mean_accuracy(&model.valid(), &examples.val, shape.buckets, &device);
+        let train_loss = epoch_loss.0 / epoch_loss.1.max(1) as f64;
+        state.history.push(Epoch { epoch: state.epoch + 1, step: state.step, train_loss, val_accuracy: val });
+        if let Some(v) = val {
+            progress.metric("SFT-Val accuracy (mean over fields)", state.step as f64, v);
+        }
+        progress.log(&format!(
+            "epoch {}: mean loss {train_loss:.4}{}",
+            state.epoch + 1,
+            val.map_or(String::new(), |v| format!(", SFT-Val accuracy {:.1}% (mean over fields)", 100.0 * v))
+        ));
+        state.epoch += 1;
+        state.batch = 0;
+        save(&model, &optim, &state)?;
+    }
+
+    progress.report(1.0, "evaluating on the held-out split");
+    let split = if examples.test.is_empty() { VAL_SPLIT } else { TEST_SPLIT };
+    let evaluation = evaluate(&model.valid(), examples, split, shape.buckets, &device);
+    let (m, maj, nn) = evaluation.means();
+    progress.log(&format!(
+        "{split} ({} rows), mean accuracy over fields: model {:.1}%, majority {:.1}%, nearest neighbour {:.1}%",
+        evaluation.rows,
+        100.0 * m,
+        100.0 * maj,
+        100.0 * nn
+    ));
+    let report = TrainReport {
+        source: state.source.clone(),
+        synthetic: state.synthetic,
+        device: backend.label().to_owned(),
+        out: out.to_owned(),
+        rows: [examples.train.len(), examples.val.len(), examples.test.len()],
+        skipped: examples.skipped.len(),
+        epochs: state.epoch,
+        steps: state.step,
+        seconds: step_seconds,
+        rows_per_second: trained_rows as f64 / step_seconds.max(1e-9),
+        history: state.history.clone(),
+        evaluation,
+    };
+    state.report = Some(report.clone());
+    state.write(out)?;
+    Ok(report)
+}
+
+/// The report as text: where the model is, the throughput, and each field's held-out accuracy
+/// next to the baselines.
+pub fn report_table(report: &TrainReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let e = &report.evaluation;
+    let _ = writeln!(
+        out,
+        "vibe-to-config model trained on {}{} ({} SFT-Train, {} SFT-Val, {} TEST rows; {} skipped)",
+        report.source,
+        if report.synthetic { " (SYNTHETIC)" } else { "" },
+        report.rows[0],
+        report.rows[1],
+        report.rows[2],
+        report.skipped
+    );
+    let _ = writeln!(
+        out,
+        "{} epochs, {} steps on {}: {:.1} s training, {:.0} rows/s; saved in {}",
+        report.epochs,
+        report.steps,
+        report.device,
+        report.seconds,
+        report.rows_per_second,
+        report.out.display()
+    );
+    let _ = writeln!(out, "accuracy on {} ({} rows, clean vibes):", e.split, e.rows);
+    let _ =
+        writeln!(out, "  {:<22} {:>7} {:>8} {:>9} {:>9}", "field", "options", "model", "majority", "nearest");
+    for f in &e.fields {
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>7} {:>7.1}% {:>8.1}% {:>8.1}%",
+            f.field,
+            f.options,
+            100.0 * f.model,
+            100.0 * f.majority,
+            100.0 * f.nearest
+        );
+    }
+    let (m, maj, nn) = e.means();
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>7} {:>7.1}% {:>8.1}% {:>8.1}%",
+        "mean over fields",
+        "",
+        100.0 * m,
+        100.0 * maj,
+        100.0 * nn
+    );
+    out
+}
