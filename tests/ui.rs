@@ -203,6 +203,67 @@ fn a_running_job_shows_in_the_jobs_panel_and_can_be_cancelled() {
     harness.get_by_label("no jobs running");
 }
 
+/// Steps the UI until the job called `name` has ended, keeping every progress fraction it showed.
+fn watch_job(
+    harness: &mut Harness<'_, BenchtopApp>,
+    name: &str,
+    limit: Duration,
+) -> (benchtop::jobs::JobState, Vec<f32>) {
+    let deadline = Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        harness.step();
+        let status = harness.state().jobs.statuses().iter().find(|j| j.name == name).cloned();
+        let status = status.unwrap_or_else(|| panic!("no job called {name}"));
+        if let Some(f) = status.fraction {
+            seen.push(f);
+        }
+        if status.state.is_finished() {
+            return (status.state, seen);
+        }
+        assert!(Instant::now() < deadline, "{name} did not finish in {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    {
+        let ml = &mut harness.state_mut().state.ml;
+        ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
+        ml.vibe.epochs = 1;
+        ml.vibe.folder = dir.path().join("model").display().to_string();
+    }
+    harness.get_by_label("Jobs").click();
+    harness.run_ok();
+    harness.get_by_label("Train vibe-to-config model").click();
+    let (state, seen) = watch_job(&mut harness, "Train vibe-to-config model", Duration::from_secs(240));
+    assert_eq!(state, benchtop::jobs::JobState::Done);
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress went back: {seen:?}");
+    assert!(seen.iter().any(|&f| f > 0.0 && f < 1.0), "no progress between start and end: {seen:?}");
+    assert_eq!(seen.last(), Some(&1.0));
+    harness.run_ok();
+    // The held-out table next to the baselines, labelled synthetic.
+    harness.get_by_label("mean over fields");
+    harness.get_by_label("Nearest neighbour");
+    assert!(harness.state().ml.vibe.report.as_ref().is_some_and(|r| r.synthetic && r.epochs == 1));
+    // Type a vibe, predict, audition.
+    harness.state_mut().state.ml.vibe.vibe = "frantic and sunny, dazzling".into();
+    harness.get_by_label("Predict config").click();
+    let (state, _) = watch_job(&mut harness, "Predict a config", Duration::from_secs(60));
+    assert_eq!(state, benchtop::jobs::JobState::Done);
+    harness.run_ok();
+    harness.get_by_label_contains("Config predicted for");
+    harness.get_by_label("Render & audition").click();
+    harness.step();
+    assert_eq!(harness.state().state.panel, Panel::Audition);
+    let predicted = harness.state().ml.vibe.predicted.clone().unwrap().prediction.config;
+    assert_eq!(harness.state().audition.config, predicted);
+    assert!(harness.state().audition.render_job().is_some(), "the predicted config is rendering");
+}
+
 /// An in-memory eframe storage, as the real file storage behaves between runs.
 #[derive(Default)]
 struct MemoryStorage(HashMap<String, String>);

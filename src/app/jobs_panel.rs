@@ -22,6 +22,7 @@ pub struct MlSettings {
     pub fit: FitOptions,
     /// Adam iterations of the fit's two steps.
     pub solve: SolveOptions,
+    pub vibe: super::vibe_model::VibeModelSettings,
 }
 
 /// What a finished fit is about: the table it was fitted on, and its report.
@@ -40,17 +41,24 @@ pub struct MlState {
     pub window_adapter: Option<AdapterSummary>,
     /// Which result the panel shows below the jobs.
     results_open: bool,
+    /// The vibe-to-config model's jobs and results.
+    pub vibe: super::vibe_model::VibeModelState,
 }
 
 /// What the panel asks the app to do.
 pub enum Action {
     /// Open the Scaling panel on this metric (with the fit's dashed predictions).
     ShowOnScaling(String),
+    /// Open this config in the Audition panel and render it.
+    Audition(crate::synth::config::MusicConfig),
+    /// Open this LatentScore file in the Vibes panel.
+    OpenInVibes(std::path::PathBuf),
 }
 
 impl MlState {
     /// Takes finished jobs' results.
     pub fn poll(&mut self, notifications: &mut Notifications) {
+        self.vibe.poll(notifications);
         let Some((handle, _)) = &self.fit else { return };
         let Some(result) = handle.try_take() else { return };
         let (_, table) = self.fit.take().expect("checked above");
@@ -154,11 +162,13 @@ fn start_controls(
     state: &mut MlState,
     settings: &mut MlSettings,
     data: &DataState,
-    probe: Option<&ComputeProbe>,
+    (probe, vibes, cache): Inputs,
 ) {
     ui.group(|ui| {
         ui.strong("Start a burn job");
         backend_picker(ui, settings, state, probe);
+        ui.separator();
+        ui.label("DataDecide: scaling laws");
         ui.horizontal(|ui| {
             let dataset = data.dataset.as_ref();
             let running = state.fit_running().is_some();
@@ -204,8 +214,17 @@ fn start_controls(
                 }
             }
         });
+        ui.separator();
+        ui.label("LatentScore: vibe-to-config model");
+        let inputs = super::vibe_model::Inputs { vibes, cache, backend: backend(settings, probe) };
+        super::vibe_model::controls(ui, jobs, &mut state.vibe, &mut settings.vibe, &inputs);
     });
 }
+
+/// What the panel reads from the rest of the app: the compute probe, the set open in Vibes and
+/// the cache folder.
+pub type Inputs<'a> =
+    (Option<&'a ComputeProbe>, Option<&'a Arc<crate::vibes::VibeSet>>, Option<&'a std::path::Path>);
 
 pub fn show(
     ui: &mut egui::Ui,
@@ -214,10 +233,10 @@ pub fn show(
     state: &mut MlState,
     settings: &mut MlSettings,
     data: &DataState,
-    probe: Option<&ComputeProbe>,
+    inputs: Inputs,
 ) -> Option<Action> {
     ui.heading("Background jobs");
-    start_controls(ui, jobs, state, settings, data, probe);
+    start_controls(ui, jobs, state, settings, data, inputs);
     ui.add_space(6.0);
     let mut action = None;
     egui::ScrollArea::vertical().id_salt("jobs_scroll").show(ui, |ui| {
@@ -236,6 +255,17 @@ pub fn show(
                 .open(state.results_open.then_some(true))
                 .show(ui, |ui| fit_results(ui, result));
             state.results_open = false;
+            if let Some(Some(a)) = open.body_returned {
+                action = Some(a);
+            }
+        }
+        let vibe = &mut state.vibe;
+        if vibe.report.is_some() || vibe.predicted.is_some() || vibe.batch_result.is_some() {
+            ui.separator();
+            let open = egui::CollapsingHeader::new("Vibe-to-config model: results")
+                .open(vibe.results_open.then_some(true))
+                .show(ui, |ui| super::vibe_model::results(ui, vibe));
+            vibe.results_open = false;
             if let Some(Some(a)) = open.body_returned {
                 action = Some(a);
             }
@@ -301,19 +331,26 @@ fn details(ui: &mut egui::Ui, job: &JobStatus) {
     if let JobState::Failed(cause) = &job.state {
         ui.colored_label(ui.visuals().error_fg_color, format!("Failed: {cause}"));
     }
+    // One plot per series, side by side: a loss and an accuracy have different units.
     if !job.metrics.is_empty() {
-        egui_plot::Plot::new(("job_metrics", job.id))
-            .height(220.0)
-            .legend(egui_plot::Legend::default())
-            .x_axis_label("step")
-            .show(ui, |plot| {
-                for (name, points) in &job.metrics {
-                    plot.line(egui_plot::Line::new(
-                        name.clone(),
-                        egui_plot::PlotPoints::from(points.clone()),
-                    ));
-                }
-            });
+        let columns = job.metrics.len().min(2);
+        ui.columns(columns, |cols| {
+            for (i, (name, points)) in job.metrics.iter().enumerate() {
+                let ui = &mut cols[i % columns];
+                ui.label(egui::RichText::new(name).strong());
+                let last = points.last().map_or(String::new(), |p| format!("{:.4} at step {}", p[1], p[0]));
+                ui.weak(last);
+                egui_plot::Plot::new(("job_metric", job.id, i)).height(200.0).x_axis_label("step").show(
+                    ui,
+                    |plot| {
+                        plot.line(egui_plot::Line::new(
+                            name.clone(),
+                            egui_plot::PlotPoints::from(points.clone()),
+                        ));
+                    },
+                );
+            }
+        });
     }
     ui.label("Log:");
     egui::ScrollArea::vertical().id_salt("job_log").max_height(160.0).stick_to_bottom(true).show(ui, |ui| {

@@ -13,6 +13,7 @@ mod scaling;
 pub use scaling::{Facet, ScalingSettings, View as ScalingView};
 mod status_bar;
 mod toasts;
+mod vibe_model;
 mod vibes_panel;
 pub use vibes_panel::{VibesSettings, VibesState};
 
@@ -503,7 +504,7 @@ impl eframe::App for BenchtopApp {
                     &mut self.ml,
                     &mut self.state.ml,
                     &self.data,
-                    self.compute.ready(),
+                    (self.compute.ready(), self.vibes.set.as_ref(), self.cache.as_deref()),
                 );
                 match action {
                     Some(jobs_panel::Action::ShowOnScaling(metric)) => {
@@ -511,6 +512,17 @@ impl eframe::App for BenchtopApp {
                         self.state.scaling.selection.metric = metric;
                         self.state.scaling.selection.x = crate::datadecide::query::XAxis::Compute;
                         self.state.panel = Panel::ScalingCurves;
+                    }
+                    Some(jobs_panel::Action::Audition(config)) => {
+                        self.audition.edit(config, &mut self.state.audition, &mut self.jobs);
+                        if !self.state.audition.auto_render {
+                            self.audition.start_render(&self.state.audition, &mut self.jobs);
+                        }
+                        self.state.panel = Panel::Audition;
+                    }
+                    Some(jobs_panel::Action::OpenInVibes(path)) => {
+                        self.vibes.open_path(&mut self.jobs, path);
+                        self.state.panel = Panel::Vibes;
                     }
                     None => {}
                 }
