@@ -387,6 +387,34 @@ fn write_screenshots() {
                     .iter()
                     .any(|j| j.name == "Fit scaling laws" && j.fraction.is_some_and(|f| f > 0.6))
             });
+            // The vibe-to-config model training, caught in its last epoch with its live loss
+            // and validation plots.
+            let model = tempfile::tempdir().unwrap().keep();
+            {
+                let vibe = &mut harness.state_mut().state.ml.vibe;
+                vibe.epochs = 4;
+                vibe.folder = model.display().to_string();
+            }
+            harness.get_by_label("Train vibe-to-config model").click();
+            harness.step();
+            harness
+                .get_by(|n| {
+                    n.label()
+                        .is_some_and(|l| l.starts_with('#') && l.ends_with(" Train vibe-to-config model"))
+                })
+                .click();
+            let deadline = Instant::now() + Duration::from_secs(300);
+            while !harness
+                .state()
+                .jobs
+                .statuses()
+                .iter()
+                .any(|j| j.name == "Train vibe-to-config model" && j.fraction.is_some_and(|f| f > 0.8))
+            {
+                assert!(Instant::now() < deadline, "timed out waiting for the training's last epoch");
+                std::thread::sleep(Duration::from_millis(20));
+                harness.step();
+            }
         }
         harness.remove_cursor();
         harness.run();
@@ -395,6 +423,13 @@ fn write_screenshots() {
         let path = out.join(format!("{}-{slug}.png", i + 1));
         image.save(&path).unwrap();
         println!("wrote {}", path.display());
+    }
+    // Every job ends before the views that follow (a running job keeps the UI repainting).
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while harness.state().jobs.active().next().is_some() {
+        assert!(Instant::now() < deadline, "timed out waiting for the jobs to end");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
     }
     // The decision-accuracy view of the Scaling panel.
     harness.get_by_label(Panel::ScalingCurves.label()).click();

@@ -169,7 +169,7 @@ fn start_controls(
         backend_picker(ui, settings, state, probe);
         ui.separator();
         ui.label("DataDecide: scaling laws");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let dataset = data.dataset.as_ref();
             let running = state.fit_running().is_some();
             let button = ui
