@@ -262,6 +262,26 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     let predicted = harness.state().ml.vibe.predicted.clone().unwrap().prediction.config;
     assert_eq!(harness.state().audition.config, predicted);
     assert!(harness.state().audition.render_job().is_some(), "the predicted config is rendering");
+    // A split of the set open in Vibes (the bundled 02c sample), predicted and opened in Vibes.
+    harness.get_by_label("Jobs").click();
+    harness.step();
+    harness.get_by_label("Predict a split").click();
+    let (state, _) = watch_job(&mut harness, "Predict configs for TEST", Duration::from_secs(60));
+    assert_eq!(state, benchtop::jobs::JobState::Done);
+    harness.step();
+    // Below the fold: clicked through AccessKit, as a screen reader would.
+    harness.get_by_label("Open in Vibes").click_accesskit();
+    harness.step();
+    assert_eq!(harness.state().state.panel, Panel::Vibes);
+    let written = dir.path().join("model").join("predictions-TEST.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !harness.state().vibes.set.as_ref().is_some_and(|s| s.files == [written.clone()]) {
+        assert!(Instant::now() < deadline, "the predictions did not open in Vibes");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    let set = harness.state().vibes.set.clone().unwrap();
+    assert!(!set.rows.is_empty() && set.rows.iter().all(|r| r.valid_count() == (1, 1)));
 }
 
 /// An in-memory eframe storage, as the real file storage behaves between runs.
@@ -453,6 +473,22 @@ fn write_screenshots() {
     harness.run();
     let image = harness.render().expect("rendering needs a wgpu adapter");
     let path = out.join("7-fit-predictions.png");
+    image.save(&path).unwrap();
+    println!("wrote {}", path.display());
+    // The vibe-to-config model's results (the training of the Jobs screenshot) and a prediction.
+    harness.get_by_label(Panel::Jobs.label()).click();
+    harness.run();
+    harness.get_by_label("Clear finished").click();
+    harness.run();
+    harness.get_by_label("Scaling-law fit: results").click_accesskit();
+    harness.run();
+    harness.state_mut().state.ml.vibe.vibe = "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
+    harness.get_by_label("Predict config").click();
+    step_until(&mut harness, "the prediction", |h| h.state().ml.vibe.predicted.is_some());
+    harness.remove_cursor();
+    harness.run();
+    let image = harness.render().expect("rendering needs a wgpu adapter");
+    let path = out.join("8-vibe-model.png");
     image.save(&path).unwrap();
     println!("wrote {}", path.display());
 }

@@ -555,6 +555,18 @@ mod tests {
         // The saved model loads for inference.
         let predictor = super::super::infer::Predictor::load(dir.path(), Backend::Cpu).unwrap();
         assert_eq!(predictor.predict(&["slow and dim"]).len(), 1);
+        // A split predicted to a 02b file reads back with one valid candidate per vibe.
+        let set = VibeSet::training_sample().unwrap();
+        let out = dir.path().join("predictions.jsonl");
+        let batch = super::super::infer::predict_set(&predictor, &set, Some(TEST_SPLIT), &out, &Silent).unwrap();
+        assert_eq!((batch.rows, batch.skipped), (data.test.len(), 0));
+        let back = VibeSet::open(&out, &Silent).unwrap();
+        assert!(back.bad.is_empty() && back.is_synthetic());
+        assert_eq!(back.rows.len(), data.test.len());
+        assert!(back.rows.iter().all(|r| r.split.as_deref() == Some(TEST_SPLIT) && r.valid_count() == (1, 1)));
+        assert_eq!(examples(&back).test.len(), data.test.len(), "every row has a usable config_payload");
+        let err = super::super::infer::predict_set(&predictor, &set, Some("nope"), &out, &Silent).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
         // Resuming finishes the second epoch: the steps continue from where it stopped.
         let resumed = Recorder::default();
         let report = train(&data, "bundled", dir.path(), &small(2), true, Backend::Cpu, &resumed).unwrap();
