@@ -75,6 +75,12 @@ fn step_until(
     harness.run_ok();
 }
 
+/// Steps until no job runs (a choice that starts one, such as reading seed bands, may take many
+/// frames on a busy machine), then until the UI is still.
+fn settle(harness: &mut Harness<'_, BenchtopApp>) {
+    step_until(harness, "the jobs to end", |h| h.state().jobs.active().next().is_none());
+}
+
 /// Waits for the start-up work: the compute probe, the audio output, the first dataset and the
 /// vibes sample.
 fn probed(harness: &mut Harness<'_, BenchtopApp>) {
@@ -755,20 +761,20 @@ fn choosing_a_metric_and_toggling_a_recipe_redraws_the_curves() {
     let search = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Metric");
     search.click();
     search.type_text("arc_easy_acc");
-    harness.run();
+    settle(&mut harness);
     // The matching group opens with an animation: the item is picked through AccessKit (as a
     // screen reader would), so its position mid-animation does not matter.
     harness.get_by_label("arc_easy_acc_raw").click_accesskit();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(harness.state().state.scaling.selection.metric, "arc_easy_acc_raw");
     // Add a recipe: four sizes more curves.
     harness.get_by_label("FineWeb-Pro").click();
-    harness.run();
+    settle(&mut harness);
     assert!(harness.state().state.scaling.selection.recipes.contains(&"FineWeb-Pro".to_owned()));
     harness.get_by_label("20 curves");
     // And drop a size.
     harness.get_by_label("60M").click();
-    harness.run();
+    settle(&mut harness);
     harness.get_by_label("15 curves");
 }
 
