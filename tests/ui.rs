@@ -254,6 +254,9 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     // The held-out table next to the baselines, labelled synthetic.
     harness.get_by_label("mean over fields");
     harness.get_by_label("Nearest neighbour");
+    // The finished job links to them.
+    harness.get_by_label("Results").click_accesskit();
+    harness.run_ok();
     assert!(harness.state().ml.vibe.report.as_ref().is_some_and(|r| r.synthetic && r.epochs == 1));
     // Type a vibe, predict, audition.
     harness.state_mut().state.ml.vibe.vibe = "frantic and sunny, dazzling".into();
@@ -488,7 +491,8 @@ fn write_screenshots() {
     harness.run();
     harness.get_by_label("Scaling-law fit: results").click_accesskit();
     harness.run();
-    harness.state_mut().state.ml.vibe.vibe = "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
+    harness.state_mut().state.ml.vibe.vibe =
+        "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
     harness.get_by_label("Predict config").click();
     step_until(&mut harness, "the prediction", |h| h.state().ml.vibe.predicted.is_some());
     harness.remove_cursor();

@@ -41,8 +41,31 @@ pub struct MlState {
     pub window_adapter: Option<AdapterSummary>,
     /// Which result the panel shows below the jobs.
     results_open: bool,
+    /// The job the fit's results came from.
+    fit_job: Option<JobId>,
+    /// Scroll to the results group that a job's Results link opened.
+    scroll_to: Option<Results>,
     /// The vibe-to-config model's jobs and results.
     pub vibe: super::vibe_model::VibeModelState,
+}
+
+/// Which results a finished job left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Results {
+    Fit,
+    VibeModel,
+}
+
+impl MlState {
+    fn results_of(&self, id: JobId) -> Option<Results> {
+        if self.fit_job == Some(id) && self.fit_result.is_some() {
+            Some(Results::Fit)
+        } else if self.vibe.result_jobs.contains(&id) {
+            Some(Results::VibeModel)
+        } else {
+            None
+        }
+    }
 }
 
 /// What the panel asks the app to do.
@@ -61,8 +84,9 @@ impl MlState {
         self.vibe.poll(notifications);
         let Some((handle, _)) = &self.fit else { return };
         let Some(result) = handle.try_take() else { return };
-        let (_, table) = self.fit.take().expect("checked above");
+        let (handle, table) = self.fit.take().expect("checked above");
         if let Ok(report) = result {
+            self.fit_job = Some(handle.id());
             let (acc, mae) = report.overall();
             notifications.success(format!(
                 "Scaling laws fitted: {} task × recipe fits, mean |error| {:.4}, decision accuracy {}",
@@ -243,7 +267,13 @@ pub fn show(
         if jobs.statuses().is_empty() {
             ui.label("No jobs yet.");
         } else {
-            job_list(ui, jobs, selected);
+            if let Some(which) = job_list(ui, jobs, selected, |id| state.results_of(id)) {
+                match which {
+                    Results::Fit => state.results_open = true,
+                    Results::VibeModel => state.vibe.results_open = true,
+                }
+                state.scroll_to = Some(which);
+            }
             if let Some(job) = selected.and_then(|id| jobs.status(id)) {
                 ui.separator();
                 details(ui, job);
@@ -255,6 +285,9 @@ pub fn show(
                 .open(state.results_open.then_some(true))
                 .show(ui, |ui| fit_results(ui, result));
             state.results_open = false;
+            if state.scroll_to.take_if(|w| *w == Results::Fit).is_some() {
+                open.header_response.scroll_to_me(Some(egui::Align::TOP));
+            }
             if let Some(Some(a)) = open.body_returned {
                 action = Some(a);
             }
@@ -266,6 +299,9 @@ pub fn show(
                 .open(vibe.results_open.then_some(true))
                 .show(ui, |ui| super::vibe_model::results(ui, vibe));
             vibe.results_open = false;
+            if state.scroll_to.take_if(|w| *w == Results::VibeModel).is_some() {
+                open.header_response.scroll_to_me(Some(egui::Align::TOP));
+            }
             if let Some(Some(a)) = open.body_returned {
                 action = Some(a);
             }
@@ -274,8 +310,15 @@ pub fn show(
     action
 }
 
-fn job_list(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
+/// The jobs, newest first; returns which results a job's Results link asked for.
+fn job_list(
+    ui: &mut egui::Ui,
+    jobs: &mut Jobs,
+    selected: &mut Option<JobId>,
+    results_of: impl Fn(JobId) -> Option<Results>,
+) -> Option<Results> {
     let mut cancel = None;
+    let mut show = None;
     egui::Grid::new("jobs_grid").striped(true).num_columns(6).show(ui, |ui| {
         for header in ["Job", "State", "Progress", "Elapsed", "ETA", ""] {
             ui.strong(header);
@@ -294,10 +337,16 @@ fn job_list(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
             ui.add(bar.text(job.message.clone()).desired_width(420.0)).on_hover_text(&job.message);
             ui.label(clock(job.elapsed()));
             ui.label(job.eta().map_or_else(|| "–".to_owned(), clock));
-            if job.state.is_finished() {
+            if !job.state.is_finished() {
+                if ui.button("Cancel").clicked() {
+                    cancel = Some(job.id);
+                }
+            } else if let Some(which) = results_of(job.id) {
+                if ui.link("Results").on_hover_text("Open this job's results below").clicked() {
+                    show = Some(which);
+                }
+            } else {
                 ui.label("");
-            } else if ui.button("Cancel").clicked() {
-                cancel = Some(job.id);
             }
             ui.end_row();
         }
@@ -309,6 +358,7 @@ fn job_list(ui: &mut egui::Ui, jobs: &mut Jobs, selected: &mut Option<JobId>) {
     if ui.button("Clear finished").clicked() {
         jobs.clear_finished();
     }
+    show
 }
 
 fn state_label(ui: &mut egui::Ui, state: &JobState) {

@@ -88,6 +88,8 @@ pub struct VibeModelState {
     pub batch_result: Option<BatchReport>,
     /// Open the results below the jobs on the next frame.
     pub(super) results_open: bool,
+    /// The jobs whose results these are (the job list links them here).
+    pub(super) result_jobs: Vec<crate::jobs::JobId>,
 }
 
 /// The rows training reads: the set open in Vibes, or the bundled one (read on the worker).
@@ -159,8 +161,9 @@ impl VibeModelState {
     /// Takes finished jobs' results.
     pub fn poll(&mut self, notifications: &mut Notifications) {
         if let Some(result) = self.training.as_ref().and_then(JobHandle::try_take) {
-            self.training = None;
+            let id = self.training.take().map(|h| h.id());
             if let Ok(report) = result {
+                self.result_jobs.extend(id);
                 let (model, majority, nearest) = report.evaluation.means();
                 notifications.success(format!(
                     "Vibe-to-config model trained{}: {} mean accuracy {:.1}% (majority {:.1}%, nearest neighbour {:.1}%)",
@@ -175,9 +178,10 @@ impl VibeModelState {
             }
         }
         if let Some(result) = self.predicting.as_ref().and_then(JobHandle::try_take) {
-            self.predicting = None;
+            let id = self.predicting.take().map(|h| h.id());
             match result {
                 Ok(predicted) => {
+                    self.result_jobs.extend(id);
                     self.predicted = Some(predicted);
                     self.results_open = true;
                 }
@@ -188,9 +192,10 @@ impl VibeModelState {
             }
         }
         if let Some(result) = self.batch.as_ref().and_then(JobHandle::try_take) {
-            self.batch = None;
+            let id = self.batch.take().map(|h| h.id());
             match result {
                 Ok(report) => {
+                    self.result_jobs.extend(id);
                     notifications.success(format!(
                         "{} configs predicted to {}",
                         report.rows,

@@ -181,20 +181,27 @@ fn predict(model: &VibeNet, examples: &[Example], buckets: usize, device: &Devic
         .collect()
 }
 
-/// The model and both baselines on a split.
+/// The model and both baselines on a split; stops (`Cancelled`) at the next hundred rows when
+/// asked to.
 pub fn evaluate(
     model: &VibeNet,
     examples: &Examples,
     split: &str,
-    buckets: usize,
-    device: &Device,
-) -> Evaluation {
+    (buckets, device): (usize, &Device),
+    progress: &dyn Progress,
+) -> Result<Evaluation, Cancelled> {
     let rows = examples.split(split);
+    progress.checkpoint()?;
     let model_acc = accuracy(&predict(model, rows, buckets, device), rows);
     let majority_labels = majority(&examples.train);
     let majority_acc = accuracy(&vec![majority_labels; rows.len()], rows);
     let nearest = Nearest::new(&examples.train, buckets);
-    let nearest_acc = accuracy(&rows.iter().map(|e| nearest.predict(&e.clean)).collect::<Vec<_>>(), rows);
+    let mut nearest_labels = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(100) {
+        progress.checkpoint()?;
+        nearest_labels.extend(chunk.iter().map(|e| nearest.predict(&e.clean)));
+    }
+    let nearest_acc = accuracy(&nearest_labels, rows);
     let fields = Field::all()
         .enumerate()
         .map(|(f, field)| FieldScore {
@@ -205,7 +212,7 @@ pub fn evaluate(
             nearest: nearest_acc[f],
         })
         .collect();
-    Evaluation { split: split.to_owned(), rows: rows.len(), fields }
+    Ok(Evaluation { split: split.to_owned(), rows: rows.len(), fields })
 }
 
 fn mean_accuracy(model: &VibeNet, rows: &[Example], buckets: usize, device: &Device) -> Option<f64> {
@@ -379,7 +386,8 @@ pub fn train(
 
     progress.report(1.0, "evaluating on the held-out split");
     let split = if examples.test.is_empty() { VAL_SPLIT } else { TEST_SPLIT };
-    let evaluation = evaluate(&model.valid(), examples, split, shape.buckets, &device);
+    // Cancelled here, the model of the last epoch is already saved.
+    let evaluation = evaluate(&model.valid(), examples, split, (shape.buckets, &device), progress)?;
     let (m, maj, nn) = evaluation.means();
     progress.log(&format!(
         "{split} ({} rows), mean accuracy over fields: model {:.1}%, majority {:.1}%, nearest neighbour {:.1}%",
@@ -558,14 +566,18 @@ mod tests {
         // A split predicted to a 02b file reads back with one valid candidate per vibe.
         let set = VibeSet::training_sample().unwrap();
         let out = dir.path().join("predictions.jsonl");
-        let batch = super::super::infer::predict_set(&predictor, &set, Some(TEST_SPLIT), &out, &Silent).unwrap();
+        let batch =
+            super::super::infer::predict_set(&predictor, &set, Some(TEST_SPLIT), &out, &Silent).unwrap();
         assert_eq!((batch.rows, batch.skipped), (data.test.len(), 0));
         let back = VibeSet::open(&out, &Silent).unwrap();
         assert!(back.bad.is_empty() && back.is_synthetic());
         assert_eq!(back.rows.len(), data.test.len());
-        assert!(back.rows.iter().all(|r| r.split.as_deref() == Some(TEST_SPLIT) && r.valid_count() == (1, 1)));
+        assert!(
+            back.rows.iter().all(|r| r.split.as_deref() == Some(TEST_SPLIT) && r.valid_count() == (1, 1))
+        );
         assert_eq!(examples(&back).test.len(), data.test.len(), "every row has a usable config_payload");
-        let err = super::super::infer::predict_set(&predictor, &set, Some("nope"), &out, &Silent).unwrap_err();
+        let err =
+            super::super::infer::predict_set(&predictor, &set, Some("nope"), &out, &Silent).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
         // Resuming finishes the second epoch: the steps continue from where it stopped.
         let resumed = Recorder::default();
@@ -614,5 +626,37 @@ mod tests {
         assert!(losses.windows(2).all(|w| w[0][0] < w[1][0]), "steps in order");
         assert!(status.metrics.contains_key("SFT-Val accuracy (mean over fields)"));
         assert!(status.log.iter().any(|l| l.starts_with("TEST (")), "{:?}", status.log);
+    }
+
+    /// Training runs on wgpu (lavapipe in CI) as on the CPU: the same program, and the same
+    /// losses up to the initial weights (each backend draws its own) and f32 sums in another
+    /// order. Without an adapter, asking for wgpu is an error that says so.
+    #[test]
+    fn training_on_wgpu_follows_the_cpu() {
+        let all = bundled();
+        let data = Examples {
+            train: all.train[..320].to_vec(),
+            val: all.val[..32].to_vec(),
+            test: all.test[..64].to_vec(),
+            ..Examples::default()
+        };
+        let run = |backend: Backend| {
+            let dir = tempfile::tempdir().unwrap();
+            train(&data, "bundled", dir.path(), &small(2), false, backend, &Silent)
+        };
+        let cpu = run(Backend::Cpu).unwrap();
+        let gpu = match run(Backend::Wgpu) {
+            Ok(report) => report,
+            Err(err) => {
+                assert!(err.to_string().contains("burn could not start on wgpu"), "{err:#}");
+                eprintln!("no wgpu adapter here: {err:#}");
+                return;
+            }
+        };
+        assert_eq!((gpu.device.as_str(), gpu.steps), ("wgpu", cpu.steps));
+        for (c, g) in cpu.history.iter().zip(&gpu.history) {
+            assert!((c.train_loss - g.train_loss).abs() <= 0.01 * c.train_loss, "{c:?} vs {g:?}");
+        }
+        assert!(gpu.history[1].train_loss < gpu.history[0].train_loss, "{:?}", gpu.history);
     }
 }
