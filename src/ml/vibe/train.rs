@@ -265,6 +265,12 @@ pub fn train(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
 
     let previous = if resume { Checkpoint::read(out)? } else { None };
+    if resume && previous.is_none() {
+        progress.log(&format!("no checkpoint in {}: training starts afresh", out.display()));
+    }
+    if let Some(ckpt) = previous.as_ref().filter(|c| c.source != source) {
+        progress.log(&format!("resuming a model trained on {} with the rows of {source}", ckpt.source));
+    }
     let (mut model, mut optim, mut state) = match previous {
         Some(mut ckpt) => {
             let model = VibeNet::new(&ckpt.shape, &ad)
