@@ -828,15 +828,18 @@ fn fit(
 ) -> anyhow::Result<()> {
     use crate::ml::{backend, fit};
     let dataset = data.open()?;
+    let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
+    let start = Instant::now();
+    let problems = fit::data::problems(&dataset.table, opts)?;
+    let reading = start.elapsed();
     if let Some(path) = points_out {
-        let problems = fit::data::problems(&dataset.table, opts)?;
         let text = serde_json::to_string(&fit::points_json(&problems.problems))?;
         crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, text.as_bytes())?))
             .with_context(|| format!("writing the points to {}", path.display()))?;
     }
-    let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
     let progress = ConsoleProgress::new();
-    let report = fit::fit(&dataset.table, opts, solve, backend, &progress);
+    // The report's time: reading the points and fitting them, not writing the points' file.
+    let report = fit::fit_problems(problems, opts, solve, backend, &progress, Instant::now() - reading);
     progress.finish();
     let report = report?;
     if json {

@@ -163,8 +163,20 @@ pub fn fit(
     progress: &dyn Progress,
 ) -> anyhow::Result<FitReport> {
     let start = Instant::now();
+    fit_problems(data::problems(table, opts)?, opts, solve_opts, backend, progress, start)
+}
+
+/// [`fit`] of problems already read from a table (`start`: when reading them began, for the
+/// report's time).
+pub fn fit_problems(
+    problems: data::Problems,
+    opts: &FitOptions,
+    solve_opts: &SolveOptions,
+    backend: Backend,
+    progress: &dyn Progress,
+    start: Instant,
+) -> anyhow::Result<FitReport> {
     let device = crate::ml::backend::device(backend)?;
-    let problems = data::problems(table, opts)?;
     progress.log(&format!(
         "{} task × recipe problems on {} ({} skipped); fitting on {}, predicting {}",
         problems.problems.len(),
