@@ -258,6 +258,44 @@ impl<T> JobHandle<T> {
     }
 }
 
+/// The one job of a kind a panel keeps running (a load, a render, a training): starting another
+/// cancels the one before, and its result is taken once when it ends.
+pub struct Latest<T>(Option<JobHandle<T>>);
+
+impl<T> Default for Latest<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<T: Send + 'static> Latest<T> {
+    /// Cancels the running job of this kind, if any, and starts `work`.
+    pub fn start<F>(&mut self, jobs: &mut Jobs, name: impl Into<String>, work: F)
+    where
+        F: FnOnce(&JobCtx) -> anyhow::Result<T> + Send + 'static,
+    {
+        if let Some(previous) = self.0.take() {
+            jobs.cancel(previous.id());
+        }
+        self.0 = Some(jobs.spawn(name, work));
+    }
+
+    /// The job while it is queued or running (until its result is taken).
+    pub fn id(&self) -> Option<JobId> {
+        self.0.as_ref().map(JobHandle::id)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The job's id and result once it has ended; after that the slot is empty.
+    pub fn take(&mut self) -> Option<(JobId, Result<T, JobError>)> {
+        let result = self.0.as_ref()?.try_take()?;
+        self.0.take().map(|handle| (handle.id(), result))
+    }
+}
+
 /// What the UI knows of one job.
 #[derive(Clone, Debug)]
 pub struct JobStatus {
@@ -767,5 +805,37 @@ mod tests {
         assert_eq!(eta(Duration::from_secs(10), 0.25), Some(Duration::from_secs(30)));
         assert_eq!(eta(Duration::from_secs(10), 0.0), None);
         assert_eq!(eta(Duration::from_secs(10), 1.0), None);
+    }
+
+    #[test]
+    fn a_new_latest_job_cancels_the_one_before_and_its_result_is_taken_once() {
+        let mut jobs = Jobs::new(no_waker(), 2);
+        let mut latest = Latest::default();
+        latest.start(&mut jobs, "first", |ctx| -> anyhow::Result<u32> {
+            loop {
+                ctx.checkpoint()?;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let first = latest.id().unwrap();
+        latest.start(&mut jobs, "second", |_| Ok(7));
+        let second = latest.id().unwrap();
+        assert_ne!(first, second);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let taken = loop {
+            if let Some(taken) = latest.take() {
+                break taken;
+            }
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert!(matches!(taken, (id, Ok(7)) if id == second));
+        assert!(!latest.is_running() && latest.take().is_none());
+        while jobs.status(first).is_some_and(|s| !s.state.is_finished()) {
+            assert!(std::time::Instant::now() < deadline, "the first job was not cancelled");
+            std::thread::sleep(Duration::from_millis(1));
+            jobs.poll();
+        }
+        assert_eq!(jobs.status(first).unwrap().state, JobState::Cancelled);
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::engine::{Clip, Player, Status};
 use crate::audio::spectrum;
 use crate::audio::wav::{WavFormat, write_wav};
-use crate::jobs::{JobHandle, JobId, Jobs};
+use crate::jobs::{JobId, Jobs};
 use crate::notify::Notifications;
 use crate::synth::config::{Field, Group, Kind, MusicConfig, Value};
 use crate::synth::{LayerStats, SAMPLE_RATE};
@@ -133,7 +133,7 @@ pub struct AuditionState {
     pub config: MusicConfig,
     undo: Vec<MusicConfig>,
     redo: Vec<MusicConfig>,
-    rendering: Option<JobHandle<Rendering>>,
+    rendering: crate::jobs::Latest<Rendering>,
     pub last: Option<Rendering>,
     texture: Option<egui::TextureHandle>,
     paste_open: bool,
@@ -164,7 +164,7 @@ impl AuditionState {
 
     /// The running render, if any.
     pub fn render_job(&self) -> Option<JobId> {
-        self.rendering.as_ref().map(JobHandle::id)
+        self.rendering.id()
     }
 
     /// Replaces the config, remembering the old one for undo.
@@ -200,25 +200,19 @@ impl AuditionState {
 
     /// Renders the current config on a worker (a render already running is cancelled).
     pub fn start_render(&mut self, settings: &AuditionSettings, jobs: &mut Jobs) {
-        if let Some(previous) = self.rendering.take() {
-            jobs.cancel(previous.id());
-        }
         let (config, seconds, seed) = (self.config.clone(), settings.seconds, settings.seed);
-        self.rendering = Some(jobs.spawn(format!("Render {seconds:.0} s of audio"), move |ctx| {
+        self.rendering.start(jobs, format!("Render {seconds:.0} s of audio"), move |ctx| {
             render_job(config, seconds, seed, ctx)
-        }));
+        });
     }
 
     /// Takes finished renders and exports; call every frame.
     pub fn poll(&mut self, player: &mut Player, notifications: &mut Notifications) {
-        if let Some(result) = self.rendering.as_ref().and_then(JobHandle::try_take) {
-            self.rendering = None;
-            // A failure is already a toast through the job.
-            if let Ok(rendering) = result {
-                player.load(rendering.clip.clone());
-                self.texture = None;
-                self.last = Some(rendering);
-            }
+        // A failure is already a toast through the job.
+        if let Some((_, Ok(rendering))) = self.rendering.take() {
+            player.load(rendering.clip.clone());
+            self.texture = None;
+            self.last = Some(rendering);
         }
         self.export.poll(notifications);
     }
@@ -571,7 +565,7 @@ pub fn show(
                 .labelled_by(label.id);
             let label = ui.label("Seed");
             ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0)).labelled_by(label.id);
-            let busy = state.rendering.is_some();
+            let busy = state.rendering.is_running();
             if ui.add_enabled(!busy, egui::Button::new("Render")).on_hover_text("Ctrl+Enter").clicked() {
                 state.start_render(settings, jobs);
             }
@@ -594,7 +588,7 @@ pub fn show(
                     ui.colored_label(ui.visuals().warn_fg_color, "· the config changed since: render again");
                 }
             });
-        } else if state.rendering.is_none() {
+        } else if !state.rendering.is_running() {
             ui.weak("Press Render to hear this config.");
         }
         ui.add_space(4.0);

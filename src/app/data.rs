@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::datadecide::dataset::{self, Dataset};
 use crate::datadecide::hub::{DEFAULT_BASE_URL, HubSource};
-use crate::jobs::{JobHandle, JobId, Jobs};
+use crate::jobs::{JobId, Jobs};
 use crate::notify::Notifications;
 
 /// Remembered between runs.
@@ -42,7 +42,7 @@ impl DataSettings {
 pub struct DataState {
     pub dataset: Option<Dataset>,
     /// A job that ends with a dataset (or with none, when a file dialog was dismissed).
-    pending: Option<JobHandle<Option<Dataset>>>,
+    pending: crate::jobs::Latest<Option<Dataset>>,
     /// Whether the pending load was asked for by the user (and earns a "Loaded" note).
     announce: bool,
     pub settings_open: bool,
@@ -51,7 +51,7 @@ pub struct DataState {
 impl DataState {
     /// The job loading data now, if any.
     pub fn pending_job(&self) -> Option<JobId> {
-        self.pending.as_ref().map(JobHandle::id)
+        self.pending.id()
     }
 
     fn start(
@@ -60,10 +60,7 @@ impl DataState {
         name: &str,
         work: impl FnOnce(&crate::jobs::JobCtx) -> anyhow::Result<Option<Dataset>> + Send + 'static,
     ) {
-        if let Some(previous) = self.pending.take() {
-            jobs.cancel(previous.id());
-        }
-        self.pending = Some(jobs.spawn(name, work));
+        self.pending.start(jobs, name, work);
         self.announce = true;
     }
 
@@ -110,8 +107,7 @@ impl DataState {
     /// Takes a finished load: the new dataset replaces the old one and is remembered. A failed
     /// first load falls back to the demo.
     pub fn poll(&mut self, jobs: &mut Jobs, settings: &mut DataSettings, notifications: &mut Notifications) {
-        let Some(result) = self.pending.as_ref().and_then(JobHandle::try_take) else { return };
-        self.pending = None;
+        let Some((_, result)) = self.pending.take() else { return };
         match result {
             Ok(Some(dataset)) => {
                 let is_demo = dataset.source.path.as_os_str() == dataset::DEMO_LONG_FILE;

@@ -73,7 +73,7 @@ pub enum Action {
     /// Open the Scaling panel on this metric (with the fit's dashed predictions).
     ShowOnScaling(String),
     /// Open this config in the Audition panel and render it.
-    Audition(crate::synth::config::MusicConfig),
+    Audition(Box<crate::synth::config::MusicConfig>),
     /// Open this LatentScore file in the Vibes panel.
     OpenInVibes(std::path::PathBuf),
 }

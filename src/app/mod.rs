@@ -104,7 +104,7 @@ pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> Option<std::path::PathBuf>
 /// A save-to-file job slot: asks where to save (the dialog runs on the worker), then writes
 /// there. A new save replaces (and cancels) the one before.
 #[derive(Default)]
-pub(crate) struct SaveJob(Option<JobHandle<Option<std::path::PathBuf>>>);
+pub(crate) struct SaveJob(crate::jobs::Latest<Option<std::path::PathBuf>>);
 
 impl SaveJob {
     /// `what` names the file type in the dialog's filter; `write` writes the chosen path.
@@ -118,25 +118,20 @@ impl SaveJob {
         (what, extension): (&'static str, &'static str),
         write: impl FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send + 'static,
     ) {
-        if let Some(previous) = self.0.take() {
-            jobs.cancel(previous.id());
-        }
         let save = save.clone();
-        self.0 = Some(jobs.spawn(title, move |ctx| {
+        self.0.start(jobs, title, move |ctx| {
             ctx.message("choosing where to save");
             let Some(path) = save(&name, what, extension) else { return Ok(None) };
             ctx.message(format!("writing {}", path.display()));
             write(ctx, &path)?;
             Ok(Some(path))
-        }));
+        });
     }
 
     /// Where a finished save wrote (nothing while it runs, or when it was dismissed or failed: a
     /// failure is a toast already).
     pub fn finished(&mut self) -> Option<std::path::PathBuf> {
-        let result = self.0.as_ref().and_then(JobHandle::try_take)?;
-        self.0 = None;
-        result.ok().flatten()
+        self.0.take()?.1.ok().flatten()
     }
 
     /// Announces a finished save.
@@ -514,7 +509,7 @@ impl eframe::App for BenchtopApp {
                         self.state.panel = Panel::ScalingCurves;
                     }
                     Some(jobs_panel::Action::Audition(config)) => {
-                        self.audition.edit(config, &mut self.state.audition, &mut self.jobs);
+                        self.audition.edit(*config, &mut self.state.audition, &mut self.jobs);
                         if !self.state.audition.auto_render {
                             self.audition.start_render(&self.state.audition, &mut self.jobs);
                         }

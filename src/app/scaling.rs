@@ -700,7 +700,7 @@ fn curves_view(
         return;
     }
     let pending_bands =
-        sel.band != Band::None && dataset.per_seed.is_some() && state.bands.get(&sel.metric).is_none();
+        sel.band != Band::None && dataset.per_seed.is_some() && !state.bands.contains_key(&sel.metric);
     let predicted = fit.and_then(|f| f.predicts(&sel.metric).map(|(task, which)| (f, task, which)));
     let predictions = match predicted {
         Some((f, task, which)) if sel.x == XAxis::Compute => predicted_curves(f, task, which, sel),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::jobs_panel::Action;
-use crate::jobs::{JobError, JobHandle, Jobs};
+use crate::jobs::{Jobs, Latest};
 use crate::ml::backend::Backend;
 use crate::ml::vibe::data::{TEST_SPLIT, TRAIN_SPLIT, VAL_SPLIT};
 use crate::ml::vibe::infer::{BatchReport, Prediction, Predictor, predict_set};
@@ -80,11 +80,11 @@ pub struct Predicted {
 /// The model's jobs and what they left.
 #[derive(Default)]
 pub struct VibeModelState {
-    training: Option<JobHandle<TrainReport>>,
+    training: Latest<TrainReport>,
     pub report: Option<TrainReport>,
-    predicting: Option<JobHandle<Predicted>>,
+    predicting: Latest<Predicted>,
     pub predicted: Option<Predicted>,
-    batch: Option<JobHandle<BatchReport>>,
+    batch: Latest<BatchReport>,
     pub batch_result: Option<BatchReport>,
     /// Open the results below the jobs on the next frame.
     pub(super) results_open: bool,
@@ -97,7 +97,7 @@ pub type TrainSource = Option<(Arc<VibeSet>, String)>;
 
 impl VibeModelState {
     pub fn training(&self) -> Option<crate::jobs::JobId> {
-        self.training.as_ref().map(JobHandle::id)
+        self.training.id()
     }
 
     /// Starts training in `folder` (resuming its checkpoint when `resume`).
@@ -110,10 +110,7 @@ impl VibeModelState {
         resume: bool,
         backend: Backend,
     ) {
-        if let Some(previous) = self.training.take() {
-            jobs.cancel(previous.id());
-        }
-        self.training = Some(jobs.spawn("Train vibe-to-config model", move |ctx| {
+        self.training.start(jobs, "Train vibe-to-config model", move |ctx| {
             ctx.message(format!("reading the training rows; burn on {}", backend.label()));
             let (set, label) = match source {
                 Some(source) => source,
@@ -121,21 +118,18 @@ impl VibeModelState {
             };
             let examples = crate::ml::vibe::data::examples(&set);
             train(&examples, &label, &folder, &opts, resume, backend, ctx)
-        }));
+        });
     }
 
     /// Predicts the config of one vibe with the model in `folder`.
     pub fn start_prediction(&mut self, jobs: &mut Jobs, folder: PathBuf, vibe: String, backend: Backend) {
-        if let Some(previous) = self.predicting.take() {
-            jobs.cancel(previous.id());
-        }
-        self.predicting = Some(jobs.spawn("Predict a config", move |ctx| {
+        self.predicting.start(jobs, "Predict a config", move |ctx| {
             ctx.message(format!("loading the model in {}", folder.display()));
             let predictor = Predictor::load(&folder, backend)?;
             let prediction = predictor.predict_one(&vibe);
             ctx.progress(1.0, "predicted");
             Ok(Predicted { vibe, prediction, synthetic: predictor.synthetic() })
-        }));
+        });
     }
 
     /// Predicts every row of `split` of a set and writes them as 02b JSONL in the model's folder.
@@ -147,69 +141,44 @@ impl VibeModelState {
         split: String,
         backend: Backend,
     ) {
-        if let Some(previous) = self.batch.take() {
-            jobs.cancel(previous.id());
-        }
-        self.batch = Some(jobs.spawn(format!("Predict configs for {split}"), move |ctx| {
+        self.batch.start(jobs, format!("Predict configs for {split}"), move |ctx| {
             ctx.message(format!("loading the model in {}", folder.display()));
             let predictor = Predictor::load(&folder, backend)?;
             let out = folder.join(format!("predictions-{split}.jsonl"));
             predict_set(&predictor, &set, Some(&split), &out, ctx)
-        }));
+        });
     }
 
-    /// Takes finished jobs' results.
+    /// Takes finished jobs' results (a failure is a toast already, through the job).
     pub fn poll(&mut self, notifications: &mut Notifications) {
-        if let Some(result) = self.training.as_ref().and_then(JobHandle::try_take) {
-            let id = self.training.take().map(|h| h.id());
-            if let Ok(report) = result {
-                self.result_jobs.extend(id);
-                let (model, majority, nearest) = report.evaluation.means();
-                notifications.success(format!(
-                    "Vibe-to-config model trained{}: {} mean accuracy {:.1}% (majority {:.1}%, nearest neighbour {:.1}%)",
-                    if report.synthetic { " on SYNTHETIC data" } else { "" },
-                    report.evaluation.split,
-                    100.0 * model,
-                    100.0 * majority,
-                    100.0 * nearest
-                ));
-                self.report = Some(report);
-                self.results_open = true;
-            }
+        if let Some((id, Ok(report))) = self.training.take() {
+            let (model, majority, nearest) = report.evaluation.means();
+            notifications.success(format!(
+                "Vibe-to-config model trained{}: {} mean accuracy {:.1}% (majority {:.1}%, nearest neighbour {:.1}%)",
+                if report.synthetic { " on SYNTHETIC data" } else { "" },
+                report.evaluation.split,
+                100.0 * model,
+                100.0 * majority,
+                100.0 * nearest
+            ));
+            self.report = Some(report);
+            self.opened_by(id);
         }
-        if let Some(result) = self.predicting.as_ref().and_then(JobHandle::try_take) {
-            let id = self.predicting.take().map(|h| h.id());
-            match result {
-                Ok(predicted) => {
-                    self.result_jobs.extend(id);
-                    self.predicted = Some(predicted);
-                    self.results_open = true;
-                }
-                Err(JobError::Failed(err)) => {
-                    notifications.error("No config predicted", &err);
-                }
-                Err(_) => {}
-            }
+        if let Some((id, Ok(predicted))) = self.predicting.take() {
+            self.predicted = Some(predicted);
+            self.opened_by(id);
         }
-        if let Some(result) = self.batch.as_ref().and_then(JobHandle::try_take) {
-            let id = self.batch.take().map(|h| h.id());
-            match result {
-                Ok(report) => {
-                    self.result_jobs.extend(id);
-                    notifications.success(format!(
-                        "{} configs predicted to {}",
-                        report.rows,
-                        report.out.display()
-                    ));
-                    self.batch_result = Some(report);
-                    self.results_open = true;
-                }
-                Err(JobError::Failed(err)) => {
-                    notifications.error("No configs predicted", &err);
-                }
-                Err(_) => {}
-            }
+        if let Some((id, Ok(report))) = self.batch.take() {
+            notifications.success(format!("{} configs predicted to {}", report.rows, report.out.display()));
+            self.batch_result = Some(report);
+            self.opened_by(id);
         }
+    }
+
+    /// Shows the results a job just left.
+    fn opened_by(&mut self, id: crate::jobs::JobId) {
+        self.result_jobs.push(id);
+        self.results_open = true;
     }
 }
 
@@ -367,7 +336,7 @@ pub fn results(ui: &mut egui::Ui, state: &VibeModelState) -> Option<Action> {
                 .on_hover_text("Open it in the Audition panel and render it")
                 .clicked()
             {
-                action = Some(Action::Audition(p.prediction.config.clone()));
+                action = Some(Action::Audition(Box::new(p.prediction.config.clone())));
             }
         });
         egui::Grid::new("vibe_prediction").striped(true).num_columns(6).show(ui, |ui| {

@@ -96,7 +96,7 @@ pub struct VibesState {
     /// Worked out once per set: whether every row says it is synthetic, and the candidates.
     synthetic: bool,
     candidate_total: usize,
-    loading: Option<JobHandle<Option<Loaded>>>,
+    loading: crate::jobs::Latest<Option<Loaded>>,
     /// Whether the running load was asked for by the user (and earns a note when done).
     announce: bool,
     /// The rows shown, in order, and the choices they were made with.
@@ -125,7 +125,7 @@ const CHOICE_COLUMNS: [Column; 4] = [Column::Split, Column::Dataset, Column::Sco
 impl VibesState {
     /// The job loading rows now, if any.
     pub fn loading_job(&self) -> Option<JobId> {
-        self.loading.as_ref().map(JobHandle::id)
+        self.loading.id()
     }
 
     /// The chosen row.
@@ -144,10 +144,7 @@ impl VibesState {
         name: &str,
         work: impl FnOnce(&JobCtx) -> anyhow::Result<Option<Loaded>> + Send + 'static,
     ) {
-        if let Some(previous) = self.loading.take() {
-            jobs.cancel(previous.id());
-        }
-        self.loading = Some(jobs.spawn(name, work));
+        self.loading.start(jobs, name, work);
         self.announce = true;
     }
 
@@ -214,8 +211,7 @@ impl VibesState {
         player: &mut Player,
         notifications: &mut Notifications,
     ) {
-        if let Some(result) = self.loading.as_ref().and_then(JobHandle::try_take) {
-            self.loading = None;
+        if let Some((_, result)) = self.loading.take() {
             match result {
                 Ok(Some(loaded)) => self.take(loaded, settings, jobs, notifications),
                 Ok(None) => {}
