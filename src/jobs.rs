@@ -258,13 +258,57 @@ impl<T> JobHandle<T> {
     }
 }
 
-/// The one job of a kind a panel keeps running (a load, a render, a training): starting another
-/// cancels the one before, and its result is taken once when it ends.
-pub struct Latest<T>(Option<JobHandle<T>>);
+/// The one job of a kind a panel keeps running (a load, a render, a training), with what it is
+/// about (`C`: the metric, the candidate, the table...): starting another cancels the one before,
+/// and its result is taken once when it ends.
+pub struct Latest<T, C = ()>(Option<(C, JobHandle<T>)>);
 
-impl<T> Default for Latest<T> {
+impl<T, C> Default for Latest<T, C> {
     fn default() -> Self {
         Self(None)
+    }
+}
+
+impl<T: Send + 'static, C> Latest<T, C> {
+    /// Cancels the running job of this kind, if any, and starts `work` about `context`.
+    pub fn start_with<F>(&mut self, jobs: &mut Jobs, name: impl Into<String>, context: C, work: F)
+    where
+        F: FnOnce(&JobCtx) -> anyhow::Result<T> + Send + 'static,
+    {
+        self.cancel(jobs);
+        self.0 = Some((context, jobs.spawn(name, work)));
+    }
+
+    /// Cancels the running job, if any, and forgets it.
+    pub fn cancel(&mut self, jobs: &Jobs) {
+        if let Some((_, previous)) = self.0.take() {
+            jobs.cancel(previous.id());
+        }
+    }
+
+    /// The job while it is queued or running (until its result is taken).
+    pub fn id(&self) -> Option<JobId> {
+        self.0.as_ref().map(|(_, handle)| handle.id())
+    }
+
+    /// What the running job is about.
+    pub fn context(&self) -> Option<&C> {
+        self.0.as_ref().map(|(context, _)| context)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The job's id, context and result once it has ended; after that the slot is empty.
+    pub fn take_with(&mut self) -> Option<(JobId, C, Result<T, JobError>)> {
+        let result = self.0.as_ref()?.1.try_take()?;
+        self.0.take().map(|(context, handle)| (handle.id(), context, result))
+    }
+
+    /// The job's id and result once it has ended; after that the slot is empty.
+    pub fn take(&mut self) -> Option<(JobId, Result<T, JobError>)> {
+        self.take_with().map(|(id, _, result)| (id, result))
     }
 }
 
@@ -274,25 +318,7 @@ impl<T: Send + 'static> Latest<T> {
     where
         F: FnOnce(&JobCtx) -> anyhow::Result<T> + Send + 'static,
     {
-        if let Some(previous) = self.0.take() {
-            jobs.cancel(previous.id());
-        }
-        self.0 = Some(jobs.spawn(name, work));
-    }
-
-    /// The job while it is queued or running (until its result is taken).
-    pub fn id(&self) -> Option<JobId> {
-        self.0.as_ref().map(JobHandle::id)
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// The job's id and result once it has ended; after that the slot is empty.
-    pub fn take(&mut self) -> Option<(JobId, Result<T, JobError>)> {
-        let result = self.0.as_ref()?.try_take()?;
-        self.0.take().map(|handle| (handle.id(), result))
+        self.start_with(jobs, name, (), work);
     }
 }
 

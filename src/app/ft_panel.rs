@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::datadecide::catalog;
 use crate::ft::{GROUPS, Histories, Runs, column_group};
-use crate::jobs::{JobHandle, Jobs};
+use crate::jobs::{Jobs, Latest};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tab {
@@ -57,7 +57,7 @@ type Loaded = (Option<Runs>, Option<Histories>);
 pub struct FtState {
     pub runs: Option<std::sync::Arc<Runs>>,
     pub histories: Option<std::sync::Arc<Histories>>,
-    loading: Option<JobHandle<Loaded>>,
+    loading: Latest<Loaded>,
     started: bool,
     /// Runs whose loss curves are drawn.
     pub chosen: BTreeSet<String>,
@@ -71,7 +71,7 @@ impl FtState {
         }
         self.started = true;
         let (runs, history) = (settings.runs_file.clone(), settings.history_file.clone());
-        self.loading = Some(jobs.spawn("Open the FT-vs-PT tables", move |ctx| {
+        self.loading.start(jobs, "Open the FT-vs-PT tables", move |ctx| {
             if let Some(runs_path) = runs {
                 ctx.message(format!("reading {}", runs_path.display()));
                 let runs = crate::ft::Runs::open(&runs_path)?;
@@ -81,13 +81,13 @@ impl FtState {
             ctx.message("reading the bundled synthetic sample");
             let (runs, histories) = crate::ft::sample()?;
             Ok((Some(runs), Some(histories)))
-        }));
+        });
     }
 
     /// Asks for a runs or histories file (the dialog runs on the worker) and reads it.
     fn open(&mut self, histories: bool, jobs: &mut Jobs) {
         let what = if histories { "run histories" } else { "fine-tuning runs" };
-        self.loading = Some(jobs.spawn(format!("Open {what}"), move |ctx| {
+        self.loading.start(jobs, format!("Open {what}"), move |ctx| {
             ctx.message("choosing a file");
             let Some(path) = rfd::FileDialog::new()
                 .set_title(format!("Open a table of {what}"))
@@ -102,13 +102,12 @@ impl FtState {
             } else {
                 Ok((Some(crate::ft::Runs::open(&path)?), None))
             }
-        }));
+        });
     }
 
     /// Takes finished loads.
     pub fn poll(&mut self, settings: &mut FtSettings, notifications: &mut crate::notify::Notifications) {
-        let Some(result) = self.loading.as_ref().and_then(JobHandle::try_take) else { return };
-        self.loading = None;
+        let Some((_, result)) = self.loading.take() else { return };
         // Failures are toasts already, through the job.
         if let Ok((runs, histories)) = result {
             if let Some(runs) = runs {
@@ -374,7 +373,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, j
                 ui.strong(format!("{} ({} runs)", runs.source.display(), runs.runs.len()));
             }
             None => {
-                ui.weak(if state.loading.is_some() { "reading…" } else { "none" });
+                ui.weak(if state.loading.is_running() { "reading…" } else { "none" });
             }
         }
         if ui

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::data::DataState;
 use super::status_bar::clock;
 use crate::datadecide::table::LongTable;
-use crate::jobs::{JobHandle, JobId, JobState, JobStatus, Jobs};
+use crate::jobs::{JobId, JobState, JobStatus, Jobs};
 use crate::ml::backend::{AdapterSummary, Backend, ComputeProbe};
 use crate::ml::fit::{FitOptions, FitReport, SolveOptions};
 use crate::notify::Notifications;
@@ -35,7 +35,7 @@ pub struct FitResult {
 /// The burn jobs the panel started and what they left.
 #[derive(Default)]
 pub struct MlState {
-    fit: Option<(JobHandle<FitReport>, Arc<LongTable>)>,
+    fit: crate::jobs::Latest<FitReport, Arc<LongTable>>,
     pub fit_result: Option<FitResult>,
     /// The adapter the window draws with, when burn shares its wgpu device.
     pub window_adapter: Option<AdapterSummary>,
@@ -82,11 +82,9 @@ impl MlState {
     /// Takes finished jobs' results.
     pub fn poll(&mut self, notifications: &mut Notifications) {
         self.vibe.poll(notifications);
-        let Some((handle, _)) = &self.fit else { return };
-        let Some(result) = handle.try_take() else { return };
-        let (handle, table) = self.fit.take().expect("checked above");
-        if let Ok(report) = result {
-            self.fit_job = Some(handle.id());
+        // A failed fit is already a toast through the job.
+        if let Some((id, table, Ok(report))) = self.fit.take_with() {
+            self.fit_job = Some(id);
             let (acc, mae) = report.overall();
             notifications.success(format!(
                 "Scaling laws fitted: {} task × recipe fits, mean |error| {:.4}, decision accuracy {}",
@@ -112,19 +110,15 @@ impl MlState {
         (opts, solve): (FitOptions, SolveOptions),
         backend: Backend,
     ) {
-        if let Some((previous, _)) = self.fit.take() {
-            jobs.cancel(previous.id());
-        }
         let for_job = table.clone();
-        let handle = jobs.spawn("Fit scaling laws", move |ctx| {
+        self.fit.start_with(jobs, "Fit scaling laws", table, move |ctx| {
             ctx.message(format!("starting burn on {}", backend.label()));
             crate::ml::fit::fit(&for_job, &opts, &solve, backend, ctx)
         });
-        self.fit = Some((handle, table));
     }
 
     pub fn fit_running(&self) -> Option<JobId> {
-        self.fit.as_ref().map(|(h, _)| h.id())
+        self.fit.id()
     }
 }
 

@@ -16,7 +16,7 @@ use crate::datadecide::catalog::{self, ATTRIBUTION};
 use crate::datadecide::dataset::Dataset;
 use crate::datadecide::query::{self, Band, Decision, SeedBands, Selection, Series, XAxis};
 use crate::datadecide::table::LongTable;
-use crate::jobs::{JobHandle, Jobs};
+use crate::jobs::Jobs;
 use crate::ml::fit::{FitReport, Predicted};
 
 /// How curves are split into plots.
@@ -81,7 +81,7 @@ pub struct ScalingState {
     /// The selection and bands the series were drawn for.
     series: Option<(Selection, Option<usize>, Arc<[Series]>)>,
     bands: HashMap<String, Option<Arc<SeedBands>>>,
-    bands_job: Option<(String, JobHandle<Option<SeedBands>>)>,
+    bands_job: crate::jobs::Latest<Option<SeedBands>, String>,
     decision: Option<(String, String, Aggregate, Arc<[Decision]>)>,
     /// The metric suffixes every task can be compared on, for the decision view.
     decision_suffixes: Vec<&'static str>,
@@ -123,30 +123,24 @@ impl ScalingState {
         if let Some(done) = self.bands.get(metric) {
             return done.clone();
         }
-        if let Some((pending, handle)) = &self.bands_job {
-            if pending == metric {
-                match handle.try_take() {
-                    None => return None,
-                    Some(result) => {
-                        let bands = result.ok().flatten().map(Arc::new);
-                        self.bands.insert(metric.to_owned(), bands.clone());
-                        self.bands_job = None;
-                        return bands;
-                    }
-                }
-            }
+        if self.bands_job.context().is_some_and(|pending| pending == metric) {
+            let (_, _, result) = self.bands_job.take_with()?;
+            let bands = result.ok().flatten().map(Arc::new);
+            self.bands.insert(metric.to_owned(), bands.clone());
+            return bands;
         }
         let per_seed = dataset.per_seed.clone()?;
         // Only the shown metric's seeds are wanted: a read for another one stops.
-        if let Some((_, previous)) = self.bands_job.take() {
-            jobs.cancel(previous.id());
-        }
         let wanted = metric.to_owned();
-        let handle = jobs.spawn(format!("Read the seeds of {metric}"), move |ctx| {
-            ctx.message(format!("reading the per-seed values of {wanted}"));
-            per_seed.bands(&wanted)
-        });
-        self.bands_job = Some((metric.to_owned(), handle));
+        self.bands_job.start_with(
+            jobs,
+            format!("Read the seeds of {metric}"),
+            metric.to_owned(),
+            move |ctx| {
+                ctx.message(format!("reading the per-seed values of {wanted}"));
+                per_seed.bands(&wanted)
+            },
+        );
         None
     }
 
@@ -155,9 +149,7 @@ impl ScalingState {
         if self.table.as_ref().is_some_and(|t| Arc::ptr_eq(t, &dataset.table)) {
             return;
         }
-        if let Some((_, handle)) = self.bands_job.take() {
-            jobs.cancel(handle.id());
-        }
+        self.bands_job.cancel(jobs);
         self.bands.clear();
         self.series = None;
         self.decision = None;

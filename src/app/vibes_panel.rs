@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::audio::engine::{Clip, Player};
 use crate::audio::wav::{WavFormat, write_wav};
-use crate::jobs::{JobCtx, JobHandle, JobId, Jobs, Scaled};
+use crate::jobs::{JobCtx, JobId, Jobs, Scaled};
 use crate::notify::Notifications;
 use crate::synth::SAMPLE_RATE;
 use crate::synth::config::{Field, MusicConfig, Problem};
@@ -110,7 +110,7 @@ pub struct VibesState {
     detail: Option<Detail>,
     clips: HashMap<CandidateKey, Clip>,
     clip_order: VecDeque<CandidateKey>,
-    render: Option<(CandidateKey, Option<Then>, JobHandle<Clip>)>,
+    render: crate::jobs::Latest<Clip, (CandidateKey, Option<Then>)>,
     /// The candidate in the player now.
     pub playing: Option<CandidateKey>,
     /// The two candidates A/B switches between.
@@ -226,18 +226,13 @@ impl VibesState {
                 }
             }
         }
-        if let Some((key, then, handle)) = &self.render
-            && let Some(result) = handle.try_take()
-        {
-            let (key, then) = (*key, *then);
-            self.render = None;
-            if let Ok(clip) = result {
-                self.keep_clip(key, clip.clone());
-                match then {
-                    Some(Then::Play) => self.play_clip(key, clip, player),
-                    Some(Then::Switch) => self.switch_to(key, clip, player),
-                    None => {}
-                }
+        // A failed render is already a toast through the job.
+        if let Some((_, (key, then), Ok(clip))) = self.render.take_with() {
+            self.keep_clip(key, clip.clone());
+            match then {
+                Some(Then::Play) => self.play_clip(key, clip, player),
+                Some(Then::Switch) => self.switch_to(key, clip, player),
+                None => {}
             }
         }
         self.export.poll(notifications);
@@ -282,9 +277,7 @@ impl VibesState {
         self.detail = None;
         self.clips.clear();
         self.clip_order.clear();
-        if let Some((_, _, stale)) = self.render.take() {
-            jobs.cancel(stale.id());
-        }
+        self.render.cancel(jobs);
         self.playing = None;
         self.ab = [None, None];
     }
@@ -401,15 +394,13 @@ impl VibesState {
         jobs: &mut Jobs,
     ) {
         let Some(config) = self.candidate_config(key) else { return };
-        if let Some((_, _, previous)) = self.render.take() {
-            jobs.cancel(previous.id());
-        }
         let (seconds, seed) = (settings.seconds, settings.seed);
-        let handle = jobs.spawn(
+        self.render.start_with(
+            jobs,
             format!("Render candidate {} of vibe line {}", key.1 + 1, self.line_of(key.0)),
+            (key, then),
             move |ctx| render_clip(&config, seconds, seed, ctx),
         );
-        self.render = Some((key, then, handle));
     }
 
     fn line_of(&self, row: usize) -> usize {
@@ -997,9 +988,9 @@ fn audition_bar(
         ui.label("WAV");
         ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
         ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
-        if let Some((key, _, handle)) = &state.render {
+        if let (Some((key, _)), Some(id)) = (state.render.context(), state.render.id()) {
             let text = Some(format!("rendering #{}", key.1 + 1));
-            super::job_progress(ui, jobs, handle.id(), text, 160.0, "Candidate render progress");
+            super::job_progress(ui, jobs, id, text, 160.0, "Candidate render progress");
         }
     });
 }
@@ -1132,7 +1123,7 @@ fn candidates(
                         continue;
                     }
                     let now = state.playing == Some(key) && state.is_loaded(key, player);
-                    let rendering = state.render.as_ref().is_some_and(|(k, _, _)| *k == key);
+                    let rendering = state.render.context().is_some_and(|(k, _)| *k == key);
                     if let Some(action) =
                         candidate_controls(ui, key, now && player.is_playing(), rendering, state.ab)
                     {
