@@ -245,7 +245,12 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     harness.get_by_label("Jobs").click();
     harness.run_ok();
     harness.get_by_label("Train vibe-to-config model").click();
+    harness.step();
+    harness.step();
+    // Its details open at once; the live loss plot shows once steps report.
+    assert!(harness.query_by_label("Log:").is_some(), "the new job's details are shown");
     let (state, seen) = watch_job(&mut harness, "Train vibe-to-config model", Duration::from_secs(240));
+    harness.get_by_label("training loss (cross-entropy per field)");
     assert_eq!(state, benchtop::jobs::JobState::Done);
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress went back: {seen:?}");
     assert!(seen.iter().any(|&f| f > 0.0 && f < 1.0), "no progress between start and end: {seen:?}");
@@ -404,11 +409,9 @@ fn write_screenshots() {
                     learning_rate: 0.05,
                 };
             }
+            // Starting a burn job opens its details.
             harness.get_by_label("Fit scaling laws").click();
             harness.step();
-            harness
-                .get_by(|n| n.label().is_some_and(|l| l.starts_with('#') && l.ends_with(" Fit scaling laws")))
-                .click();
             step_until(&mut harness, "the fit's step 2", |h| {
                 h.state()
                     .jobs
@@ -426,12 +429,6 @@ fn write_screenshots() {
             }
             harness.get_by_label("Train vibe-to-config model").click();
             harness.step();
-            harness
-                .get_by(|n| {
-                    n.label()
-                        .is_some_and(|l| l.starts_with('#') && l.ends_with(" Train vibe-to-config model"))
-                })
-                .click();
             let deadline = Instant::now() + Duration::from_secs(300);
             while !harness
                 .state()

@@ -254,7 +254,15 @@ pub fn show(
     inputs: Inputs,
 ) -> Option<Action> {
     ui.heading("Background jobs");
+    let before = (state.fit_running(), state.vibe.training());
     start_controls(ui, jobs, state, settings, data, inputs);
+    // A burn job started here opens its details (live plots, log) at once.
+    let after = (state.fit_running(), state.vibe.training());
+    if let Some(started) =
+        [(before.0, after.0), (before.1, after.1)].into_iter().find_map(|(b, a)| a.filter(|_| a != b))
+    {
+        *selected = Some(started);
+    }
     ui.add_space(6.0);
     let mut action = None;
     egui::ScrollArea::vertical().id_salt("jobs_scroll").show(ui, |ui| {
