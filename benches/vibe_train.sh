@@ -14,15 +14,22 @@ r = json.load(open(sys.argv[1]))
 fields = r["evaluation"]["fields"]
 mean = sum(f["model"] for f in fields) / len(fields)
 loss = " ".join(f"{h['train_loss']:.4f}" for h in r["history"])
+epochs = " ".join(f"{h['rows_per_second']:.0f}" for h in r["history"] if h.get("rows_per_second"))
 print(f"{r['rows_per_second']:.0f} rows/s ({r['steps']} steps in {r['seconds']:.1f} s on {r['device']}; "
-      f"loss per epoch {loss}; TEST mean accuracy {mean:.3f})")
+      f"per epoch {epochs} rows/s; loss per epoch {loss}; TEST mean accuracy {mean:.3f})")
 PY
 }
 "$bin" train --out "$work/cpu" --epochs "$epochs" --backend cpu --json > "$work/cpu.json" 2> /dev/null
 echo "cpu:  $(rate "$work/cpu.json")"
 if "$bin" train --out "$work/wgpu" --epochs "$epochs" --backend wgpu --json > "$work/wgpu.json" 2> "$work/wgpu.err"; then
   echo "wgpu: $(rate "$work/wgpu.json")"
-  python3 -c 'import json,sys; a,b=(json.load(open(p))["rows_per_second"] for p in sys.argv[1:]); print(f"wgpu / cpu throughput: {b/a:.3f}")' "$work/cpu.json" "$work/wgpu.json"
+  python3 - "$work/cpu.json" "$work/wgpu.json" <<'PY'
+import json, sys
+cpu, gpu = (json.load(open(p)) for p in sys.argv[1:])
+last = lambda r: r["history"][-1]["rows_per_second"]
+print(f"wgpu / cpu throughput: {gpu['rows_per_second'] / cpu['rows_per_second']:.3f} over the run, "
+      f"{last(gpu) / last(cpu):.3f} in the last epoch")
+PY
 else
   echo "wgpu: failed: $(tail -1 "$work/wgpu.err")"
 fi

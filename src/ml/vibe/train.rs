@@ -82,6 +82,10 @@ pub struct Epoch {
     pub train_loss: f64,
     /// Mean over fields of the SFT-Val accuracy (clean text); none without SFT-Val rows.
     pub val_accuracy: Option<f64>,
+    /// Training rows per second of this epoch's steps (in the run that finished it): the first
+    /// epoch on wgpu includes compiling its kernels, later ones show the steady rate.
+    #[serde(default)]
+    pub rows_per_second: Option<f64>,
 }
 
 /// What a training run leaves.
@@ -343,6 +347,7 @@ pub fn train(
             seed ^ (state.epoch as u64).wrapping_mul(0x9e37_79b9),
         ));
         let mut epoch_loss = (0f64, 0usize);
+        let (mut epoch_rows, mut epoch_seconds) = (0usize, 0f64);
         while state.batch < batches {
             if progress.checkpoint().is_err() {
                 save(&model, &optim, &state)?;
@@ -362,8 +367,11 @@ pub fn train(
             let value = f64::from(objective.clone().inner().into_scalar::<f32>());
             let grads = GradientsParams::from_grads(objective.backward(), &model);
             model = optim.step(lr, model, grads);
-            step_seconds += started.elapsed().as_secs_f64();
+            let took = started.elapsed().as_secs_f64();
+            step_seconds += took;
+            epoch_seconds += took;
             trained_rows += picked.len();
+            epoch_rows += picked.len();
             state.batch += 1;
             state.step += 1;
             epoch_loss = (epoch_loss.0 + value, epoch_loss.1 + 1);
@@ -376,7 +384,13 @@ pub fn train(
         }
         let val = mean_accuracy(&model.valid(), &examples.val, shape.buckets, &device);
         let train_loss = epoch_loss.0 / epoch_loss.1.max(1) as f64;
-        state.history.push(Epoch { epoch: state.epoch + 1, step: state.step, train_loss, val_accuracy: val });
+        state.history.push(Epoch {
+            epoch: state.epoch + 1,
+            step: state.step,
+            train_loss,
+            val_accuracy: val,
+            rows_per_second: (epoch_seconds > 0.0).then(|| epoch_rows as f64 / epoch_seconds),
+        });
         if let Some(v) = val {
             progress.metric("SFT-Val accuracy (mean over fields)", state.step as f64, v);
         }
