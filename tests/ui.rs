@@ -1315,7 +1315,8 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     let (_, step1) = status.metrics.iter().find(|(name, _)| name.starts_with("step 1")).unwrap();
     assert!(step1.len() >= 2 && step1.windows(2).all(|w| w[0][0] < w[1][0]));
     // The results table links each task to its curves, where the predictions are drawn dashed.
-    harness.get_by_label("arc_easy").click();
+    // It sits below the job's details (opened when the fit started): clicked through AccessKit.
+    harness.get_by_label("arc_easy").click_accesskit();
     // The Scaling panel reads the new metric's seed bands on a worker: let that settle.
     harness.step();
     step_until(&mut harness, "the panel's jobs", |h| h.state().jobs.active().next().is_none());
