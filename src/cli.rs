@@ -591,15 +591,15 @@ fn render(
 
 fn vibes_synth(out: &Path, map: bool, vibes: Option<usize>, seed: Option<u64>) -> anyhow::Result<()> {
     use crate::vibes::synthetic as s;
-    if map {
-        let (vibes, seed) = (vibes.unwrap_or(s::TRAIN_VIBES), seed.unwrap_or(s::TRAIN_SEED));
-        s::write_map(out, vibes, seed)?;
-        println!("SYNTHETIC training set ({vibes} vibes, seed {seed}) written to {}", out.display());
-    } else {
-        let (vibes, seed) = (vibes.unwrap_or(s::SAMPLE_VIBES), seed.unwrap_or(s::SAMPLE_SEED));
-        s::write(out, vibes, seed)?;
-        println!("SYNTHETIC vibes sample ({vibes} vibes, seed {seed}) written to {}", out.display());
-    }
+    let (what, write, default_vibes, default_seed): (_, fn(&Path, usize, u64) -> anyhow::Result<()>, _, _) =
+        if map {
+            ("training set", s::write_map, s::TRAIN_VIBES, s::TRAIN_SEED)
+        } else {
+            ("vibes sample", s::write, s::SAMPLE_VIBES, s::SAMPLE_SEED)
+        };
+    let (vibes, seed) = (vibes.unwrap_or(default_vibes), seed.unwrap_or(default_seed));
+    write(out, vibes, seed)?;
+    println!("SYNTHETIC {what} ({vibes} vibes, seed {seed}) written to {}", out.display());
     Ok(())
 }
 

@@ -331,7 +331,8 @@ fn title(rng: &mut Xoshiro256PlusPlus, config: &MusicConfig, subject: &str) -> S
     title
 }
 
-fn capitalize(word: &str) -> String {
+/// The word with its first letter upper-cased.
+pub(crate) fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -95,9 +95,7 @@ pub fn title_of(vibe: &str) -> String {
         .collect();
     let mut title = String::new();
     for word in words {
-        let mut chars = word.chars();
-        let capitalized: String =
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        let capitalized = crate::vibes::synthetic::capitalize(word);
         if title.chars().count() + 1 + capitalized.chars().count() > MAX_TITLE_CHARS {
             break;
         }
