@@ -193,6 +193,20 @@ pub fn device(backend: Backend) -> anyhow::Result<Device> {
     }
 }
 
+/// For tests that compare wgpu with the CPU: burn's wgpu device, or `None` (said on stderr) on a
+/// machine without an adapter, after checking that the error says so.
+#[cfg(test)]
+pub fn wgpu_or_skip() -> Option<Device> {
+    match device(Backend::Wgpu) {
+        Ok(device) => Some(device),
+        Err(err) => {
+            assert!(err.to_string().contains("burn could not start on wgpu"), "{err:#}");
+            eprintln!("no wgpu adapter here: {err:#}");
+            None
+        }
+    }
+}
+
 /// Asks wgpu which adapters this machine has, on the backends burn can run on. Never panics.
 pub fn probe_compute() -> ComputeProbe {
     let found = std::panic::catch_unwind(|| {
