@@ -60,7 +60,7 @@ impl MlState {
     fn results_of(&self, id: JobId) -> Option<Results> {
         if self.fit_job == Some(id) && self.fit_result.is_some() {
             Some(Results::Fit)
-        } else if self.vibe.result_jobs.contains(&id) {
+        } else if self.vibe.shows_results_of(id) {
             Some(Results::VibeModel)
         } else {
             None
@@ -174,14 +174,16 @@ fn backend_picker(
     });
 }
 
+/// The buttons that start burn jobs; returns the job started, if any.
 fn start_controls(
     ui: &mut egui::Ui,
     jobs: &mut Jobs,
     state: &mut MlState,
     settings: &mut MlSettings,
     data: &DataState,
-    (probe, vibes, cache): Inputs,
-) {
+    (probe, vibe_inputs): (Option<&ComputeProbe>, super::vibe_model::Inputs),
+) -> Option<JobId> {
+    let mut started = None;
     ui.group(|ui| {
         ui.strong("Start a burn job");
         backend_picker(ui, settings, state, probe);
@@ -206,6 +208,7 @@ fn start_controls(
             {
                 let backend = backend(settings, probe);
                 state.start_fit(jobs, dataset.table.clone(), (settings.fit.clone(), settings.solve), backend);
+                started = state.fit_running();
             }
             let fit = &mut settings.fit;
             ui.label("loss");
@@ -234,15 +237,13 @@ fn start_controls(
         });
         ui.separator();
         ui.label("LatentScore: vibe-to-config model");
-        let inputs = super::vibe_model::Inputs { vibes, cache, backend: backend(settings, probe) };
-        super::vibe_model::controls(ui, jobs, &mut state.vibe, &mut settings.vibe, &inputs);
+        let chosen = backend(settings, probe);
+        let trained =
+            super::vibe_model::controls(ui, jobs, &mut state.vibe, &mut settings.vibe, (vibe_inputs, chosen));
+        started = started.or(trained);
     });
+    started
 }
-
-/// What the panel reads from the rest of the app: the compute probe, the set open in Vibes and
-/// the cache folder.
-pub type Inputs<'a> =
-    (Option<&'a ComputeProbe>, Option<&'a Arc<crate::vibes::VibeSet>>, Option<&'a std::path::Path>);
 
 pub fn show(
     ui: &mut egui::Ui,
@@ -251,16 +252,11 @@ pub fn show(
     state: &mut MlState,
     settings: &mut MlSettings,
     data: &DataState,
-    inputs: Inputs,
+    inputs: (Option<&ComputeProbe>, super::vibe_model::Inputs),
 ) -> Option<Action> {
     ui.heading("Background jobs");
-    let before = (state.fit_running(), state.vibe.training());
-    start_controls(ui, jobs, state, settings, data, inputs);
     // A burn job started here opens its details (live plots, log) at once.
-    let after = (state.fit_running(), state.vibe.training());
-    if let Some(started) =
-        [(before.0, after.0), (before.1, after.1)].into_iter().find_map(|(b, a)| a.filter(|_| a != b))
-    {
+    if let Some(started) = start_controls(ui, jobs, state, settings, data, inputs) {
         *selected = Some(started);
     }
     ui.add_space(6.0);

@@ -499,7 +499,13 @@ impl eframe::App for BenchtopApp {
                     &mut self.ml,
                     &mut self.state.ml,
                     &self.data,
-                    (self.compute.ready(), self.vibes.set.as_ref(), self.cache.as_deref()),
+                    (
+                        self.compute.ready(),
+                        vibe_model::Inputs {
+                            vibes: self.vibes.set.as_ref().map(|set| (set, self.vibes.synthetic())),
+                            cache: self.cache.as_deref(),
+                        },
+                    ),
                 );
                 match action {
                     Some(jobs_panel::Action::ShowOnScaling(metric)) => {

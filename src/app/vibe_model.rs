@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::jobs_panel::Action;
-use crate::jobs::{Jobs, Latest};
+use crate::jobs::{JobId, Jobs, Latest};
 use crate::ml::backend::Backend;
 use crate::ml::vibe::data::{TEST_SPLIT, TRAIN_SPLIT, VAL_SPLIT};
 use crate::ml::vibe::infer::{BatchReport, Prediction, Predictor, predict_set};
@@ -16,7 +16,7 @@ use crate::ml::vibe::train::{TrainOptions, TrainReport, train};
 use crate::notify::Notifications;
 use crate::synth::config::Field;
 use crate::vibes::VibeSet;
-use crate::vibes::synthetic::TRAIN_FILE;
+use crate::vibes::synthetic::{TRAIN_FILE, TRAIN_VIBES};
 
 /// Which rows the model trains on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,15 +88,16 @@ pub struct VibeModelState {
     pub batch_result: Option<BatchReport>,
     /// Open the results below the jobs on the next frame.
     pub(super) results_open: bool,
-    /// The jobs whose results these are (the job list links them here).
-    pub(super) result_jobs: Vec<crate::jobs::JobId>,
+    /// The jobs that left the report, the prediction and the batch shown (the job list links
+    /// them here).
+    shown_from: [Option<JobId>; 3],
 }
 
 /// The rows training reads: the set open in Vibes, or the bundled one (read on the worker).
 pub type TrainSource = Option<(Arc<VibeSet>, String)>;
 
 impl VibeModelState {
-    pub fn training(&self) -> Option<crate::jobs::JobId> {
+    pub fn training(&self) -> Option<JobId> {
         self.training.id()
     }
 
@@ -162,32 +163,34 @@ impl VibeModelState {
                 100.0 * nearest
             ));
             self.report = Some(report);
-            self.opened_by(id);
+            self.shown_from[0] = Some(id);
+            self.results_open = true;
         }
         if let Some((id, Ok(predicted))) = self.predicting.take() {
             self.predicted = Some(predicted);
-            self.opened_by(id);
+            self.shown_from[1] = Some(id);
+            self.results_open = true;
         }
         if let Some((id, Ok(report))) = self.batch.take() {
             notifications.success(format!("{} configs predicted to {}", report.rows, report.out.display()));
             self.batch_result = Some(report);
-            self.opened_by(id);
+            self.shown_from[2] = Some(id);
+            self.results_open = true;
         }
     }
 
-    /// Shows the results a job just left.
-    fn opened_by(&mut self, id: crate::jobs::JobId) {
-        self.result_jobs.push(id);
-        self.results_open = true;
+    /// Whether the results shown came from this job.
+    pub(super) fn shows_results_of(&self, id: JobId) -> bool {
+        self.shown_from.contains(&Some(id))
     }
 }
 
 /// What the panel needs from the rest of the app.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
-    /// The set open in the Vibes panel, if any.
-    pub vibes: Option<&'a Arc<VibeSet>>,
+    /// The set open in the Vibes panel, if any, and whether it is synthetic.
+    pub vibes: Option<(&'a Arc<VibeSet>, bool)>,
     pub cache: Option<&'a Path>,
-    pub backend: Backend,
 }
 
 fn set_label(set: &VibeSet) -> String {
@@ -197,18 +200,21 @@ fn set_label(set: &VibeSet) -> String {
     format!("{file} ({} rows)", set.rows.len())
 }
 
-/// The start controls: training, one vibe, a split.
+/// The start controls: training, one vibe, a split. Returns the training it started, if any.
 pub fn controls(
     ui: &mut egui::Ui,
     jobs: &mut Jobs,
     state: &mut VibeModelState,
     settings: &mut VibeModelSettings,
-    inputs: &Inputs,
-) {
+    (inputs, backend): (Inputs, Backend),
+) -> Option<JobId> {
     let folder = settings.folder(inputs.cache);
+    let vibes = inputs.vibes.map(|(set, _)| set);
+    let bundled = format!("the bundled training set ({TRAIN_VIBES} vibes)");
+    let mut started = None;
     ui.horizontal(|ui| {
         let running = state.training().is_some();
-        let source_ok = settings.data == TrainData::Bundled || inputs.vibes.is_some();
+        let source_ok = settings.data == TrainData::Bundled || vibes.is_some();
         let button = ui
             .add_enabled(
                 !running && source_ok && folder.is_some(),
@@ -230,34 +236,31 @@ pub fn controls(
         {
             let source = match settings.data {
                 TrainData::Bundled => None,
-                TrainData::Vibes => inputs.vibes.map(|set| (set.clone(), set_label(set))),
+                TrainData::Vibes => vibes.map(|set| (set.clone(), set_label(set))),
             };
             let opts = TrainOptions { epochs: settings.epochs, ..TrainOptions::default() };
-            state.start_training(jobs, source, folder, opts, settings.resume, inputs.backend);
+            state.start_training(jobs, source, folder, opts, settings.resume, backend);
+            started = state.training();
         }
         ui.label("on");
-        let vibes_text = inputs.vibes.map_or("the set open in Vibes (none open)".to_owned(), |s| {
+        let vibes_text = vibes.map_or("the set open in Vibes (none open)".to_owned(), |s| {
             format!("the set open in Vibes: {}", set_label(s))
         });
         egui::ComboBox::from_id_salt("vibe_train_data")
             .selected_text(match settings.data {
-                TrainData::Bundled => "the bundled training set (3,000 vibes)".to_owned(),
+                TrainData::Bundled => bundled.clone(),
                 TrainData::Vibes => vibes_text.clone(),
             })
             .width(300.0)
             .show_ui(ui, |ui| {
-                ui.selectable_value(
-                    &mut settings.data,
-                    TrainData::Bundled,
-                    "the bundled training set (3,000 vibes)",
-                );
+                ui.selectable_value(&mut settings.data, TrainData::Bundled, bundled);
                 ui.selectable_value(&mut settings.data, TrainData::Vibes, vibes_text);
             })
             .response
             .accessible_name("Training data");
         let synthetic = match settings.data {
             TrainData::Bundled => true,
-            TrainData::Vibes => inputs.vibes.is_some_and(|s| s.is_synthetic()),
+            TrainData::Vibes => inputs.vibes.is_some_and(|(_, synthetic)| synthetic),
         };
         if synthetic {
             super::synthetic_badge(
@@ -291,11 +294,11 @@ pub fn controls(
         if (clicked || entered && ready)
             && let Some(folder) = folder.clone()
         {
-            state.start_prediction(jobs, folder, settings.vibe.trim().to_owned(), inputs.backend);
+            state.start_prediction(jobs, folder, settings.vibe.trim().to_owned(), backend);
         }
     });
     ui.horizontal(|ui| {
-        let set = inputs.vibes;
+        let set = vibes;
         let clicked = ui
             .add_enabled(set.is_some() && folder.is_some(), egui::Button::new("Predict a split"))
             .on_hover_text(
@@ -316,9 +319,10 @@ pub fn controls(
             set.map_or("of the set open in Vibes (none open)".to_owned(), |s| format!("of {}", set_label(s))),
         );
         if clicked && let (Some(set), Some(folder)) = (set, folder.clone()) {
-            state.start_batch(jobs, folder, set.clone(), settings.split.clone(), inputs.backend);
+            state.start_batch(jobs, folder, set.clone(), settings.split.clone(), backend);
         }
     });
+    started
 }
 
 /// The results: held-out accuracy per field next to the baselines, the last prediction, the

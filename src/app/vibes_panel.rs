@@ -123,6 +123,11 @@ pub struct VibesState {
 const CHOICE_COLUMNS: [Column; 4] = [Column::Split, Column::Dataset, Column::Scope, Column::Level];
 
 impl VibesState {
+    /// Whether every row of the open set says it is synthetic (worked out once per set).
+    pub fn synthetic(&self) -> bool {
+        self.synthetic
+    }
+
     /// The job loading rows now, if any.
     pub fn loading_job(&self) -> Option<JobId> {
         self.loading.id()
