@@ -119,6 +119,10 @@ pub struct Checkpoint {
     /// Epochs finished, and batches done of the next one.
     pub epoch: usize,
     pub batch: usize,
+    /// The sum and count of this epoch's step losses so far (its mean goes into the history,
+    /// also when a cancelled epoch is resumed).
+    #[serde(default)]
+    pub epoch_loss: (f64, usize),
     pub step: usize,
     pub history: Vec<Epoch>,
     pub source: String,
@@ -301,6 +305,7 @@ pub fn train(
                 options: opts.clone(),
                 epoch: 0,
                 batch: 0,
+                epoch_loss: (0.0, 0),
                 step: 0,
                 history: Vec::new(),
                 source: source.to_owned(),
@@ -346,7 +351,6 @@ pub fn train(
         order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(
             seed ^ (state.epoch as u64).wrapping_mul(0x9e37_79b9),
         ));
-        let mut epoch_loss = (0f64, 0usize);
         let (mut epoch_rows, mut epoch_seconds) = (0usize, 0f64);
         while state.batch < batches {
             if progress.checkpoint().is_err() {
@@ -374,7 +378,7 @@ pub fn train(
             epoch_rows += picked.len();
             state.batch += 1;
             state.step += 1;
-            epoch_loss = (epoch_loss.0 + value, epoch_loss.1 + 1);
+            state.epoch_loss = (state.epoch_loss.0 + value, state.epoch_loss.1 + 1);
             progress.metric("training loss (cross-entropy per field)", state.step as f64, value);
             let done = state.epoch * batches + state.batch;
             progress.report(
@@ -383,7 +387,8 @@ pub fn train(
             );
         }
         let val = mean_accuracy(&model.valid(), &examples.val, shape.buckets, &device);
-        let train_loss = epoch_loss.0 / epoch_loss.1.max(1) as f64;
+        let train_loss = state.epoch_loss.0 / state.epoch_loss.1.max(1) as f64;
+        state.epoch_loss = (0.0, 0);
         state.history.push(Epoch {
             epoch: state.epoch + 1,
             step: state.step,
@@ -607,6 +612,12 @@ mod tests {
         assert_eq!(losses.first().unwrap().0 as usize, stop_after + 1);
         assert_eq!(losses.len(), batches - 5);
         assert_eq!(report.history.len(), 2);
+        // The resumed epoch's mean loss counts its steps from before the cancel too.
+        let before: f64 = saved.epoch_loss.0;
+        let after: f64 = losses.iter().map(|&(_, l)| l).sum();
+        let mean = (before + after) / batches as f64;
+        assert_eq!(saved.epoch_loss.1, 5);
+        assert!((report.history[1].train_loss - mean).abs() < 1e-9, "{:?} vs {mean}", report.history[1]);
         // Not resuming starts afresh.
         let fresh = Recorder { stop_after: Some(1), ..Recorder::default() };
         let _ = train(&data, "bundled", dir.path(), &small(2), false, Backend::Cpu, &fresh);
