@@ -66,7 +66,17 @@ fn step_until(
     what: &str,
     done: impl Fn(&Harness<'_, BenchtopApp>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    step_until_within(harness, what, Duration::from_secs(20), done);
+}
+
+/// [`step_until`] with a time limit of its own (training in a debug build takes minutes).
+fn step_until_within(
+    harness: &mut Harness<'_, BenchtopApp>,
+    what: &str,
+    limit: Duration,
+    done: impl Fn(&Harness<'_, BenchtopApp>) -> bool,
+) {
+    let deadline = Instant::now() + limit;
     while !done(harness) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(5));
@@ -349,6 +359,14 @@ fn snapshots_of_the_shell() {
     harness.snapshot("shell_vibes");
 }
 
+/// Renders the window and writes it to `out/name`.
+fn save_shot(harness: &mut Harness<'_, BenchtopApp>, out: &std::path::Path, name: &str) {
+    let image = harness.render().expect("rendering needs a wgpu adapter (install mesa-vulkan-drivers)");
+    let path = out.join(name);
+    image.save(&path).unwrap();
+    println!("wrote {}", path.display());
+}
+
 /// Writes screenshots/<n>-<panel>.png of the real app at 1280x800, with this machine's own
 /// probes. Run by `scripts/screenshots` (ignored in the ordinary test run).
 #[test]
@@ -429,44 +447,30 @@ fn write_screenshots() {
             }
             harness.get_by_label("Train vibe-to-config model").click();
             harness.step();
-            let deadline = Instant::now() + Duration::from_secs(300);
-            while !harness
-                .state()
-                .jobs
-                .statuses()
-                .iter()
-                .any(|j| j.name == "Train vibe-to-config model" && j.fraction.is_some_and(|f| f > 0.8))
-            {
-                assert!(Instant::now() < deadline, "timed out waiting for the training's last epoch");
-                std::thread::sleep(Duration::from_millis(20));
-                harness.step();
-            }
+            step_until_within(&mut harness, "the training's last epoch", Duration::from_secs(300), |h| {
+                h.state()
+                    .jobs
+                    .statuses()
+                    .iter()
+                    .any(|j| j.name == "Train vibe-to-config model" && j.fraction.is_some_and(|f| f > 0.8))
+            });
         }
         harness.remove_cursor();
         harness.run();
-        let image = harness.render().expect("rendering needs a wgpu adapter (install mesa-vulkan-drivers)");
         let slug = panel.label().to_lowercase().replace(' ', "-");
-        let path = out.join(format!("{}-{slug}.png", i + 1));
-        image.save(&path).unwrap();
-        println!("wrote {}", path.display());
+        save_shot(&mut harness, &out, &format!("{}-{slug}.png", i + 1));
     }
     // Every job ends before the views that follow (a running job keeps the UI repainting).
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while harness.state().jobs.active().next().is_some() {
-        assert!(Instant::now() < deadline, "timed out waiting for the jobs to end");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
+    step_until_within(&mut harness, "the jobs to end", Duration::from_secs(300), |h| {
+        h.state().jobs.active().next().is_none()
+    });
     // The decision-accuracy view of the Scaling panel.
     harness.get_by_label(Panel::ScalingCurves.label()).click();
     harness.run();
     harness.get_by_label("Decision accuracy").click();
     harness.remove_cursor();
     harness.run();
-    let image = harness.render().expect("rendering needs a wgpu adapter");
-    let path = out.join("6-decision-accuracy.png");
-    image.save(&path).unwrap();
-    println!("wrote {}", path.display());
+    save_shot(&mut harness, &out, "6-decision-accuracy.png");
     // The fit's predictions, dashed, from its results table.
     step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
     harness.get_by_label(Panel::Jobs.label()).click();
@@ -477,10 +481,7 @@ fn write_screenshots() {
     assert_eq!(harness.state().state.panel, Panel::ScalingCurves);
     harness.remove_cursor();
     harness.run();
-    let image = harness.render().expect("rendering needs a wgpu adapter");
-    let path = out.join("7-fit-predictions.png");
-    image.save(&path).unwrap();
-    println!("wrote {}", path.display());
+    save_shot(&mut harness, &out, "7-fit-predictions.png");
     // The vibe-to-config model's results (the training of the Jobs screenshot) and a prediction.
     harness.get_by_label(Panel::Jobs.label()).click();
     harness.run();
@@ -494,10 +495,7 @@ fn write_screenshots() {
     step_until(&mut harness, "the prediction", |h| h.state().ml.vibe.predicted.is_some());
     harness.remove_cursor();
     harness.run();
-    let image = harness.render().expect("rendering needs a wgpu adapter");
-    let path = out.join("8-vibe-model.png");
-    image.save(&path).unwrap();
-    println!("wrote {}", path.display());
+    save_shot(&mut harness, &out, "8-vibe-model.png");
 }
 
 #[test]
