@@ -49,9 +49,29 @@ impl Rendered {
     }
 }
 
+/// The largest `|x|` and the sum of squares, eight lanes at a time (a single running max or sum
+/// waits on the previous step every sample).
+fn peak_and_energy(x: &[f64]) -> (f64, f64) {
+    let mut peak = [0.0f64; 8];
+    let mut energy = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..8 {
+            peak[k] = peak[k].max(chunk[k].abs());
+            energy[k] += chunk[k] * chunk[k];
+        }
+    }
+    for (k, v) in rest.iter().enumerate() {
+        peak[k] = peak[k].max(v.abs());
+        energy[k] += v * v;
+    }
+    (peak.iter().fold(0.0f64, |m, v| m.max(*v)), energy.iter().sum())
+}
+
 fn stats(layer: Layer, x: &[f64]) -> LayerStats {
-    let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let rms = if x.is_empty() { 0.0 } else { (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt() };
+    let (peak, energy) = peak_and_energy(x);
+    let rms = if x.is_empty() { 0.0 } else { (energy / x.len() as f64).sqrt() };
     LayerStats { layer, peak, rms }
 }
 
@@ -134,7 +154,7 @@ pub fn render(
         mix_into(&mut mix, &buffer, 1.0);
     })?;
     let mix = stereo_width(mix, config.stereo);
-    let raw_peak = mix.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let raw_peak = peak_and_energy(&mix).0;
     let gain = if raw_peak > 0.0 { PEAK / raw_peak } else { 0.0 };
     let samples = mix.iter().map(|v| (v * gain) as f32).collect();
     progress.report(1.0, "rendered");

@@ -116,20 +116,27 @@ pub fn decimation_taps() -> &'static [f64; 41] {
     })
 }
 
-/// `decimate(x, 2, ftype="fir", zero_phase=True)`, which scipy runs as
-/// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · x[2j+i]`, zeros outside `x`.
+/// `decimate(x, 2, ftype="fir", zero_phase=True)` for the outputs `js`, which scipy runs as
+/// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · X[2j+i]`, zeros outside the
+/// `len` oversampled samples. `x` holds `X[from..]`, at least every sample the windows reach.
 /// The half-band filter is zero at every even offset but the centre, and symmetric: one centre
-/// tap and ten pairs.
-fn decimate2(x: &[f64], n_out: usize) -> Vec<f64> {
+/// tap and ten pairs. Pushes `amp · y[j]` onto `out`.
+fn decimate2_into(
+    x: &[f64],
+    from: usize,
+    len: usize,
+    js: std::ops::RangeInclusive<usize>,
+    amp: f64,
+    out: &mut Vec<f64>,
+) {
     let h = decimation_taps();
     let centre = h[20];
     let pairs: [f64; 10] = std::array::from_fn(|k| h[21 + 2 * k]);
-    let len = x.len();
-    let mut out = Vec::with_capacity(n_out);
-    for j in 0..n_out {
+    let end = from + x.len();
+    for j in js {
         let c = 2 * j;
-        let y = if c >= 19 && c + 19 < len {
-            let w = &x[c - 19..=c + 19];
+        let y = if c >= from + 19 && c + 19 < end {
+            let w = &x[c - 19 - from..=c + 19 - from];
             let mut acc = centre * w[19];
             for (k, h) in pairs.iter().enumerate() {
                 let d = 2 * k + 1;
@@ -137,7 +144,14 @@ fn decimate2(x: &[f64], n_out: usize) -> Vec<f64> {
             }
             acc
         } else {
-            let at = |i: isize| if i >= 0 && (i as usize) < len { x[i as usize] } else { 0.0 };
+            let at = |i: isize| {
+                if i >= 0 && (i as usize) < len {
+                    debug_assert!(i as usize >= from && (i as usize) < end, "window outside the oversampled run");
+                    x[i as usize - from]
+                } else {
+                    0.0
+                }
+            };
             let mut acc = centre * at(c as isize);
             for (k, h) in pairs.iter().enumerate() {
                 let d = (2 * k + 1) as isize;
@@ -145,48 +159,180 @@ fn decimate2(x: &[f64], n_out: usize) -> Vec<f64> {
             }
             acc
         };
-        out.push(y);
+        out.push(amp * y);
+    }
+}
+
+/// The two band-limited waves: the naive wave minus its PolyBLEP residuals, per oversampled phase.
+#[derive(Clone, Copy)]
+enum Edges {
+    /// One edge a period, at phase 0, where `2t − 1` falls by 2.
+    Saw,
+    /// ±1: an edge at phase 0 (rising by 2) and one at ½ (falling by 2).
+    Square,
+}
+
+impl Edges {
+    /// The oversampled sample at phase `t`, as the reference builds it.
+    #[inline]
+    fn sample(self, t: f64, dt: f64) -> f64 {
+        self.naive(t) + self.residual(t, dt)
+    }
+
+    #[inline]
+    fn naive(self, t: f64) -> f64 {
+        match self {
+            Self::Saw => 2.0 * t - 1.0,
+            Self::Square => {
+                if t < 0.5 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            }
+        }
+    }
+
+    /// The PolyBLEP correction at phase `t` (zero away from the edges).
+    #[inline]
+    fn residual(self, t: f64, dt: f64) -> f64 {
+        match self {
+            Self::Saw => -poly_blep(t, dt),
+            Self::Square => poly_blep(t, dt) - poly_blep((t + 0.5).rem_euclid(1.0), dt),
+        }
+    }
+
+    fn per_period(self) -> u32 {
+        match self {
+            Self::Saw => 1,
+            Self::Square => 2,
+        }
+    }
+
+    /// Edge `k` (at unwrapped phase `k / per_period`): the jump there and the wave just before
+    /// it as a function of the unwrapped phase `p`.
+    #[inline]
+    fn edge(self, k: i64, p: f64) -> (f64, f64) {
+        match self {
+            Self::Saw => (-2.0, 2.0 * (p - (k - 1) as f64) - 1.0),
+            Self::Square if k % 2 == 0 => (2.0, -1.0),
+            Self::Square => (-2.0, 1.0),
+        }
+    }
+}
+
+/// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20).
+fn tap_tails() -> &'static [f64; 41] {
+    static TAILS: OnceLock<[f64; 41]> = OnceLock::new();
+    TAILS.get_or_init(|| {
+        let h = decimation_taps();
+        let mut tails = [0.0; 41];
+        for m in (0..40).rev() {
+            let k = m as i64 - 20;
+            let tap = if (-19..=19).contains(&k) { h[(k + 20) as usize] } else { 0.0 };
+            tails[m] = tails[m + 1] + tap;
+        }
+        tails
+    })
+}
+
+/// A band-limited oscillator as the reference renders it: the naive wave minus 4-point
+/// PolyBLEP at 2× oversampling, then `decimate2`, computed without oversampling. Between edges
+/// the wave is a ramp or a constant, which the filter (symmetric, unit gain at DC) passes
+/// unchanged, so there the output is the wave at the window's centre. A window holding an edge
+/// adds the jump times the taps past it (a tail sum) and the few nonzero PolyBLEP residuals
+/// times their taps. That is the full computation's result up to rounding
+/// (`band_limited_matches_oversampling_everything` checks it); the few windows that reach past
+/// the signal's ends, and waves too high for one edge per window, are computed in full.
+fn band_limited(edges: Edges, freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
+    let n = samples(duration);
+    let nh = n * OVERSAMPLE;
+    let dt = freq / (SR * OVERSAMPLE as f64);
+    let start = t_offset * freq;
+    let step = duration * freq / nh.max(1) as f64;
+    let unwrapped = |i: usize| start + i as f64 * step;
+    let phase = |i: usize| -> f64 {
+        let t = unwrapped(i);
+        if (0.0..9.0e15).contains(&t) { t - (t as i64) as f64 } else { t - t.floor() }
+    };
+    let full = |js: std::ops::RangeInclusive<usize>, out: &mut Vec<f64>| {
+        let from = (2 * js.start()).saturating_sub(19);
+        let to = (2 * js.end() + 19).min(nh - 1);
+        let x: Vec<f64> = (from..=to).map(|i| edges.sample(phase(i), dt)).collect();
+        decimate2_into(&x, from, nh, js, amp, out);
+    };
+    let mut out = Vec::with_capacity(n);
+    // Edges at least 60 oversampled samples apart: a window and its residuals see one at most.
+    let per = edges.per_period() as f64;
+    let sparse = step > 0.0 && step * per < 1.0 / 60.0 && start.abs() < 1e12;
+    if n == 0 || !sparse || n < 40 {
+        if n > 0 {
+            full(0..=n - 1, &mut out);
+        }
+        return out;
+    }
+    // Windows inside the signal: outputs 10 ..= last.
+    let last = (nh - 20) / 2;
+    full(0..=9, &mut out);
+    out.extend((10..=last).map(|j| amp * edges.naive(phase(2 * j))));
+    full(last + 1..=n - 1, &mut out);
+    let h = decimation_taps();
+    let tails = tap_tails();
+    // Every edge whose residuals or jump reach an inside window.
+    let first_edge = (unwrapped(0) * per).floor() as i64;
+    let last_edge = (unwrapped(nh - 1) * per).ceil() as i64 + 1;
+    let mut residuals: Vec<(usize, f64)> = Vec::with_capacity(8);
+    for k in first_edge..=last_edge {
+        let at = k as f64 / per;
+        // Past either end by more than a residual's reach: nothing of it is in the signal.
+        if at < unwrapped(0) - 5.0 * step || at > unwrapped(nh - 1) + 5.0 * step {
+            continue;
+        }
+        // The first oversampled sample at or past the edge, found as `phase` computes.
+        let mut ie = (((at - start) / step).ceil().max(0.0) as usize).min(nh);
+        while ie > 0 && unwrapped(ie - 1) >= at {
+            ie -= 1;
+        }
+        while ie < nh && unwrapped(ie) < at {
+            ie += 1;
+        }
+        residuals.clear();
+        for i in ie.saturating_sub(4)..(ie + 4).min(nh) {
+            let r = edges.residual(phase(i), dt);
+            if r != 0.0 {
+                residuals.push((i, r));
+            }
+        }
+        let reach_lo = residuals.first().map_or(ie, |r| r.0.min(ie));
+        let reach_hi = residuals.last().map_or(ie, |r| r.0.max(ie));
+        // Outputs whose window (centre ± 19) reaches the jump or a residual.
+        let j_lo = (reach_lo.saturating_sub(19)).div_ceil(2).max(10);
+        let j_hi = ((reach_hi + 19) / 2).min(last);
+        for (j, slot) in out.iter_mut().enumerate().take(j_hi + 1).skip(j_lo) {
+            let c = 2 * j;
+            let (jump, before) = edges.edge(k, unwrapped(c));
+            let m = (ie as i64 - c as i64).clamp(-20, 20);
+            let mut y = before + jump * tails[(m + 20) as usize];
+            for (i, r) in &residuals {
+                let d = *i as i64 - c as i64;
+                if d.abs() <= 19 {
+                    y += h[(d + 20) as usize] * r;
+                }
+            }
+            *slot = amp * y;
+        }
     }
     out
 }
 
-/// The oversampled phase `t mod 1` of `linspace(t_offset f, (t_offset + duration) f, 2n, False)`.
-fn oversampled_phases(freq: f64, duration: f64, t_offset: f64, n: usize) -> impl Iterator<Item = f64> {
-    let nh = n * OVERSAMPLE;
-    let start = t_offset * freq;
-    let step = duration * freq / nh.max(1) as f64;
-    // t - floor(t) is exact, and equals numpy's `t % 1.0`; phases here are non-negative, where
-    // truncation is the floor (and much cheaper than a libm call).
-    (0..nh).map(move |i| {
-        let t = start + i as f64 * step;
-        if (0.0..9.0e15).contains(&t) { t - (t as i64) as f64 } else { t - t.floor() }
-    })
-}
-
 /// Anti-aliased sawtooth: naive saw minus 4-point PolyBLEP at 2× oversampling, then decimated.
 pub fn sawtooth(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let n = samples(duration);
-    let dt = freq / (SR * OVERSAMPLE as f64);
-    let high: Vec<f64> =
-        oversampled_phases(freq, duration, t_offset, n).map(|t| (2.0 * t - 1.0) - poly_blep(t, dt)).collect();
-    let mut out = decimate2(&high, n);
-    out.iter_mut().for_each(|v| *v *= amp);
-    out
+    band_limited(Edges::Saw, freq, duration, amp, t_offset)
 }
 
 /// Anti-aliased square: ±1 with PolyBLEP at the rising (phase 0) and falling (phase ½) edges.
 pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let n = samples(duration);
-    let dt = freq / (SR * OVERSAMPLE as f64);
-    let high: Vec<f64> = oversampled_phases(freq, duration, t_offset, n)
-        .map(|t| {
-            let naive = if t < 0.5 { 1.0 } else { -1.0 };
-            naive + poly_blep(t, dt) - poly_blep((t + 0.5).rem_euclid(1.0), dt)
-        })
-        .collect();
-    let mut out = decimate2(&high, n);
-    out.iter_mut().for_each(|v| *v *= amp);
-    out
+    band_limited(Edges::Square, freq, duration, amp, t_offset)
 }
 
 /// Gaussian white noise, `amp · randn(n)`.
@@ -302,21 +448,34 @@ pub fn highpass(signal: &mut [f64], cutoff: f64) {
     Biquad::for_cutoff(Pass::High, cutoff).run(signal);
 }
 
-/// Adds delayed copies of the signal to itself in place: `y[n] = x[n] + Σ g_k · x[n − d_k]`,
+/// Adds delayed copies of the signal to itself in place: `y[n] = dry · x[n] + Σ g_k · x[n − d_k]`,
 /// the taps summed in order as the reference adds them. Runs from the end so that every
 /// `x[n − d_k]` read is still the input.
-fn add_taps_in_place(signal: &mut [f64], taps: &[(usize, f64)]) {
+fn add_taps_in_place(signal: &mut [f64], dry: f64, taps: &[(usize, f64)]) {
     let taps: Vec<(usize, f64)> = taps.iter().copied().filter(|(d, _)| *d > 0 && *d < signal.len()).collect();
-    let Some(longest) = taps.iter().map(|t| t.0).max() else { return };
-    for n in (longest..signal.len()).rev() {
-        let mut acc = signal[n];
+    let Some(longest) = taps.iter().map(|t| t.0).max() else {
+        signal.iter_mut().for_each(|v| *v *= dry);
+        return;
+    };
+    // Blocks of eight, last first: a block reads only samples before its end, none yet
+    // written, and sums them before writing, so the processor can add eight at a time.
+    const BLOCK: usize = 8;
+    let mut end = signal.len();
+    while end >= longest + BLOCK {
+        let from = end - BLOCK;
+        let mut acc: [f64; BLOCK] = signal[from..end].try_into().expect("a block");
+        acc.iter_mut().for_each(|v| *v *= dry);
         for (d, g) in &taps {
-            acc += signal[n - d] * g;
+            let src = &signal[from - d..end - d];
+            for k in 0..BLOCK {
+                acc[k] += src[k] * g;
+            }
         }
-        signal[n] = acc;
+        signal[from..end].copy_from_slice(&acc);
+        end = from;
     }
-    for n in (0..longest).rev() {
-        let mut acc = signal[n];
+    for n in (0..end).rev() {
+        let mut acc = dry * signal[n];
         for (d, g) in &taps {
             if n >= *d {
                 acc += signal[n - d] * g;
@@ -330,7 +489,7 @@ fn add_taps_in_place(signal: &mut [f64], taps: &[(usize, f64)]) {
 pub fn delay(mut signal: Vec<f64>, delay_time: f64, feedback: f64, wet: f64) -> Vec<f64> {
     let step = (delay_time * SR).max(0.0) as usize;
     let taps: Vec<(usize, f64)> = (1..5).map(|i| (step * i, feedback.powi(i as i32) * wet)).collect();
-    add_taps_in_place(&mut signal, &taps);
+    add_taps_in_place(&mut signal, 1.0, &taps);
     signal
 }
 
@@ -341,7 +500,7 @@ pub fn reverb(mut signal: Vec<f64>, room: f64, size: f64) -> Vec<f64> {
         .enumerate()
         .map(|(i, d)| ((d * size * SR).max(0.0) as usize, room * 0.7f64.powi(i as i32)))
         .collect();
-    add_taps_in_place(&mut signal, &taps);
+    add_taps_in_place(&mut signal, 1.0, &taps);
     signal
 }
 
@@ -356,9 +515,9 @@ pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
         return signal;
     }
     let mix = 0.12 * width;
-    let mut out: Vec<f64> = signal.iter().map(|v| v * (1.0 - mix)).collect();
-    mix_into(&mut out[offset..], &signal, mix);
-    out
+    let mut signal = signal;
+    add_taps_in_place(&mut signal, 1.0 - mix, &[(offset, mix)]);
+    signal
 }
 
 /// `0.5 + 0.5 sin(2π rate t)` over `duration`.
@@ -519,6 +678,51 @@ mod tests {
     }
 
     #[test]
+    fn band_limited_matches_oversampling_everything() {
+        // The short cut against the definition: every oversampled sample built and filtered.
+        use rand::SeedableRng;
+        let mut rng = SynthRng::seed_from_u64(3);
+        let mut cases = vec![
+            (55.0, 0.7, 0.0),
+            (110.0, 1.3, 0.013),
+            (261.6, 0.5, 12.25),
+            (440.0, 2.0, 29.1),
+            (1244.5, 0.3, 3.0),
+            (2500.0, 0.2, 0.1),
+            (7000.0, 0.05, 0.0),
+            (30.0, 0.0004, 0.0),
+            (1000.0, 0.001, 0.0),
+        ];
+        for _ in 0..150 {
+            let freq = 20.0 * 100f64.powf(rng.random::<f64>());
+            cases.push((freq, rng.random_range(0.0005..0.4), rng.random_range(0.0..60.0)));
+        }
+        for edges in [Edges::Saw, Edges::Square] {
+            for &(freq, duration, t_offset) in &cases {
+                let n = samples(duration);
+                let nh = n * OVERSAMPLE;
+                let dt = freq / (SR * OVERSAMPLE as f64);
+                let step = duration * freq / nh.max(1) as f64;
+                let high: Vec<f64> = (0..nh)
+                    .map(|i| {
+                        let t = t_offset * freq + i as f64 * step;
+                        edges.sample(t - t.floor(), dt)
+                    })
+                    .collect();
+                let mut want = Vec::new();
+                if n > 0 {
+                    decimate2_into(&high, 0, nh, 0..=n - 1, 0.3, &mut want);
+                }
+                let got = band_limited(edges, freq, duration, 0.3, t_offset);
+                assert_eq!(got.len(), want.len());
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(close(*g, *w, 1e-9), "{freq} Hz at {t_offset}: [{i}] {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn adsr_builds_the_references_envelope() {
         // 1 s of ones, A 0.1, D 0.1, S 0.5, R 0.2: 4410 up, 4410 down to 0.5, hold, 8820 down.
         let mut x = vec![1.0; 44_100];
@@ -549,6 +753,21 @@ mod tests {
         assert!(close(d[4410], 0.5 * 0.4, 1e-12));
         assert!(close(d[4 * 4410], 0.0625 * 0.4, 1e-12));
         assert_eq!(d[5 * 4410], 0.0);
+    }
+
+    #[test]
+    fn width_blends_in_a_copy_delayed_by_one_to_ten_ms() {
+        // Width 1: a 10 ms copy at 12%, the dry signal at 88%; int((0.001 + 0.009) · 44100) is 440,
+        // as (0.001 + 0.009) rounds just below 0.01 (Python prints 440.99999999999994).
+        let mut impulse = vec![0.0; 2000];
+        impulse[3] = 1.0;
+        let w = stereo_width(impulse.clone(), 1.0);
+        assert!(close(w[3], 0.88, 1e-12));
+        assert!(close(w[443], 0.12, 1e-12));
+        assert!(close(w.iter().sum::<f64>(), 1.0, 1e-12));
+        // Width 0.5: int((0.001 + 0.0045) · 44100) = int(242.55) = 242 samples, 6%.
+        let w = stereo_width(impulse, 0.5);
+        assert!(close(w[3], 0.94, 1e-12) && close(w[245], 0.06, 1e-12));
     }
 
     #[test]

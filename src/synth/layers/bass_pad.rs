@@ -22,9 +22,12 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
     n
 }
 
+/// A note (or a chord) to render, and where it starts in seconds.
+type Deferred<'a> = (f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>);
+
 /// Renders independent notes on all cores and mixes them in order (the sum is the one a
 /// one-by-one render makes). Only for notes that draw no random numbers.
-fn mix_notes(ctx: &Ctx, notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + '_>)>) -> Vec<f64> {
+fn mix_notes(ctx: &Ctx, notes: Vec<Deferred<'_>>) -> Vec<f64> {
     use rayon::prelude::*;
     let rendered: Vec<(f64, Vec<f64>)> = notes.par_iter().map(|(start, make)| (*start, make())).collect();
     let mut signal = ctx.silence();
@@ -200,70 +203,107 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
     signal
 }
 
-pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
-    let (c, am, em, osc) = (ctx.config, ctx.attack(), ctx.echo(), ctx.osc());
-    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
-    for (start, dur, root) in chord_notes(ctx, 1.15) {
-        for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
-            let (freq, t, rate) = (scale_freq(c, degree, 3), ctx.t_offset + start, 0.1 / (c.motion + 0.1));
-            let base = 300.0 * ctx.b() + 100.0;
-            notes.push((
-                start,
-                Box::new(move || {
-                    let tone = osc.render(freq, dur, 0.15, t);
-                    let wobble = lfo(dur, rate);
-                    let mut low = tone.clone();
-                    lowpass(&mut low, base * 0.5);
-                    let mut high = tone;
-                    lowpass(&mut high, base * 1.5);
-                    let mut blended: Vec<f64> =
-                        low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
-                    adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
-                    blended
-                }),
-            ));
+/// The sum of one chord's tones (`tone` renders one from its frequency). The pads filter and
+/// envelope every note of a chord alike, and both are linear, so they run once on the sum: the
+/// reference's result up to rounding, at a fraction of the work.
+fn chord_sum(freqs: &[f64], tone: impl Fn(f64) -> Vec<f64>) -> Vec<f64> {
+    let mut sum = Vec::new();
+    for freq in freqs {
+        let t = tone(*freq);
+        if sum.is_empty() {
+            sum = t;
+        } else {
+            mix_into(&mut sum, &t, 1.0);
         }
     }
+    sum
+}
+
+/// The first three chord tones of each chord at octave 3, as the warm and dark pads voice them.
+fn triads(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, Vec<f64>)> {
+    chord_notes(ctx, stretch)
+        .into_iter()
+        .map(|(start, dur, root)| {
+            let freqs = chord_tones_ascending(ctx.config.chord_extensions, root)
+                .into_iter()
+                .take(3)
+                .map(|degree| scale_freq(ctx.config, degree, 3))
+                .collect();
+            (start, dur, freqs)
+        })
+        .collect()
+}
+
+pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+    let (c, am, em, osc) = (ctx.config, ctx.attack(), ctx.echo(), ctx.osc());
+    let mut chords: Vec<Deferred> = Vec::new();
+    for (start, dur, freqs) in triads(ctx, 1.15) {
+        let (t, rate) = (ctx.t_offset + start, 0.1 / (c.motion + 0.1));
+        let base = 300.0 * ctx.b() + 100.0;
+        chords.push((
+            start,
+            Box::new(move || {
+                let tone = chord_sum(&freqs, |freq| osc.render(freq, dur, 0.15, t));
+                let wobble = lfo(dur, rate);
+                let mut low = tone.clone();
+                lowpass(&mut low, base * 0.5);
+                let mut high = tone;
+                lowpass(&mut high, base * 1.5);
+                let mut blended: Vec<f64> =
+                    low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
+                adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
+                blended
+            }),
+        ));
+    }
     // The notes draw nothing; humanize, after them, draws as the reference does.
-    let signal = reverb(mix_notes(ctx, notes), ctx.space() * 0.7, ctx.space() * 0.9);
+    let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.9);
     let mut signal = delay(signal, 0.35, 0.3 * em, 0.25 * em);
     humanize(&mut signal, c.human, rng);
     signal
 }
 
 pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
-    let (c, am) = (ctx.config, ctx.attack());
-    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
-    for (start, dur, root) in chord_notes(ctx, 1.15) {
-        for degree in chord_tones_ascending(c.chord_extensions, root).into_iter().take(3) {
-            let (freq, t, cutoff) = (scale_freq(c, degree, 3), ctx.t_offset + start, 200.0 * ctx.b() + 80.0);
-            let env = [2.0 * am, 1.0, 0.9, 3.0 * am];
-            notes.push((start, Box::new(move || note(Osc::Sawtooth, freq, dur, 0.12, t, cutoff, env))));
-        }
+    let am = ctx.attack();
+    let mut chords: Vec<Deferred> = Vec::new();
+    for (start, dur, freqs) in triads(ctx, 1.15) {
+        let (t, cutoff) = (ctx.t_offset + start, 200.0 * ctx.b() + 80.0);
+        let env = [2.0 * am, 1.0, 0.9, 3.0 * am];
+        chords.push((
+            start,
+            Box::new(move || {
+                let mut tone = chord_sum(&freqs, |freq| Osc::Sawtooth.render(freq, dur, 0.12, t));
+                lowpass(&mut tone, cutoff);
+                adsr(&mut tone, env[0], env[1], env[2], env[3]);
+                tone
+            }),
+        ));
     }
-    reverb(mix_notes(ctx, notes), ctx.space() * 0.8, ctx.space())
+    reverb(mix_notes(ctx, chords), ctx.space() * 0.8, ctx.space())
 }
 
 pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
+    let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
-        for (rel, octave) in [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)] {
-            let (freq, t, cutoff) =
-                (scale_freq(c, root + rel, octave), ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
-            notes.push((
-                start,
-                Box::new(move || {
+        let freqs: Vec<f64> =
+            [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)].iter().map(|(rel, o)| scale_freq(c, root + rel, *o)).collect();
+        let (t, cutoff) = (ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
+        chords.push((
+            start,
+            Box::new(move || {
+                let mut tone = chord_sum(&freqs, |freq| {
                     let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
                     mix_into(&mut tone, &triangle(freq * 1.002, dur, 0.06, t), 1.0);
-                    lowpass(&mut tone, cutoff);
-                    adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
                     tone
-                }),
-            ));
-        }
+                });
+                lowpass(&mut tone, cutoff);
+                adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
+                tone
+            }),
+        ));
     }
-    let signal = reverb(mix_notes(ctx, notes), ctx.space() * 0.85, ctx.space());
+    let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.85, ctx.space());
     delay(signal, 0.4, 0.35 * em, 0.3 * em)
 }
 
@@ -310,14 +350,20 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
 
 pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
-    let mut notes: Vec<(f64, Box<dyn Fn() -> Vec<f64> + Send + Sync>)> = Vec::new();
+    let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
-        for (rel, octave) in [(0, 3), (4, 3), (0, 4), (4, 4)] {
-            let (freq, t, cutoff) =
-                (scale_freq(c, root + rel, octave), ctx.t_offset + start, 500.0 * ctx.b() + 150.0);
-            let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
-            notes.push((start, Box::new(move || note(osc, freq, dur, 0.10, t, cutoff, env))));
-        }
+        let freqs: Vec<f64> =
+            [(0, 3), (4, 3), (0, 4), (4, 4)].iter().map(|(rel, o)| scale_freq(c, root + rel, *o)).collect();
+        let (t, cutoff) = (ctx.t_offset + start, 500.0 * ctx.b() + 150.0);
+        chords.push((
+            start,
+            Box::new(move || {
+                let mut tone = chord_sum(&freqs, |freq| osc.render(freq, dur, 0.10, t));
+                lowpass(&mut tone, cutoff);
+                adsr(&mut tone, 1.3 * am, 0.7, 0.88, 2.2 * am);
+                tone
+            }),
+        ));
     }
-    reverb(mix_notes(ctx, notes), ctx.space() * 0.7, ctx.space() * 0.85)
+    reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.85)
 }
