@@ -20,7 +20,7 @@ use harmony::{HarmonyPlan, MelodyPolicy, build_harmony_plan};
 pub use layers::Layer;
 use layers::{Ctx, active_layers, render_layer};
 pub use primitives::SAMPLE_RATE;
-use primitives::{SynthRng, mix_into, samples, stereo_width};
+use primitives::{SynthRng, samples, stereo_width};
 
 /// The peak a render is normalized to.
 pub const PEAK: f64 = 0.85;
@@ -49,29 +49,37 @@ impl Rendered {
     }
 }
 
-/// The largest `|x|` and the sum of squares, eight lanes at a time (a single running max or sum
-/// waits on the previous step every sample).
-fn peak_and_energy(x: &[f64]) -> (f64, f64) {
-    let mut peak = [0.0f64; 8];
-    let mut energy = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for k in 0..8 {
+/// The largest `|x|` and the sum of squares of `x`, eight lanes at a time (a single running
+/// max or sum waits on the previous step every sample), adding `x` into `mix` on the way when
+/// there is one (one pass over memory instead of two).
+fn measure_and_mix(x: &[f64], mut mix: Option<&mut [f64]>) -> (f64, f64) {
+    const LANES: usize = 8;
+    let mut peak = [0.0f64; LANES];
+    let mut energy = [0.0f64; LANES];
+    let whole = x.len() / LANES * LANES;
+    for (b, chunk) in x[..whole].chunks_exact(LANES).enumerate() {
+        for k in 0..LANES {
             peak[k] = peak[k].max(chunk[k].abs());
             energy[k] += chunk[k] * chunk[k];
         }
+        if let Some(mix) = mix.as_deref_mut() {
+            for (m, v) in mix[b * LANES..(b + 1) * LANES].iter_mut().zip(chunk) {
+                *m += v;
+            }
+        }
     }
-    for (k, v) in rest.iter().enumerate() {
+    for (k, v) in x[whole..].iter().enumerate() {
         peak[k] = peak[k].max(v.abs());
         energy[k] += v * v;
+        if let Some(mix) = mix.as_deref_mut() {
+            mix[whole + k] += v;
+        }
     }
     (peak.iter().fold(0.0f64, |m, v| m.max(*v)), energy.iter().sum())
 }
 
-fn stats(layer: Layer, x: &[f64]) -> LayerStats {
-    let (peak, energy) = peak_and_energy(x);
-    let rms = if x.is_empty() { 0.0 } else { (energy / x.len() as f64).sqrt() };
+fn stats(layer: Layer, (peak, energy): (f64, f64), len: usize) -> LayerStats {
+    let rms = if len == 0 { 0.0 } else { (energy / len as f64).sqrt() };
     LayerStats { layer, peak, rms }
 }
 
@@ -147,14 +155,20 @@ pub fn render(
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<Rendered, Cancelled> {
-    let mut mix = vec![0.0; samples(seconds)];
+    // The first layer's buffer becomes the mix (one buffer fewer to allocate and clear).
+    let mut mix: Option<Vec<f64>> = None;
     let mut layer_stats = Vec::new();
     let harmony = render_layers(config, seconds, seed, progress, |layer, buffer| {
-        layer_stats.push(stats(layer, &buffer));
-        mix_into(&mut mix, &buffer, 1.0);
+        match &mut mix {
+            None => {
+                layer_stats.push(stats(layer, measure_and_mix(&buffer, None), buffer.len()));
+                mix = Some(buffer);
+            }
+            Some(mix) => layer_stats.push(stats(layer, measure_and_mix(&buffer, Some(mix)), buffer.len())),
+        }
     })?;
-    let mix = stereo_width(mix, config.stereo);
-    let raw_peak = peak_and_energy(&mix).0;
+    let mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
+    let raw_peak = measure_and_mix(&mix, None).0;
     let gain = if raw_peak > 0.0 { PEAK / raw_peak } else { 0.0 };
     let samples = mix.iter().map(|v| (v * gain) as f32).collect();
     progress.report(1.0, "rendered");
@@ -267,6 +281,18 @@ mod tests {
         for (layer, buffer) in parallel {
             assert_eq!(render_layer(layer, &ctx, &mut rng), buffer, "{layer:?}");
         }
+    }
+
+    #[test]
+    fn measuring_a_layer_mixes_it_and_finds_its_peak_and_energy() {
+        // 11 samples (one whole lane block and a remainder): peak |−4| = 4, energy 9 + 16 + 1 = 26.
+        let x = [3.0, -4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+        let mut mix = [1.0; 11];
+        let (peak, energy) = measure_and_mix(&x, Some(&mut mix));
+        assert_eq!((peak, energy), (4.0, 26.0));
+        assert_eq!(mix, [4.0, -3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0]);
+        let s = stats(Layer::Pad, (peak, energy), x.len());
+        assert!((s.rms - (26.0f64 / 11.0).sqrt()).abs() < 1e-15);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
-    sine, triangle,
+    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples,
+    sine,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -206,15 +206,10 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
 /// The sum of one chord's tones (`tone` renders one from its frequency). The pads filter and
 /// envelope every note of a chord alike, and both are linear, so they run once on the sum: the
 /// reference's result up to rounding, at a fraction of the work.
-fn chord_sum(freqs: &[f64], tone: impl Fn(f64) -> Vec<f64>) -> Vec<f64> {
-    let mut sum = Vec::new();
+fn chord_sum(dur: f64, freqs: &[f64], tone: impl Fn(&mut [f64], f64)) -> Vec<f64> {
+    let mut sum = vec![0.0; samples(dur)];
     for freq in freqs {
-        let t = tone(*freq);
-        if sum.is_empty() {
-            sum = t;
-        } else {
-            mix_into(&mut sum, &t, 1.0);
-        }
+        tone(&mut sum, *freq);
     }
     sum
 }
@@ -243,7 +238,7 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let tone = chord_sum(&freqs, |freq| osc.render(freq, dur, 0.15, t));
+                let tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.15, t));
                 let wobble = lfo(dur, rate);
                 let mut low = tone.clone();
                 lowpass(&mut low, base * 0.5);
@@ -272,7 +267,7 @@ pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(&freqs, |freq| Osc::Sawtooth.render(freq, dur, 0.12, t));
+                let mut tone = chord_sum(dur, &freqs, |sum, freq| Osc::Sawtooth.add(sum, freq, dur, 0.12, t));
                 lowpass(&mut tone, cutoff);
                 adsr(&mut tone, env[0], env[1], env[2], env[3]);
                 tone
@@ -292,10 +287,9 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(&freqs, |freq| {
-                    let mut tone = Osc::Sawtooth.render(freq, dur, 0.08, t);
-                    mix_into(&mut tone, &triangle(freq * 1.002, dur, 0.06, t), 1.0);
-                    tone
+                let mut tone = chord_sum(dur, &freqs, |sum, freq| {
+                    Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
+                    Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
                 });
                 lowpass(&mut tone, cutoff);
                 adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
@@ -358,7 +352,7 @@ pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(&freqs, |freq| osc.render(freq, dur, 0.10, t));
+                let mut tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t));
                 lowpass(&mut tone, cutoff);
                 adsr(&mut tone, 1.3 * am, 0.7, 0.88, 2.2 * am);
                 tone

@@ -35,9 +35,15 @@ pub fn slot_times(ctx: &Ctx, slots_per_beat: u32) -> (Vec<f64>, usize) {
 fn kick(freq: f64, dur: f64, amp: f64, t: f64, fall: f64, cutoff: f64) -> Vec<f64> {
     let mut k = sine(freq, dur, amp, t);
     let n = k.len();
-    for (i, v) in k.iter_mut().enumerate() {
-        let x = if n > 1 { fall * i as f64 / (n - 1) as f64 } else { 0.0 };
-        *v *= (-x).exp();
+    // exp(−fall · i / (n − 1)) as a running product, restarted exactly every 256 samples.
+    let rate = if n > 1 { fall / (n - 1) as f64 } else { 0.0 };
+    let ratio = (-rate).exp();
+    for (b, block) in k.chunks_mut(256).enumerate() {
+        let mut gain = (-rate * (b * 256) as f64).exp();
+        for v in block {
+            *v *= gain;
+            gain *= ratio;
+        }
     }
     lowpass(&mut k, cutoff);
     k
@@ -115,4 +121,26 @@ pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
         }
     }
     signal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kick_decays_as_exp_of_a_linspace() {
+        // The definition: sin under exp(−linspace(0, fall, n)), then the low-pass.
+        let (freq, dur, amp, t, fall, cutoff) = (45.0, 0.2, 0.35, 1.25, 8.0, 100.0);
+        let mut want = sine(freq, dur, amp, t);
+        let n = want.len();
+        for (i, v) in want.iter_mut().enumerate() {
+            *v *= (-(fall * i as f64 / (n - 1) as f64)).exp();
+        }
+        lowpass(&mut want, cutoff);
+        let got = kick(freq, dur, amp, t, fall, cutoff);
+        assert_eq!(got.len(), 8820);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() < 1e-12, "[{i}] {g} vs {w}");
+        }
+    }
 }

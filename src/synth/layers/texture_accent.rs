@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
     SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise, reverb,
-    sine, triangle,
+    sine, sine_add, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -22,16 +22,15 @@ fn shimmer_with(
     env: [f64; 4],
 ) -> Vec<f64> {
     let (c, am) = (ctx.config, ctx.attack());
+    // Every tone takes the same tremolo and envelope, so the sum takes them once.
     let mut signal = ctx.silence();
-    let tremolo = lfo(ctx.duration, rate);
     for degree in degrees {
-        let mut tone = sine(scale_freq(c, *degree, 6), ctx.duration, amp, ctx.t_offset);
-        for (v, w) in tone.iter_mut().zip(&tremolo) {
-            *v *= depth.0 + depth.1 * w;
-        }
-        adsr(&mut tone, env[0] * am, env[1], env[2], env[3] * am);
-        mix_into(&mut signal, &tone, 1.0);
+        sine_add(&mut signal, scale_freq(c, *degree, 6), ctx.duration, amp, ctx.t_offset);
     }
+    for (v, w) in signal.iter_mut().zip(lfo(ctx.duration, rate)) {
+        *v *= depth.0 + depth.1 * w;
+    }
+    adsr(&mut signal, env[0] * am, env[1], env[2], env[3] * am);
     signal
 }
 
