@@ -52,7 +52,7 @@ impl Rendered {
 /// The largest `|x|` and the sum of squares of `x`, eight lanes at a time (a single running
 /// max or sum waits on the previous step every sample), adding `x` into `mix` on the way when
 /// there is one (one pass over memory instead of two).
-fn measure_and_mix(x: &[f64], mut mix: Option<&mut [f64]>) -> (f64, f64) {
+fn measure_and_mix_chunk(x: &[f64], mut mix: Option<&mut [f64]>) -> (f64, f64) {
     const LANES: usize = 8;
     let mut peak = [0.0f64; LANES];
     let mut energy = [0.0f64; LANES];
@@ -76,6 +76,22 @@ fn measure_and_mix(x: &[f64], mut mix: Option<&mut [f64]>) -> (f64, f64) {
         }
     }
     (peak.iter().fold(0.0f64, |m, v| m.max(*v)), energy.iter().sum())
+}
+
+/// [`measure_and_mix_chunk`] over chunks on all cores (mixing is bound by memory, and each
+/// core brings its own bandwidth): the largest `|x|` and the sum of squares.
+fn measure_and_mix(x: &[f64], mix: Option<&mut [f64]>) -> (f64, f64) {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 16;
+    let combine = |a: (f64, f64), b: (f64, f64)| (a.0.max(b.0), a.1 + b.1);
+    match mix {
+        None => x.par_chunks(CHUNK).map(|x| measure_and_mix_chunk(x, None)).reduce(|| (0.0, 0.0), combine),
+        Some(mix) => x
+            .par_chunks(CHUNK)
+            .zip(mix.par_chunks_mut(CHUNK))
+            .map(|(x, mix)| measure_and_mix_chunk(x, Some(mix)))
+            .reduce(|| (0.0, 0.0), combine),
+    }
 }
 
 fn stats(layer: Layer, (peak, energy): (f64, f64), len: usize) -> LayerStats {
@@ -170,7 +186,10 @@ pub fn render(
     let mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
     let raw_peak = measure_and_mix(&mix, None).0;
     let gain = if raw_peak > 0.0 { PEAK / raw_peak } else { 0.0 };
-    let samples = mix.iter().map(|v| (v * gain) as f32).collect();
+    let samples = {
+        use rayon::prelude::*;
+        mix.par_iter().map(|v| (v * gain) as f32).collect()
+    };
     progress.report(1.0, "rendered");
     Ok(Rendered { samples, layers: layer_stats, harmony, seed })
 }

@@ -31,33 +31,47 @@ pub fn sine(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
 
 /// Adds [`sine`] into `out` (`samples(duration)` slots).
 pub fn sine_add(out: &mut [f64], freq: f64, duration: f64, amp: f64, t_offset: f64) {
-    let n = samples(duration);
-    assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
-    if n == 0 {
-        return;
+    assert_eq!(out.len(), samples(duration), "an oscillator fills samples(duration) slots");
+    let tone = Sine::new(freq, duration, amp, t_offset);
+    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
+        tone.add_block(block, b * Sine::BLOCK);
     }
-    // Four rotating phasors, each a quarter of the samples apart in turn: no sin() per sample,
-    // and four independent chains the processor can run side by side. Renormalized every block
-    // against rounding drift (exact to ~1e-12 over a whole render).
-    let step = 2.0 * PI * freq * duration / n as f64;
-    let (sin4, cos4) = (4.0 * step).sin_cos();
-    let phase0 = 2.0 * PI * freq * t_offset;
-    let mut s = [0.0; 4];
-    let mut c = [0.0; 4];
-    for k in 0..4 {
-        (s[k], c[k]) = (phase0 + k as f64 * step).sin_cos();
+}
+
+/// [`sine`] block by block: `add_block` adds samples `first..first + len` of the tone, so
+/// several tones (or a tone and its tremolo) can be built in one cache-sized block.
+#[derive(Clone, Copy)]
+pub struct Sine {
+    step: f64,
+    phase0: f64,
+    amp: f64,
+    sin4: f64,
+    cos4: f64,
+}
+
+impl Sine {
+    pub const BLOCK: usize = 1024;
+
+    pub fn new(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Sine {
+        let n = samples(duration).max(1);
+        let step = 2.0 * PI * freq * duration / n as f64;
+        let (sin4, cos4) = (4.0 * step).sin_cos();
+        Sine { step, phase0: 2.0 * PI * freq * t_offset, amp, sin4, cos4 }
     }
-    for (b, block) in out.chunks_mut(1024).enumerate() {
-        if b > 0 {
-            // Restart exactly from the block's first sample.
-            let first = (b * 1024) as f64;
-            for k in 0..4 {
-                (s[k], c[k]) = (phase0 + (first + k as f64) * step).sin_cos();
-            }
+
+    /// Four rotating phasors, each a quarter of the samples apart in turn: no sin() per
+    /// sample, and four independent chains the processor can run side by side. Started exactly
+    /// at `first`; over a block the drift from rounding stays ~1e-13.
+    pub fn add_block(&self, block: &mut [f64], first: usize) {
+        let (sin4, cos4) = (self.sin4, self.cos4);
+        let mut s = [0.0; 4];
+        let mut c = [0.0; 4];
+        for k in 0..4 {
+            (s[k], c[k]) = (self.phase0 + (first + k) as f64 * self.step).sin_cos();
         }
         for quad in block.chunks_mut(4) {
             for (k, v) in quad.iter_mut().enumerate() {
-                *v += amp * s[k];
+                *v += self.amp * s[k];
             }
             for k in 0..4 {
                 let next = s[k] * cos4 + c[k] * sin4;
