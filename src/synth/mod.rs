@@ -175,13 +175,8 @@ pub fn render(
     let mut mix: Option<Vec<f64>> = None;
     let mut layer_stats = Vec::new();
     let harmony = render_layers(config, seconds, seed, progress, |layer, buffer| {
-        match &mut mix {
-            None => {
-                layer_stats.push(stats(layer, measure_and_mix(&buffer, None), buffer.len()));
-                mix = Some(buffer);
-            }
-            Some(mix) => layer_stats.push(stats(layer, measure_and_mix(&buffer, Some(mix)), buffer.len())),
-        }
+        layer_stats.push(stats(layer, measure_and_mix(&buffer, mix.as_deref_mut()), buffer.len()));
+        mix.get_or_insert(buffer);
     })?;
     let mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
     let raw_peak = measure_and_mix(&mix, None).0;

@@ -24,9 +24,7 @@ pub fn samples(duration: f64) -> usize {
 
 /// `amp · sin(2π f t)` with `t = linspace(t_offset, t_offset + duration, n, endpoint=False)`.
 pub fn sine(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let mut out = vec![0.0; samples(duration)];
-    sine_add(&mut out, freq, duration, amp, t_offset);
-    out
+    Osc::Sine.render(freq, duration, amp, t_offset)
 }
 
 /// Adds [`sine`] into `out` (`samples(duration)` slots).
@@ -84,9 +82,7 @@ impl Sine {
 
 /// `amp · 2|2(t f − floor(t f + ½))| − amp`.
 pub fn triangle(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let mut out = vec![0.0; samples(duration)];
-    triangle_add(&mut out, freq, duration, amp, t_offset);
-    out
+    Osc::Triangle.render(freq, duration, amp, t_offset)
 }
 
 /// Adds [`triangle`] into `out` (`samples(duration)` slots).
@@ -172,7 +168,10 @@ fn decimate2_add(
         } else {
             let at = |i: isize| {
                 if i >= 0 && (i as usize) < len {
-                    debug_assert!(i as usize >= from && (i as usize) < end, "window outside the oversampled run");
+                    debug_assert!(
+                        i as usize >= from && (i as usize) < end,
+                        "window outside the oversampled run"
+                    );
                     x[i as usize - from]
                 } else {
                     0.0
@@ -383,16 +382,12 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
 
 /// Anti-aliased sawtooth: naive saw minus 4-point PolyBLEP at 2× oversampling, then decimated.
 pub fn sawtooth(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let mut out = vec![0.0; samples(duration)];
-    band_limited_add(&mut out, Edges::Saw, freq, duration, amp, t_offset);
-    out
+    Osc::Sawtooth.render(freq, duration, amp, t_offset)
 }
 
 /// Anti-aliased square: ±1 with PolyBLEP at the rising (phase 0) and falling (phase ½) edges.
 pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
-    let mut out = vec![0.0; samples(duration)];
-    band_limited_add(&mut out, Edges::Square, freq, duration, amp, t_offset);
-    out
+    Osc::Square.render(freq, duration, amp, t_offset)
 }
 
 /// Gaussian white noise, `amp · randn(n)`.
@@ -885,7 +880,9 @@ mod tests {
         use rand::SeedableRng;
         let mut rng = SynthRng::seed_from_u64(11);
         let x = noise(&mut rng, 0.5, 1.0);
-        for (pass, cutoff) in [(Pass::Low, 20.0), (Pass::Low, 55.0), (Pass::Low, 1_500.0), (Pass::High, 7_000.0)] {
+        for (pass, cutoff) in
+            [(Pass::Low, 20.0), (Pass::Low, 55.0), (Pass::Low, 1_500.0), (Pass::High, 7_000.0)]
+        {
             let f = Biquad::for_cutoff(pass, cutoff);
             let ([b0, b1, b2], [a1, a2]) = (f.b, f.a);
             let (mut z1, mut z2) = (0.0, 0.0);

@@ -7,8 +7,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples,
-    sine,
+    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
+    samples, sine,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -214,6 +214,21 @@ fn chord_sum(dur: f64, freqs: &[f64], tone: impl Fn(&mut [f64], f64)) -> Vec<f64
     sum
 }
 
+/// A chord's tones summed, then low-passed and enveloped once (`env`: attack, decay, sustain,
+/// release), as the dark, cinematic and stacked pads play a chord.
+fn filtered_chord(
+    dur: f64,
+    freqs: &[f64],
+    tone: impl Fn(&mut [f64], f64),
+    cutoff: f64,
+    env: [f64; 4],
+) -> Vec<f64> {
+    let mut sum = chord_sum(dur, freqs, tone);
+    lowpass(&mut sum, cutoff);
+    adsr(&mut sum, env[0], env[1], env[2], env[3]);
+    sum
+}
+
 /// The first three chord tones of each chord at octave 3, as the warm and dark pads voice them.
 fn triads(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, Vec<f64>)> {
     chord_notes(ctx, stretch)
@@ -267,10 +282,13 @@ pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(dur, &freqs, |sum, freq| Osc::Sawtooth.add(sum, freq, dur, 0.12, t));
-                lowpass(&mut tone, cutoff);
-                adsr(&mut tone, env[0], env[1], env[2], env[3]);
-                tone
+                filtered_chord(
+                    dur,
+                    &freqs,
+                    |sum, freq| Osc::Sawtooth.add(sum, freq, dur, 0.12, t),
+                    cutoff,
+                    env,
+                )
             }),
         ));
     }
@@ -281,19 +299,19 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
     let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
-        let freqs: Vec<f64> =
-            [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)].iter().map(|(rel, o)| scale_freq(c, root + rel, *o)).collect();
+        let freqs: Vec<f64> = [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)]
+            .iter()
+            .map(|(rel, o)| scale_freq(c, root + rel, *o))
+            .collect();
         let (t, cutoff) = (ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(dur, &freqs, |sum, freq| {
+                let tone = |sum: &mut [f64], freq: f64| {
                     Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
                     Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
-                });
-                lowpass(&mut tone, cutoff);
-                adsr(&mut tone, 1.8 * am, 0.8, 0.88, 2.8 * am);
-                tone
+                };
+                filtered_chord(dur, &freqs, tone, cutoff, [1.8 * am, 0.8, 0.88, 2.8 * am])
             }),
         ));
     }
@@ -352,10 +370,8 @@ pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
         chords.push((
             start,
             Box::new(move || {
-                let mut tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t));
-                lowpass(&mut tone, cutoff);
-                adsr(&mut tone, 1.3 * am, 0.7, 0.88, 2.2 * am);
-                tone
+                let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
+                filtered_chord(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t), cutoff, env)
             }),
         ));
     }

@@ -6,8 +6,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise, reverb,
-    Sine, sine, triangle,
+    SAMPLE_RATE, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise,
+    reverb, sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
