@@ -99,6 +99,43 @@ fn stats(layer: Layer, (peak, energy): (f64, f64), len: usize) -> LayerStats {
     LayerStats { layer, peak, rms }
 }
 
+/// Sums the layers into the first one's buffer, measuring each on the way, in one pass over
+/// memory: each chunk of the mix stays in cache while every layer's chunk is added to it, in the
+/// reference's order (so the sum is the one adding whole layers one after another makes). Chunks
+/// run on all cores. Only the part of a layer the first one's length covers is measured and
+/// mixed (all are as long as the render).
+fn mix_layers(mut buffers: Vec<(Layer, Vec<f64>)>) -> (Option<Vec<f64>>, Vec<LayerStats>) {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 13;
+    let Some(((_, mix), rest)) = buffers.split_first_mut() else {
+        return (None, Vec::new());
+    };
+    let per_chunk: Vec<Vec<(f64, f64)>> = mix
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(b, mix)| {
+            let from = b * CHUNK;
+            let mut measured = vec![measure_and_mix_chunk(mix, None)];
+            for (_, layer) in rest.iter() {
+                let to = (from + mix.len()).min(layer.len()).max(from);
+                let x = layer.get(from..to).unwrap_or(&[]);
+                measured.push(measure_and_mix_chunk(x, Some(&mut mix[..x.len()])));
+            }
+            measured
+        })
+        .collect();
+    let layer_stats = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, (layer, buffer))| {
+            let total =
+                per_chunk.iter().map(|c| c[i]).fold((0.0f64, 0.0f64), |a, b| (a.0.max(b.0), a.1 + b.1));
+            stats(*layer, total, buffer.len())
+        })
+        .collect();
+    (buffers.into_iter().next().map(|(_, mix)| mix), layer_stats)
+}
+
 /// Renders of this length or less render the layers that draw no random numbers on other
 /// threads while the rest take their turns with the generator; longer ones render one layer at
 /// a time to bound memory.
@@ -174,10 +211,20 @@ pub fn render(
     // The first layer's buffer becomes the mix (one buffer fewer to allocate and clear).
     let mut mix: Option<Vec<f64>> = None;
     let mut layer_stats = Vec::new();
-    let harmony = render_layers(config, seconds, seed, progress, |layer, buffer| {
-        layer_stats.push(stats(layer, measure_and_mix(&buffer, mix.as_deref_mut()), buffer.len()));
-        mix.get_or_insert(buffer);
-    })?;
+    let harmony = if seconds > PARALLEL_SECONDS {
+        // Layer by layer, each mixed and dropped before the next renders.
+        render_layers(config, seconds, seed, progress, |layer, buffer| {
+            layer_stats.push(stats(layer, measure_and_mix(&buffer, mix.as_deref_mut()), buffer.len()));
+            mix.get_or_insert(buffer);
+        })?
+    } else {
+        // All layers at once, mixed in one pass.
+        let mut buffers = Vec::new();
+        let harmony =
+            render_layers(config, seconds, seed, progress, |layer, buffer| buffers.push((layer, buffer)))?;
+        (mix, layer_stats) = mix_layers(buffers);
+        harmony
+    };
     let mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
     let raw_peak = measure_and_mix(&mix, None).0;
     let gain = if raw_peak > 0.0 { PEAK / raw_peak } else { 0.0 };
@@ -307,6 +354,31 @@ mod tests {
         assert_eq!(mix, [4.0, -3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0]);
         let s = stats(Layer::Pad, (peak, energy), x.len());
         assert!((s.rms - (26.0f64 / 11.0).sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn mixing_all_layers_in_one_pass_sums_them_and_measures_each() {
+        // 20,000 samples (chunks of 8,192 and a remainder): a constant 0.5 (peak and RMS 0.5),
+        // ±2 alternating (peak and RMS 2), and a single −3 at sample 15,000 (peak 3, RMS
+        // 3/√20000).
+        let n = 20_000;
+        let a = vec![0.5; n];
+        let b: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { 2.0 } else { -2.0 }).collect();
+        let mut c = vec![0.0; n];
+        c[15_000] = -3.0;
+        let (mix, measured) = mix_layers(vec![(Layer::Bass, a), (Layer::Pad, b), (Layer::Melody, c)]);
+        let mix = mix.unwrap();
+        for (i, m) in mix.iter().enumerate() {
+            let want = 0.5 + if i % 2 == 0 { 2.0 } else { -2.0 } + if i == 15_000 { -3.0 } else { 0.0 };
+            assert_eq!(*m, want, "sample {i}");
+        }
+        let want =
+            [(Layer::Bass, 0.5, 0.5), (Layer::Pad, 2.0, 2.0), (Layer::Melody, 3.0, 3.0 / (n as f64).sqrt())];
+        for (s, (layer, peak, rms)) in measured.iter().zip(want) {
+            assert_eq!((s.layer, s.peak), (layer, peak));
+            assert!((s.rms - rms).abs() < 1e-12, "{layer:?}: {} vs {rms}", s.rms);
+        }
+        assert_eq!(mix_layers(Vec::new()).1, []);
     }
 
     #[test]

@@ -441,8 +441,25 @@ pub fn adsr(signal: &mut [f64], attack: f64, decay: f64, sustain: f64, release: 
     for (from, to, len) in [(0.0, 1.0, a), (1.0, sustain, d), (sustain, sustain, s), (sustain, 0.0, r)] {
         let end = (i + len).min(total);
         let step = if len > 1 { (to - from) / (len - 1) as f64 } else { 0.0 };
-        for (k, v) in signal[i..end].iter_mut().enumerate() {
-            *v *= if k == len - 1 && len > 1 { to } else { from + k as f64 * step };
+        let segment = &mut signal[i..end];
+        // `from + k · step` for k < len − 1 (all of a one-sample segment), then `to`. The counter
+        // is a float stepped by whole numbers, four lanes at a time: the same values as
+        // `k as f64`, without a conversion or a test per sample.
+        let ramp = if len > 1 { len - 1 } else { 1 }.min(segment.len());
+        let (head, last) = segment.split_at_mut(ramp);
+        let mut quads = head.chunks_exact_mut(4);
+        let mut k = [0.0, 1.0, 2.0, 3.0];
+        for quad in &mut quads {
+            for lane in 0..4 {
+                quad[lane] *= from + k[lane] * step;
+                k[lane] += 4.0;
+            }
+        }
+        for (lane, v) in quads.into_remainder().iter_mut().enumerate() {
+            *v *= from + k[lane] * step;
+        }
+        if let Some(v) = last.first_mut() {
+            *v *= to;
         }
         i = end;
         if i == total {
@@ -630,12 +647,35 @@ pub fn lfo(duration: f64, rate: f64) -> Vec<f64> {
 
 /// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`).
 pub fn humanize(signal: &mut [f64], amount: f64, rng: &mut SynthRng) {
-    if amount <= 0.0 {
-        return;
+    if amount > 0.0 {
+        signal.iter_mut().for_each(|v| *v *= jitter_gain(amount, rng));
     }
-    for v in signal.iter_mut() {
-        let z: f64 = rng.sample(StandardNormal);
-        *v *= (1.0 + z * amount * 0.1).clamp(0.9, 1.1);
+}
+
+/// One sample's humanize gain (one normal draw).
+#[inline]
+fn jitter_gain(amount: f64, rng: &mut SynthRng) -> f64 {
+    let z: f64 = rng.sample(StandardNormal);
+    (1.0 + z * amount * 0.1).clamp(0.9, 1.1)
+}
+
+/// [`humanize`]'s gains for a signal of `len` samples, drawn now (the same draws, in the same
+/// order) and applied later: a note can then render on another thread.
+pub struct Jitter(Option<Vec<f64>>);
+
+impl Jitter {
+    pub fn draw(len: usize, amount: f64, rng: &mut SynthRng) -> Jitter {
+        if amount <= 0.0 {
+            return Jitter(None);
+        }
+        Jitter(Some((0..len).map(|_| jitter_gain(amount, rng)).collect()))
+    }
+
+    pub fn apply(&self, signal: &mut [f64]) {
+        if let Some(gains) = &self.0 {
+            assert_eq!(gains.len(), signal.len(), "jitter drawn for another length");
+            signal.iter_mut().zip(gains).for_each(|(v, g)| *v *= g);
+        }
     }
 }
 
@@ -840,6 +880,48 @@ mod tests {
         let mut short = vec![1.0; 100];
         adsr(&mut short, 1.0, 0.5, 0.8, 1.0);
         assert!(close(short[99], 99.0 / 44_099.0, 1e-12));
+    }
+
+    #[test]
+    fn adsr_is_the_concatenated_linspaces_exactly() {
+        // apply_adsr's envelope written out as the reference does: np.linspace per segment
+        // (start + k · (stop − start)/(n − 1), the last point stop; n = 1 gives start),
+        // concatenated, then cut or zero-padded to the signal's length.
+        fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+            match n {
+                0 => vec![],
+                1 => vec![a],
+                _ => (0..n)
+                    .map(|k| if k == n - 1 { b } else { a + k as f64 * ((b - a) / (n - 1) as f64) })
+                    .collect(),
+            }
+        }
+        let cases = [
+            (0.1, 0.1, 0.5, 0.2, 44_100),
+            (0.02, 0.0, 0.7, 0.01, 3_000),
+            (0.005, 0.3, 0.55, 0.16, 5_123),
+            (1.0, 0.5, 0.8, 1.0, 101),
+            (0.0, 0.0, 0.9, 0.0, 7),
+            (0.01, 0.01, 0.6, 0.01, 1_324),
+            (0.01, 0.01, 0.6, 0.01, 1_325),
+        ];
+        for (attack, decay, sustain, release, total) in cases {
+            let a = ((f64::max(attack, 0.005) * SR) as usize).max(1);
+            let d = ((decay * SR) as usize).max(1);
+            let r = ((f64::max(release, 0.01) * SR) as usize).max(1);
+            let s = usize::saturating_sub(total, a + d + r).max(1);
+            let mut env = linspace(0.0, 1.0, a);
+            env.extend(linspace(1.0, sustain, d));
+            env.extend(linspace(sustain, sustain, s));
+            env.extend(linspace(sustain, 0.0, r));
+            env.resize(total, 0.0);
+            let signal: Vec<f64> = (0..total).map(|i| 1.0 + (i % 7) as f64 * 0.25).collect();
+            let mut got = signal.clone();
+            adsr(&mut got, attack, decay, sustain, release);
+            for (i, ((g, x), e)) in got.iter().zip(&signal).zip(&env).enumerate() {
+                assert_eq!(*g, x * e, "sample {i} of {total} ({attack}, {decay}, {sustain}, {release})");
+            }
+        }
     }
 
     #[test]

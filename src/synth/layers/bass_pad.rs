@@ -4,14 +4,11 @@
 
 use rand::RngExt;
 
-use super::Ctx;
+use super::{Ctx, Deferred, at, mix_notes};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, SAMPLE_RATE, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
-    samples, sine,
+    Osc, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples, sine,
 };
-
-const SR: f64 = SAMPLE_RATE as f64;
 
 /// An oscillator note, low-passed, then enveloped.
 #[allow(clippy::too_many_arguments)]
@@ -22,21 +19,6 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
     n
 }
 
-/// A note (or a chord) to render, and where it starts in seconds.
-type Deferred<'a> = (f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>);
-
-/// Renders independent notes on all cores and mixes them in order (the sum is the one a
-/// one-by-one render makes). Only for notes that draw no random numbers.
-fn mix_notes(ctx: &Ctx, notes: Vec<Deferred<'_>>) -> Vec<f64> {
-    use rayon::prelude::*;
-    let rendered: Vec<(f64, Vec<f64>)> = notes.par_iter().map(|(start, make)| (*start, make())).collect();
-    let mut signal = ctx.silence();
-    for (start, n) in rendered {
-        add_note(&mut signal, &n, at(start));
-    }
-    signal
-}
-
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
 fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
     ctx.harmony
@@ -44,10 +26,6 @@ fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
         .into_iter()
         .map(|(start, seg, root)| (start, (seg * stretch).min(ctx.duration - start), root))
         .collect()
-}
-
-fn at(start_sec: f64) -> usize {
-    (start_sec * SR) as usize
 }
 
 pub fn bass_drone(ctx: &Ctx) -> Vec<f64> {

@@ -1,9 +1,11 @@
 //! Melody styles (`synth.py`: `melody_*`): the pattern melodies, which spread a 16-step figure
 //! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
 
-use super::Ctx;
+use super::{Ctx, Deferred, mix_notes};
 use crate::synth::harmony::{procedural_melody_events, scale_freq};
-use crate::synth::primitives::{SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb};
+use crate::synth::primitives::{
+    Jitter, SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
+};
 
 const SR: f64 = SAMPLE_RATE as f64;
 
@@ -73,22 +75,30 @@ fn finish(ctx: &Ctx, signal: Vec<f64>, d: [f64; 3], r: [f64; 2]) -> Vec<f64> {
 }
 
 pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
-    let (c, am) = (ctx.config, ctx.attack());
+    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let note_dur = ctx.duration / fig.pattern.len() as f64;
-    let mut signal = ctx.silence();
+    let (cutoff, env) = (fig.cutoff.0 * ctx.b() + fig.cutoff.1, fig.env);
+    let mut notes: Vec<Deferred> = Vec::new();
     for (i, degree) in fig.pattern.iter().enumerate() {
         if *degree < 0 {
             continue;
         }
         let start = i as f64 * note_dur;
-        let mut n =
-            ctx.osc().render(scale_freq(c, *degree, 5), note_dur * fig.length, fig.amp, ctx.t_offset + start);
-        lowpass(&mut n, fig.cutoff.0 * ctx.b() + fig.cutoff.1);
-        adsr(&mut n, fig.env[0] * am, fig.env[1], fig.env[2], fig.env[3] * am);
-        humanize(&mut n, c.human, rng);
-        add_note(&mut signal, &n, (start * SR) as usize);
+        let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
+        // The jitter is drawn here, note by note, as the reference draws it.
+        let jitter = Jitter::draw(samples(dur), c.human, rng);
+        notes.push((
+            start,
+            Box::new(move || {
+                let mut n = osc.render(freq, dur, fig.amp, t);
+                lowpass(&mut n, cutoff);
+                adsr(&mut n, env[0] * am, env[1], env[2], env[3] * am);
+                jitter.apply(&mut n);
+                n
+            }),
+        ));
     }
-    finish(ctx, signal, fig.delay, fig.reverb)
+    finish(ctx, mix_notes(ctx, notes), fig.delay, fig.reverb)
 }
 
 pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
@@ -134,21 +144,28 @@ pub fn arp(ctx: &Ctx) -> Vec<f64> {
 }
 
 pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
-    let (c, am) = (ctx.config, ctx.attack());
+    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let events = procedural_melody_events(c, ctx.duration, ctx.harmony, ctx.policy, rng);
-    let mut signal = ctx.silence();
     let cutoff = 700.0 * ctx.b() + 180.0;
+    let mut notes: Vec<Deferred> = Vec::new();
     for e in events {
-        let start = (e.start_sec * SR) as usize;
-        if start >= signal.len() {
+        if (e.start_sec * SR) as usize >= samples(ctx.duration) {
             continue;
         }
-        let mut n = ctx.osc().render(e.freq, e.dur_sec, e.amp, ctx.t_offset + e.start_sec);
-        lowpass(&mut n, cutoff);
+        // The jitter is drawn here, note by note, as the reference draws it.
+        let jitter = Jitter::draw(samples(e.dur_sec), c.human * 0.6, rng);
+        let t = ctx.t_offset + e.start_sec;
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
-        adsr(&mut n, atk * am, 0.12, 0.55, rel * am);
-        humanize(&mut n, c.human * 0.6, rng);
-        add_note(&mut signal, &n, start);
+        notes.push((
+            e.start_sec,
+            Box::new(move || {
+                let mut n = osc.render(e.freq, e.dur_sec, e.amp, t);
+                lowpass(&mut n, cutoff);
+                adsr(&mut n, atk * am, 0.12, 0.55, rel * am);
+                jitter.apply(&mut n);
+                n
+            }),
+        ));
     }
-    finish(ctx, signal, [0.33, 0.35, 0.28], [0.55, 0.75])
+    finish(ctx, mix_notes(ctx, notes), [0.33, 0.35, 0.28], [0.55, 0.75])
 }

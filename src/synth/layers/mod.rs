@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Osc, SynthRng, samples};
+use super::primitives::{Osc, SAMPLE_RATE, SynthRng, add_note, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -51,6 +51,31 @@ impl Ctx<'_> {
             Grain::Gritty => Osc::Sawtooth,
         }
     }
+}
+
+/// A note (or a chord) to render, and where it starts in seconds. The closure draws nothing
+/// from the generator (what a note needs drawn, such as its humanize jitter, is drawn before).
+type Deferred<'a> = (f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>);
+
+/// The sample a note starting at `start_sec` starts on.
+fn at(start_sec: f64) -> usize {
+    (start_sec * SAMPLE_RATE as f64) as usize
+}
+
+/// Renders independent notes on all cores, a group at a time (which bounds the memory the
+/// rendered notes hold), and mixes them in order: the sum a one-by-one render makes.
+fn mix_notes(ctx: &Ctx, notes: Vec<Deferred<'_>>) -> Vec<f64> {
+    use rayon::prelude::*;
+    const GROUP: usize = 64;
+    let mut signal = ctx.silence();
+    for group in notes.chunks(GROUP) {
+        let rendered: Vec<(usize, Vec<f64>)> =
+            group.par_iter().map(|(start, make)| (at(*start), make())).collect();
+        for (start, n) in rendered {
+            add_note(&mut signal, &n, start);
+        }
+    }
+    signal
 }
 
 /// The layers in the order the reference adds (and draws random numbers for) them.
