@@ -2,7 +2,7 @@
 # Benchmark: benchtop's synth against LatentScore's own (latentscore 0.1.8) rendering the same
 # 30 s of a dense config (the "Dense electronic" preset: density 6, procedural melody, gritty
 # grain, electronic rhythm), in one run, on this machine. Prints each side's median of 5 runs
-# and the ratio.
+# and the ratio (three alternating rounds).
 #   benches/synth_render.sh [VENV]   (VENV: a virtualenv with latentscore; made if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +17,21 @@ cargo build --profile perf --locked --quiet --bin benchtop
 bin="$CARGO_TARGET_DIR/perf/benchtop"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Both sides render five times in one process and report the median.
-"$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 5 | tee "$work/ours.txt"
-"$venv/bin/python" benches/synth_reference.py --preset "Dense electronic" --seconds 30 --runs 5 | tee "$work/py.txt"
+# Both sides render five times in one process and report the median; three rounds, alternating
+# the sides, so that a slow spell of this shared machine falls on both. The ratio reported is the
+# median of the three rounds' ratios.
 median() { grep 'median' "$1" | sed 's/.*: \([0-9.]*\) ms/\1/'; }
-python3 - "$(median "$work/py.txt")" "$(median "$work/ours.txt")" <<'PY'
-import sys
-py, ours = float(sys.argv[1]), float(sys.argv[2])
-print(f"benchtop renders 30 s of the dense config {py / ours:.1f}x faster than the reference ({py:.0f} ms vs {ours:.1f} ms)")
+for round in 1 2 3; do
+  "$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 5 > "$work/ours$round.txt"
+  "$venv/bin/python" benches/synth_reference.py --preset "Dense electronic" --seconds 30 --runs 5 > "$work/py$round.txt"
+  echo "round $round: benchtop $(median "$work/ours$round.txt") ms, reference $(median "$work/py$round.txt") ms"
+  echo "$(median "$work/py$round.txt") $(median "$work/ours$round.txt")" >> "$work/rounds.txt"
+done
+python3 - "$work/rounds.txt" <<'PY'
+import statistics, sys
+rounds = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
+ratios = [py / ours for py, ours in rounds]
+py, ours = statistics.median(r[0] for r in rounds), statistics.median(r[1] for r in rounds)
+print(f"benchtop renders 30 s of the dense config {statistics.median(ratios):.1f}x faster than the reference "
+      f"(median of the rounds' ratios {', '.join(f'{r:.1f}' for r in ratios)}; medians {py:.0f} ms vs {ours:.1f} ms)")
 PY

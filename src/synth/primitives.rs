@@ -771,6 +771,20 @@ mod tests {
     }
 
     #[test]
+    fn a_long_sine_stays_on_the_closed_form_across_blocks() {
+        // 3 s (130 blocks and a part) of 1234.5 Hz started 7.3 s in, against sin() per sample.
+        let (freq, duration, amp, t0) = (1234.5, 3.0, 0.7, 7.3);
+        let s = sine(freq, duration, amp, t0);
+        assert_eq!(s.len(), 132_300);
+        let worst = s
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v - amp * (2.0 * PI * freq * (t0 + i as f64 / 44_100.0)).sin()).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-10, "{worst}");
+    }
+
+    #[test]
     fn band_limited_saw_is_a_saw_away_from_its_edges() {
         // A 100 Hz saw: between edges it is the naive ramp 2t - 1 (the FIR has unit DC gain and
         // is linear-phase, so a ramp passes through unchanged).
