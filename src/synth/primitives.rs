@@ -90,9 +90,12 @@ pub fn triangle_add(out: &mut [f64], freq: f64, duration: f64, amp: f64, t_offse
     let n = samples(duration);
     assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
     let dt = duration / n.max(1) as f64;
-    for (i, v) in out.iter_mut().enumerate() {
-        let tf = (t_offset + i as f64 * dt) * freq;
+    // The sample index as a float counter (the same values as `i as f64`, no conversion).
+    let mut i = 0.0;
+    for v in out.iter_mut() {
+        let tf = (t_offset + i * dt) * freq;
         *v += amp * 2.0 * (2.0 * (tf - (tf + 0.5).floor())).abs() - amp;
+        i += 1.0;
     }
 }
 
@@ -316,8 +319,17 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
     let fill = |out: &mut [f64], js: std::ops::Range<usize>, k: i64| {
         let (_, first) = edges.edge(k, unwrapped(2 * js.start));
         let slope = edges.slope() * 2.0 * step;
-        for (j, slot) in out[js].iter_mut().enumerate() {
-            *slot += amp * (first + slope * j as f64);
+        // `first + slope · j` with j a float counter in four lanes (no conversion per sample).
+        let mut quads = out[js].chunks_exact_mut(4);
+        let mut j = [0.0, 1.0, 2.0, 3.0];
+        for quad in &mut quads {
+            for lane in 0..4 {
+                quad[lane] += amp * (first + slope * j[lane]);
+                j[lane] += 4.0;
+            }
+        }
+        for (lane, slot) in quads.into_remainder().iter_mut().enumerate() {
+            *slot += amp * (first + slope * j[lane]);
         }
     };
     let mut next = 10;
@@ -357,23 +369,36 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
             }
         }
         let touched = |q: usize| (base + q as i64) as usize;
-        let reach_lo = residuals.iter().position(|r| *r != 0.0).map_or(ie, |q| touched(q).min(ie));
-        let reach_hi = residuals.iter().rposition(|r| *r != 0.0).map_or(ie, |q| touched(q).max(ie));
+        // The nonzero residuals, `live = residuals[qa..qb]` (usually four).
+        let qa = residuals.iter().position(|r| *r != 0.0);
+        let qb = residuals.iter().rposition(|r| *r != 0.0);
+        let reach_lo = qa.map_or(ie, |q| touched(q).min(ie));
+        let reach_hi = qb.map_or(ie, |q| touched(q).max(ie));
+        let (qa, live) = match (qa, qb) {
+            (Some(a), Some(b)) => (a, &residuals[a..=b]),
+            _ => (0, &residuals[..0]),
+        };
         // Outputs whose window (centre ± 19) reaches the jump or a residual.
         let j_lo = (reach_lo.saturating_sub(19)).div_ceil(2).clamp(next, last + 1);
         let j_hi = ((reach_hi + 19) / 2).min(last);
         fill(out, next..j_lo, k);
-        for (j, slot) in out.iter_mut().enumerate().take(j_hi + 1).skip(j_lo) {
-            let c = 2 * j;
-            let (jump, before) = edges.edge(k, unwrapped(c));
-            let m = (ie as i64 - c as i64).clamp(-20, 20);
-            let mut y = before + jump * tails[(m + 20) as usize];
-            // Taps at offsets base − c .. base − c + 7 from the centre, within ±28.
-            let from = (base - c as i64 + 28) as usize;
-            for (tap, r) in padded[from..from + 8].iter().zip(&residuals) {
-                y += tap * r;
+        if j_lo <= j_hi {
+            // The centre's index as a float too, counted up (`unwrapped` without a conversion).
+            let mut centre = (2 * j_lo) as f64;
+            for (i, slot) in out[j_lo..=j_hi].iter_mut().enumerate() {
+                let c = 2 * (j_lo + i);
+                let (jump, before) = edges.edge(k, start + centre * step);
+                centre += 2.0;
+                let m = (ie as i64 - c as i64).clamp(-20, 20);
+                let mut y = before + jump * tails[(m + 20) as usize];
+                // Taps at offsets base − c + qa … from the centre, within ±28 (zero residuals
+                // add nothing).
+                let from = (base - c as i64 + 28) as usize + qa;
+                for (tap, r) in padded[from..from + live.len()].iter().zip(live) {
+                    y += tap * r;
+                }
+                *slot += amp * y;
             }
-            *slot += amp * y;
         }
         next = next.max(j_hi + 1);
     }
