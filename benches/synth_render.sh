@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: benchtop's synth against LatentScore's own (latentscore 0.1.8) rendering the same
 # 30 s of a dense config (the "Dense electronic" preset: density 6, procedural melody, gritty
-# grain, electronic rhythm), in one run, on this machine. Prints each side's median of 5 runs
+# grain, electronic rhythm), in one run, on this machine. Prints each side's median of 9 runs
 # and the ratio (three alternating rounds).
 #   benches/synth_render.sh [VENV]   (VENV: a virtualenv with latentscore; made if missing)
 set -euo pipefail
@@ -17,13 +17,13 @@ cargo build --profile perf --locked --quiet --bin benchtop
 bin="$CARGO_TARGET_DIR/perf/benchtop"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Both sides render five times in one process and report the median; three rounds, alternating
+# Both sides render nine times in one process and report the median; three rounds, alternating
 # the sides, so that a slow spell of this shared machine falls on both. The ratio reported is the
 # median of the three rounds' ratios.
 median() { grep 'median' "$1" | sed 's/.*: \([0-9.]*\) ms/\1/'; }
 for round in 1 2 3; do
-  "$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 5 > "$work/ours$round.txt"
-  "$venv/bin/python" benches/synth_reference.py --preset "Dense electronic" --seconds 30 --runs 5 > "$work/py$round.txt"
+  "$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 9 > "$work/ours$round.txt"
+  "$venv/bin/python" benches/synth_reference.py --preset "Dense electronic" --seconds 30 --runs 9 > "$work/py$round.txt"
   echo "round $round: benchtop $(median "$work/ours$round.txt") ms, reference $(median "$work/py$round.txt") ms"
   echo "$(median "$work/py$round.txt") $(median "$work/ours$round.txt")" >> "$work/rounds.txt"
 done
