@@ -50,7 +50,6 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         assert!(Instant::now() < deadline, "the clip never ended ({} blocks, {info:?})", player.blocks());
         std::thread::sleep(Duration::from_millis(5));
     }
-    drop(player);
     let channels = usize::from(info.channels);
     let read_frames = || -> Vec<f32> {
         let bytes = std::fs::read(&capture).unwrap_or_default();
@@ -70,9 +69,10 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
             other => panic!("the test reads f32, i16 and i32 captures, not {other}"),
         }
     };
-    // The file plugin writes as it goes and as the stream is torn down on the device thread, after
-    // however much silence the device played before the clip: wait until a quarter second of the
-    // clip has arrived.
+    // The file plugin writes behind the stream, through a buffer, after however much silence the
+    // device played before the clip, and what is still in that buffer when the stream closes is
+    // lost. So the stream stays open (playing silence, which pushes the clip through) until a
+    // quarter second of the clip has arrived; closing it at once lost the clip now and then.
     let quarter = info.sample_rate as usize / 4;
     let deadline = Instant::now() + Duration::from_secs(10);
     let frames = loop {
@@ -81,9 +81,14 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         if played >= quarter {
             break frames;
         }
-        assert!(Instant::now() < deadline, "only {played} frames of the clip reached the capture file");
+        assert!(
+            Instant::now() < deadline,
+            "only {played} frames of the clip reached the capture file ({} frames in it; {info:?})",
+            frames.len()
+        );
         std::thread::sleep(Duration::from_millis(10));
     };
+    drop(player);
     // Silence until play, then the ramp: frame k of the playback reads the clip at
     // x = k · 44100 / rate, linearly interpolated: 0.5 · (0.25 + x / 88200).
     let first = frames.iter().position(|v| *v != 0.0).expect("nothing was played");
