@@ -665,9 +665,28 @@ pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
 
 /// `0.5 + 0.5 sin(2π rate t)` over `duration`.
 pub fn lfo(duration: f64, rate: f64) -> Vec<f64> {
-    let mut out = sine(rate, duration, 0.5, 0.0);
-    out.iter_mut().for_each(|v| *v += 0.5);
+    let lfo = Lfo::new(duration, rate);
+    let mut out = vec![0.0; samples(duration)];
+    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
+        lfo.block(block, b * Sine::BLOCK);
+    }
     out
+}
+
+/// [`lfo`] a block at a time, for a modulation built alongside what it modulates.
+#[derive(Clone, Copy)]
+pub struct Lfo(Sine);
+
+impl Lfo {
+    pub fn new(duration: f64, rate: f64) -> Lfo {
+        Lfo(Sine::new(rate, duration, 0.5, 0.0))
+    }
+
+    /// Writes samples `first..first + block.len()` of the LFO into `block`.
+    pub fn block(&self, block: &mut [f64], first: usize) {
+        block.fill(0.5);
+        self.0.add_block(block, first);
+    }
 }
 
 /// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`).

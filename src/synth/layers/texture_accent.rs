@@ -6,8 +6,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    SAMPLE_RATE, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise,
-    reverb, sine, triangle,
+    Lfo, SAMPLE_RATE, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into,
+    noise, reverb, sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -23,10 +23,10 @@ fn shimmer_with(
 ) -> Vec<f64> {
     let (c, am) = (ctx.config, ctx.attack());
     // Every tone takes the same tremolo and envelope, so the sum takes them once; the tones and
-    // the tremolo (the `lfo`, 0.5 + 0.5 sin) are built a block at a time, while it is in cache.
+    // the tremolo (the `lfo`) are built a block at a time, while it is in cache.
     let tones: Vec<Sine> =
         degrees.iter().map(|d| Sine::new(scale_freq(c, *d, 6), ctx.duration, amp, ctx.t_offset)).collect();
-    let lfo = Sine::new(rate, ctx.duration, 0.5, 0.0);
+    let lfo = Lfo::new(ctx.duration, rate);
     let mut signal = ctx.silence();
     let mut tremolo = [0.0; Sine::BLOCK];
     for (b, block) in signal.chunks_mut(Sine::BLOCK).enumerate() {
@@ -35,10 +35,9 @@ fn shimmer_with(
             tone.add_block(block, first);
         }
         let tremolo = &mut tremolo[..block.len()];
-        tremolo.fill(0.0);
-        lfo.add_block(tremolo, first);
+        lfo.block(tremolo, first);
         for (v, w) in block.iter_mut().zip(tremolo.iter()) {
-            *v *= depth.0 + depth.1 * (w + 0.5);
+            *v *= depth.0 + depth.1 * w;
         }
     }
     adsr(&mut signal, env[0] * am, env[1], env[2], env[3] * am);
