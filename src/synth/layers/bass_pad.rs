@@ -4,20 +4,11 @@
 
 use rand::RngExt;
 
-use super::{Ctx, Deferred, at, mix_notes};
+use super::{Ctx, Deferred, at, mix_notes, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
     Osc, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples, sine,
 };
-
-/// An oscillator note, low-passed, then enveloped.
-#[allow(clippy::too_many_arguments)]
-fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<f64> {
-    let mut n = osc.render(freq, dur, amp, t);
-    lowpass(&mut n, cutoff);
-    adsr(&mut n, env[0], env[1], env[2], env[3]);
-    n
-}
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
 fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {

@@ -1,7 +1,7 @@
 //! Melody styles (`synth.py`: `melody_*`): the pattern melodies, which spread a 16-step figure
 //! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
 
-use super::{Ctx, Deferred, mix_notes};
+use super::{Ctx, Deferred, mix_notes, note};
 use crate::synth::harmony::{procedural_melody_events, scale_freq};
 use crate::synth::primitives::{
     Jitter, SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
@@ -90,9 +90,8 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
         notes.push((
             start,
             Box::new(move || {
-                let mut n = osc.render(freq, dur, fig.amp, t);
-                lowpass(&mut n, cutoff);
-                adsr(&mut n, env[0] * am, env[1], env[2], env[3] * am);
+                let mut n =
+                    note(osc, freq, dur, fig.amp, t, cutoff, [env[0] * am, env[1], env[2], env[3] * am]);
                 jitter.apply(&mut n);
                 n
             }),
@@ -159,9 +158,7 @@ pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
         notes.push((
             e.start_sec,
             Box::new(move || {
-                let mut n = osc.render(e.freq, e.dur_sec, e.amp, t);
-                lowpass(&mut n, cutoff);
-                adsr(&mut n, atk * am, 0.12, 0.55, rel * am);
+                let mut n = note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, [atk * am, 0.12, 0.55, rel * am]);
                 jitter.apply(&mut n);
                 n
             }),

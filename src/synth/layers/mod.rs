@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Osc, SAMPLE_RATE, SynthRng, add_note, samples};
+use super::primitives::{Osc, SAMPLE_RATE, SynthRng, add_note, adsr, lowpass, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -51,6 +51,15 @@ impl Ctx<'_> {
             Grain::Gritty => Osc::Sawtooth,
         }
     }
+}
+
+/// An oscillator note, low-passed, then enveloped (`env`: attack, decay, sustain, release).
+#[allow(clippy::too_many_arguments)]
+fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<f64> {
+    let mut n = osc.render(freq, dur, amp, t);
+    lowpass(&mut n, cutoff);
+    adsr(&mut n, env[0], env[1], env[2], env[3]);
+    n
 }
 
 /// A note (or a chord) to render, and where it starts in seconds. The closure draws nothing
