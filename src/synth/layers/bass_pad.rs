@@ -219,9 +219,10 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     for (start, dur, freqs) in triads(ctx, 1.15) {
         let (t, rate) = (ctx.t_offset + start, 0.1 / (c.motion + 0.1));
         let base = 300.0 * ctx.b() + 100.0;
-        chords.push((
+        chords.push(Deferred {
             start,
-            Box::new(move || {
+            dur,
+            render: Box::new(move || {
                 let tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.15, t));
                 let wobble = lfo(dur, rate);
                 let mut low = tone.clone();
@@ -233,7 +234,7 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
                 adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
                 blended
             }),
-        ));
+        });
     }
     // The notes draw nothing; humanize, after them, draws as the reference does.
     let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.9);
@@ -248,9 +249,10 @@ pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
     for (start, dur, freqs) in triads(ctx, 1.15) {
         let (t, cutoff) = (ctx.t_offset + start, 200.0 * ctx.b() + 80.0);
         let env = [2.0 * am, 1.0, 0.9, 3.0 * am];
-        chords.push((
+        chords.push(Deferred {
             start,
-            Box::new(move || {
+            dur,
+            render: Box::new(move || {
                 filtered_chord(
                     dur,
                     &freqs,
@@ -259,7 +261,7 @@ pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
                     env,
                 )
             }),
-        ));
+        });
     }
     reverb(mix_notes(ctx, chords), ctx.space() * 0.8, ctx.space())
 }
@@ -273,16 +275,17 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
             .map(|(rel, o)| scale_freq(c, root + rel, *o))
             .collect();
         let (t, cutoff) = (ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
-        chords.push((
+        chords.push(Deferred {
             start,
-            Box::new(move || {
+            dur,
+            render: Box::new(move || {
                 let tone = |sum: &mut [f64], freq: f64| {
                     Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
                     Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
                 };
                 filtered_chord(dur, &freqs, tone, cutoff, [1.8 * am, 0.8, 0.88, 2.8 * am])
             }),
-        ));
+        });
     }
     let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.85, ctx.space());
     delay(signal, 0.4, 0.35 * em, 0.3 * em)
@@ -336,13 +339,14 @@ pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
         let freqs: Vec<f64> =
             [(0, 3), (4, 3), (0, 4), (4, 4)].iter().map(|(rel, o)| scale_freq(c, root + rel, *o)).collect();
         let (t, cutoff) = (ctx.t_offset + start, 500.0 * ctx.b() + 150.0);
-        chords.push((
+        chords.push(Deferred {
             start,
-            Box::new(move || {
+            dur,
+            render: Box::new(move || {
                 let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
                 filtered_chord(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t), cutoff, env)
             }),
-        ));
+        });
     }
     reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.85)
 }

@@ -2,7 +2,7 @@
 //! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
 
 use super::{Ctx, Deferred, mix_notes, note};
-use crate::synth::harmony::{procedural_melody_events, scale_freq};
+use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
 use crate::synth::primitives::{
     Jitter, SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
 };
@@ -78,26 +78,21 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let note_dur = ctx.duration / fig.pattern.len() as f64;
     let (cutoff, env) = (fig.cutoff.0 * ctx.b() + fig.cutoff.1, fig.env);
-    let mut notes: Vec<Deferred> = Vec::new();
-    for (i, degree) in fig.pattern.iter().enumerate() {
-        if *degree < 0 {
-            continue;
-        }
+    let env = [env[0] * am, env[1], env[2], env[3] * am];
+    // Each note's jitter is drawn as `mix_notes` takes the note: in order, as the reference draws.
+    let notes = fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0).map(|(i, degree)| {
         let start = i as f64 * note_dur;
         let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
-        // The jitter is drawn here, note by note, as the reference draws it.
         let jitter = Jitter::draw(samples(dur), c.human, rng);
-        notes.push((
-            start,
-            Box::new(move || {
-                let mut n =
-                    note(osc, freq, dur, fig.amp, t, cutoff, [env[0] * am, env[1], env[2], env[3] * am]);
-                jitter.apply(&mut n);
-                n
-            }),
-        ));
-    }
-    finish(ctx, mix_notes(ctx, notes), fig.delay, fig.reverb)
+        let render = move || {
+            let mut n = note(osc, freq, dur, fig.amp, t, cutoff, env);
+            jitter.apply(&mut n);
+            n
+        };
+        Deferred { start, dur, render: Box::new(render) }
+    });
+    let signal = mix_notes(ctx, notes);
+    finish(ctx, signal, fig.delay, fig.reverb)
 }
 
 pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
@@ -146,23 +141,19 @@ pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let events = procedural_melody_events(c, ctx.duration, ctx.harmony, ctx.policy, rng);
     let cutoff = 700.0 * ctx.b() + 180.0;
-    let mut notes: Vec<Deferred> = Vec::new();
-    for e in events {
-        if (e.start_sec * SR) as usize >= samples(ctx.duration) {
-            continue;
-        }
-        // The jitter is drawn here, note by note, as the reference draws it.
+    let inside = |e: &NoteEvent| ((e.start_sec * SR) as usize) < samples(ctx.duration);
+    // Each note's jitter is drawn as `mix_notes` takes the note: in order, as the reference draws.
+    let notes = events.into_iter().filter(inside).map(|e| {
         let jitter = Jitter::draw(samples(e.dur_sec), c.human * 0.6, rng);
         let t = ctx.t_offset + e.start_sec;
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
-        notes.push((
-            e.start_sec,
-            Box::new(move || {
-                let mut n = note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, [atk * am, 0.12, 0.55, rel * am]);
-                jitter.apply(&mut n);
-                n
-            }),
-        ));
-    }
-    finish(ctx, mix_notes(ctx, notes), [0.33, 0.35, 0.28], [0.55, 0.75])
+        let render = move || {
+            let mut n = note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, [atk * am, 0.12, 0.55, rel * am]);
+            jitter.apply(&mut n);
+            n
+        };
+        Deferred { start: e.start_sec, dur: e.dur_sec, render: Box::new(render) }
+    });
+    let signal = mix_notes(ctx, notes);
+    finish(ctx, signal, [0.33, 0.35, 0.28], [0.55, 0.75])
 }

@@ -62,24 +62,39 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
     n
 }
 
-/// A note (or a chord) to render, and where it starts in seconds. The closure draws nothing
-/// from the generator (what a note needs drawn, such as its humanize jitter, is drawn before).
-type Deferred<'a> = (f64, Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>);
+/// A note (or a chord) to render later, on any thread: where it starts and how long it lasts,
+/// in seconds, and how to render it. `render` draws nothing from the generator: what a note needs
+/// drawn (its humanize jitter) is drawn when the note is made.
+struct Deferred<'a> {
+    start: f64,
+    dur: f64,
+    render: Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>,
+}
 
 /// The sample a note starting at `start_sec` starts on.
 fn at(start_sec: f64) -> usize {
     (start_sec * SAMPLE_RATE as f64) as usize
 }
 
-/// Renders independent notes on all cores, a group at a time (which bounds the memory the
-/// rendered notes hold), and mixes them in order: the sum a one-by-one render makes.
-fn mix_notes(ctx: &Ctx, notes: Vec<Deferred<'_>>) -> Vec<f64> {
+/// Renders independent notes on all cores and mixes them in order: the sum a one-by-one render
+/// makes. Notes are taken from `notes` a group at a time, a group holding at most ~4 M samples of
+/// notes (one longer note alone), so neither the rendered notes nor what making them drew (a
+/// melody's jitter is drawn as `notes` yields each note) hold more memory than that and the one
+/// note taken to see that it does not fit, however long the render.
+fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<f64> {
     use rayon::prelude::*;
-    const GROUP: usize = 64;
+    const BUDGET: usize = 1 << 22;
     let mut signal = ctx.silence();
-    for group in notes.chunks(GROUP) {
+    let mut notes = notes.into_iter().peekable();
+    while notes.peek().is_some() {
+        let mut group = Vec::new();
+        let mut held = 0;
+        while let Some(note) = notes.next_if(|n| group.is_empty() || held + samples(n.dur) <= BUDGET) {
+            held += samples(note.dur);
+            group.push(note);
+        }
         let rendered: Vec<(usize, Vec<f64>)> =
-            group.par_iter().map(|(start, make)| (at(*start), make())).collect();
+            group.par_iter().map(|note| (at(note.start), (note.render)())).collect();
         for (start, n) in rendered {
             add_note(&mut signal, &n, start);
         }
@@ -240,5 +255,56 @@ pub fn render_layer(layer: Layer, ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
             Accent::Pluck | Accent::ArpAccent | Accent::PianoNote => texture_accent::pluck(ctx, rng),
             Accent::Chime | Accent::BlipRandom | Accent::Wind => texture_accent::chime(ctx, rng),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::harmony::build_harmony_plan;
+    use rand::SeedableRng;
+
+    #[test]
+    fn notes_are_taken_in_order_in_bounded_groups_and_summed() {
+        // 100 s of silence and three notes of 2,000,000 samples (more than one group's 4 M
+        // together): 1.0 from 0 s, 2.0 from 1 s, 4.0 from 50 s. By hand: 1 before sample 44,100,
+        // 3 until the first ends at 2,000,000, 2 until 2,044,100, 0 until 2,205,000, then 4.
+        let c = SynthConfig::default();
+        let harmony = build_harmony_plan(&c, 100.0, &mut SynthRng::seed_from_u64(1));
+        let policy = MelodyPolicy::from_config(&c);
+        let ctx = Ctx { config: &c, duration: 100.0, harmony: &harmony, policy: &policy, t_offset: 0.0 };
+        let dur = 2_000_000.0 / SAMPLE_RATE as f64;
+        // What happens, in order: the first two notes (4 M samples) make one group; the third is
+        // taken (to see that it does not fit) before the group renders, and renders alone.
+        let log = std::sync::Mutex::new(Vec::new());
+        let log = &log;
+        let notes = [(0.0, 1.0), (1.0, 2.0), (50.0, 4.0)].into_iter().map(|(start, value)| {
+            log.lock().unwrap().push(format!("take {value}"));
+            let render = move || {
+                log.lock().unwrap().push(format!("render {value}"));
+                vec![value; samples(dur)]
+            };
+            Deferred { start, dur, render: Box::new(render) }
+        });
+        let signal = mix_notes(&ctx, notes);
+        let mut log = log.lock().unwrap().clone();
+        log[3..5].sort();
+        assert_eq!(log, ["take 1", "take 2", "take 4", "render 1", "render 2", "render 4"]);
+        assert_eq!(signal.len(), 4_410_000);
+        for (i, want) in [
+            (0, 1.0),
+            (44_099, 1.0),
+            (44_100, 3.0),
+            (1_999_999, 3.0),
+            (2_000_000, 2.0),
+            (2_044_099, 2.0),
+            (2_044_100, 0.0),
+            (2_204_999, 0.0),
+            (2_205_000, 4.0),
+            (4_204_999, 4.0),
+            (4_205_000, 0.0),
+        ] {
+            assert_eq!(signal[i], want, "sample {i}");
+        }
     }
 }
