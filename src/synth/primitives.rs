@@ -30,14 +30,11 @@ pub fn sine(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
 /// Adds [`sine`] into `out` (`samples(duration)` slots).
 pub fn sine_add(out: &mut [f64], freq: f64, duration: f64, amp: f64, t_offset: f64) {
     assert_eq!(out.len(), samples(duration), "an oscillator fills samples(duration) slots");
-    let tone = Sine::new(freq, duration, amp, t_offset);
-    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
-        tone.add_block(block, b * Sine::BLOCK);
-    }
+    Sine::new(freq, duration, amp, t_offset).add(out, 0);
 }
 
-/// [`sine`] block by block: `add_block` adds samples `first..first + len` of the tone, so
-/// several tones (or a tone and its tremolo) can be built in one cache-sized block.
+/// [`sine`] from any sample on: `add` adds samples `first..first + len` of the tone, so several
+/// tones (or a tone and its tremolo) can be built one cache-sized block at a time.
 #[derive(Clone, Copy)]
 pub struct Sine {
     step: f64,
@@ -57,10 +54,18 @@ impl Sine {
         Sine { step, phase0: 2.0 * PI * freq * t_offset, amp, sin4, cos4 }
     }
 
+    /// Adds samples `first..first + out.len()` of the tone into `out`, restarted exactly every
+    /// [`Sine::BLOCK`] samples.
+    pub fn add(&self, out: &mut [f64], first: usize) {
+        for (b, block) in out.chunks_mut(Self::BLOCK).enumerate() {
+            self.add_block(block, first + b * Self::BLOCK);
+        }
+    }
+
     /// Four rotating phasors, each a quarter of the samples apart in turn: no sin() per
     /// sample, and four independent chains the processor can run side by side. Started exactly
     /// at `first`; over a block the drift from rounding stays ~1e-13.
-    pub fn add_block(&self, block: &mut [f64], first: usize) {
+    fn add_block(&self, block: &mut [f64], first: usize) {
         let (sin4, cos4) = (self.sin4, self.cos4);
         let mut s = [0.0; 4];
         let mut c = [0.0; 4];
@@ -665,11 +670,8 @@ pub fn stereo_width(signal: Vec<f64>, width: f64) -> Vec<f64> {
 
 /// `0.5 + 0.5 sin(2π rate t)` over `duration`.
 pub fn lfo(duration: f64, rate: f64) -> Vec<f64> {
-    let lfo = Lfo::new(duration, rate);
     let mut out = vec![0.0; samples(duration)];
-    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
-        lfo.block(block, b * Sine::BLOCK);
-    }
+    Lfo::new(duration, rate).write(&mut out, 0);
     out
 }
 
@@ -682,10 +684,10 @@ impl Lfo {
         Lfo(Sine::new(rate, duration, 0.5, 0.0))
     }
 
-    /// Writes samples `first..first + block.len()` of the LFO into `block`.
-    pub fn block(&self, block: &mut [f64], first: usize) {
-        block.fill(0.5);
-        self.0.add_block(block, first);
+    /// Writes samples `first..first + out.len()` of the LFO into `out`.
+    pub fn write(&self, out: &mut [f64], first: usize) {
+        out.fill(0.5);
+        self.0.add(out, first);
     }
 }
 

@@ -32,10 +32,10 @@ fn shimmer_with(
     for (b, block) in signal.chunks_mut(Sine::BLOCK).enumerate() {
         let first = b * Sine::BLOCK;
         for tone in &tones {
-            tone.add_block(block, first);
+            tone.add(block, first);
         }
         let tremolo = &mut tremolo[..block.len()];
-        lfo.block(tremolo, first);
+        lfo.write(tremolo, first);
         for (v, w) in block.iter_mut().zip(tremolo.iter()) {
             *v *= depth.0 + depth.1 * w;
         }
