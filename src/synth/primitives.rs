@@ -57,14 +57,13 @@ impl Sine {
     /// Adds samples `first..first + out.len()` of the tone into `out`, restarted exactly every
     /// [`Sine::BLOCK`] samples.
     pub fn add(&self, out: &mut [f64], first: usize) {
-        for (b, block) in out.chunks_mut(Self::BLOCK).enumerate() {
-            self.add_block(block, first + b * Self::BLOCK);
-        }
+        sine_add_blocks(self, out, first);
     }
 
     /// Four rotating phasors, each a quarter of the samples apart in turn: no sin() per
     /// sample, and four independent chains the processor can run side by side. Started exactly
     /// at `first`; over a block the drift from rounding stays ~1e-13.
+    #[inline(always)]
     fn add_block(&self, block: &mut [f64], first: usize) {
         let (sin4, cos4) = (self.sin4, self.cos4);
         let mut s = [0.0; 4];
@@ -85,11 +84,21 @@ impl Sine {
     }
 }
 
+wide_fn! {
+/// [`Sine::add`]: the blocks in turn.
+fn sine_add_blocks(sine: &Sine, out: &mut [f64], first: usize) {
+    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
+        sine.add_block(block, first + b * Sine::BLOCK);
+    }
+}
+}
+
 /// `amp · 2|2(t f − floor(t f + ½))| − amp`.
 pub fn triangle(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
     Osc::Triangle.render(freq, duration, amp, t_offset)
 }
 
+wide_fn! {
 /// Adds [`triangle`] into `out` (`samples(duration)` slots).
 pub fn triangle_add(out: &mut [f64], freq: f64, duration: f64, amp: f64, t_offset: f64) {
     let n = samples(duration);
@@ -102,6 +111,7 @@ pub fn triangle_add(out: &mut [f64], freq: f64, duration: f64, amp: f64, t_offse
         *v += amp * 2.0 * (2.0 * (tf - (tf + 0.5).floor())).abs() - amp;
         i += 1.0;
     }
+}
 }
 
 /// The 4-point PolyBLEP residual at phase `t` (0..1) for step size `dt` (`synth.py`'s regions).
@@ -146,6 +156,7 @@ pub fn decimation_taps() -> &'static [f64; 41] {
     })
 }
 
+wide_fn! {
 /// `decimate(x, 2, ftype="fir", zero_phase=True)` for the outputs `js`, which scipy runs as
 /// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · X[2j+i]`, zeros outside the
 /// `len` oversampled samples. `x` holds `X[from..]`, at least every sample the windows reach.
@@ -195,6 +206,7 @@ fn decimate2_add(
         out[j] += amp * y;
     }
 }
+}
 
 /// The two band-limited waves: the naive wave minus its PolyBLEP residuals, per oversampled phase.
 #[derive(Clone, Copy)]
@@ -227,7 +239,7 @@ impl Edges {
     }
 
     /// The PolyBLEP correction at phase `t` (zero away from the edges).
-    #[inline]
+    #[inline(always)]
     fn residual(self, t: f64, dt: f64) -> f64 {
         match self {
             Self::Saw => -poly_blep(t, dt),
@@ -277,6 +289,25 @@ fn tap_tails() -> &'static [f64; 41] {
     })
 }
 
+wide_fn! {
+/// Adds `amp · (first + slope · j)` to `out[j]`.
+fn ramp_add(out: &mut [f64], first: f64, slope: f64, amp: f64) {
+    // j as a float counter in four lanes (no conversion per sample).
+    let mut quads = out.chunks_exact_mut(4);
+    let mut j = [0.0, 1.0, 2.0, 3.0];
+    for quad in &mut quads {
+        for lane in 0..4 {
+            quad[lane] += amp * (first + slope * j[lane]);
+            j[lane] += 4.0;
+        }
+    }
+    for (lane, slot) in quads.into_remainder().iter_mut().enumerate() {
+        *slot += amp * (first + slope * j[lane]);
+    }
+}
+}
+
+wide_fn! {
 /// A band-limited oscillator as the reference renders it (the naive wave minus 4-point
 /// PolyBLEP at 2× oversampling, then `decimate2`), added into `out` (one slot per output
 /// sample) without oversampling. Between edges the wave is a ramp or a constant, which the
@@ -323,19 +354,7 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
     // Output j between edges: amp · (the piece before edge k at unwrapped phase start + 2j·step).
     let fill = |out: &mut [f64], js: std::ops::Range<usize>, k: i64| {
         let (_, first) = edges.edge(k, unwrapped(2 * js.start));
-        let slope = edges.slope() * 2.0 * step;
-        // `first + slope · j` with j a float counter in four lanes (no conversion per sample).
-        let mut quads = out[js].chunks_exact_mut(4);
-        let mut j = [0.0, 1.0, 2.0, 3.0];
-        for quad in &mut quads {
-            for lane in 0..4 {
-                quad[lane] += amp * (first + slope * j[lane]);
-                j[lane] += 4.0;
-            }
-        }
-        for (lane, slot) in quads.into_remainder().iter_mut().enumerate() {
-            *slot += amp * (first + slope * j[lane]);
-        }
+        ramp_add(&mut out[js], first, edges.slope() * 2.0 * step, amp);
     };
     let mut next = 10;
     // The taps by offset from the centre, −28..=28 (zero past ±19).
@@ -409,6 +428,7 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
     }
     debug_assert!(next > last, "every inside output filled");
 }
+}
 
 /// Anti-aliased sawtooth: naive saw minus 4-point PolyBLEP at 2× oversampling, then decimated.
 pub fn sawtooth(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
@@ -458,6 +478,7 @@ fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
     if n <= 1 { a } else { a + (b - a) * i as f64 / (n - 1) as f64 }
 }
 
+wide_fn! {
 /// Linear ADSR as `apply_adsr` builds it: attack ≥ 5 ms and release ≥ 10 ms; each segment at
 /// least one sample; the envelope padded with zeros or cut to the signal's length. Segments are
 /// `np.linspace` ramps (`start + k · step`, the last point exactly the end).
@@ -497,6 +518,7 @@ pub fn adsr(signal: &mut [f64], attack: f64, decay: f64, sustain: f64, release: 
         }
     }
     signal[i..].iter_mut().for_each(|v| *v = 0.0);
+}
 }
 
 /// A second-order section `(b0, b1, b2, a1, a2)` (a0 = 1).
@@ -544,48 +566,55 @@ impl Biquad {
     /// per sample. Equal to the one-at-a-time recursion up to rounding
     /// (`four_at_a_time_is_the_recursion`).
     pub fn run(&self, signal: &mut [f64]) {
-        type M = [[f64; 2]; 2];
-        let mul = |p: M, q: M| -> M {
-            [
-                [p[0][0] * q[0][0] + p[0][1] * q[1][0], p[0][0] * q[0][1] + p[0][1] * q[1][1]],
-                [p[1][0] * q[0][0] + p[1][1] * q[1][0], p[1][0] * q[0][1] + p[1][1] * q[1][1]],
-            ]
-        };
-        let apply = |p: M, v: [f64; 2]| [p[0][0] * v[0] + p[0][1] * v[1], p[1][0] * v[0] + p[1][1] * v[1]];
-        let dot = |p: [f64; 2], v: [f64; 2]| p[0] * v[0] + p[1] * v[1];
-        let ([b0, b1, b2], [a1, a2]) = (self.b, self.a);
-        let a = [[-a1, 1.0], [-a2, 0.0]];
-        let b = [b1 - a1 * b0, b2 - a2 * b0];
-        let (a_2, a_3) = (mul(a, a), mul(mul(a, a), a));
-        let a_4 = mul(a_3, a);
-        // Rows C·A^k (C = (1, 0)) and the impulse response C·A^(k−1)·B.
-        let (r1, r2, r3) = (a[0], a_2[0], a_3[0]);
-        let (h1, h2, h3) = (b[0], dot(r1, b), dot(r2, b));
-        // What each of the four inputs adds to the next block's state.
-        let (g0, g1, g2) = (apply(a_3, b), apply(a_2, b), apply(a, b));
-        let mut s = [0.0, 0.0];
-        let mut blocks = signal.chunks_exact_mut(4);
-        for block in &mut blocks {
-            let [x0, x1, x2, x3] = [block[0], block[1], block[2], block[3]];
-            block[0] = s[0] + b0 * x0;
-            block[1] = dot(r1, s) + h1 * x0 + b0 * x1;
-            block[2] = dot(r2, s) + h2 * x0 + h1 * x1 + b0 * x2;
-            block[3] = dot(r3, s) + h3 * x0 + h2 * x1 + h1 * x2 + b0 * x3;
-            let next = apply(a_4, s);
-            s = [
-                next[0] + g0[0] * x0 + g1[0] * x1 + g2[0] * x2 + b[0] * x3,
-                next[1] + g0[1] * x0 + g1[1] * x1 + g2[1] * x2 + b[1] * x3,
-            ];
-        }
-        let [mut z1, mut z2] = s;
-        for v in blocks.into_remainder() {
-            let x = *v;
-            let y = b0 * x + z1;
-            z1 = b1 * x - a1 * y + z2;
-            z2 = b2 * x - a2 * y;
-            *v = y;
-        }
+        biquad_run(self, signal);
     }
+}
+
+wide_fn! {
+/// [`Biquad::run`].
+fn biquad_run(q: &Biquad, signal: &mut [f64]) {
+    type M = [[f64; 2]; 2];
+    let mul = |p: M, q: M| -> M {
+        [
+            [p[0][0] * q[0][0] + p[0][1] * q[1][0], p[0][0] * q[0][1] + p[0][1] * q[1][1]],
+            [p[1][0] * q[0][0] + p[1][1] * q[1][0], p[1][0] * q[0][1] + p[1][1] * q[1][1]],
+        ]
+    };
+    let apply = |p: M, v: [f64; 2]| [p[0][0] * v[0] + p[0][1] * v[1], p[1][0] * v[0] + p[1][1] * v[1]];
+    let dot = |p: [f64; 2], v: [f64; 2]| p[0] * v[0] + p[1] * v[1];
+    let ([b0, b1, b2], [a1, a2]) = (q.b, q.a);
+    let a = [[-a1, 1.0], [-a2, 0.0]];
+    let b = [b1 - a1 * b0, b2 - a2 * b0];
+    let (a_2, a_3) = (mul(a, a), mul(mul(a, a), a));
+    let a_4 = mul(a_3, a);
+    // Rows C·A^k (C = (1, 0)) and the impulse response C·A^(k−1)·B.
+    let (r1, r2, r3) = (a[0], a_2[0], a_3[0]);
+    let (h1, h2, h3) = (b[0], dot(r1, b), dot(r2, b));
+    // What each of the four inputs adds to the next block's state.
+    let (g0, g1, g2) = (apply(a_3, b), apply(a_2, b), apply(a, b));
+    let mut s = [0.0, 0.0];
+    let mut blocks = signal.chunks_exact_mut(4);
+    for block in &mut blocks {
+        let [x0, x1, x2, x3] = [block[0], block[1], block[2], block[3]];
+        block[0] = s[0] + b0 * x0;
+        block[1] = dot(r1, s) + h1 * x0 + b0 * x1;
+        block[2] = dot(r2, s) + h2 * x0 + h1 * x1 + b0 * x2;
+        block[3] = dot(r3, s) + h3 * x0 + h2 * x1 + h1 * x2 + b0 * x3;
+        let next = apply(a_4, s);
+        s = [
+            next[0] + g0[0] * x0 + g1[0] * x1 + g2[0] * x2 + b[0] * x3,
+            next[1] + g0[1] * x0 + g1[1] * x1 + g2[1] * x2 + b[1] * x3,
+        ];
+    }
+    let [mut z1, mut z2] = s;
+    for v in blocks.into_remainder() {
+        let x = *v;
+        let y = b0 * x + z1;
+        z1 = b1 * x - a1 * y + z2;
+        z2 = b2 * x - a2 * y;
+        *v = y;
+    }
+}
 }
 
 pub fn lowpass(signal: &mut [f64], cutoff: f64) {
@@ -596,6 +625,7 @@ pub fn highpass(signal: &mut [f64], cutoff: f64) {
     Biquad::for_cutoff(Pass::High, cutoff).run(signal);
 }
 
+wide_fn! {
 /// Adds delayed copies of the signal to itself in place: `y[n] = dry · x[n] + Σ g_k · x[n − d_k]`,
 /// the taps summed in order as the reference adds them. Runs from the end so that every
 /// `x[n − d_k]` read is still the input.
@@ -631,6 +661,7 @@ fn add_taps_in_place(signal: &mut [f64], dry: f64, taps: &[(usize, f64)]) {
         }
         signal[n] = acc;
     }
+}
 }
 
 /// Four feed-forward taps at multiples of `delay_time`, gains `feedback^i · wet` (`apply_delay`).
@@ -725,6 +756,7 @@ impl Jitter {
     }
 }
 
+wide_fn! {
 /// Mixes `note` into `signal` at `start`; a note that runs past the end is cut with a fade of
 /// up to 10 ms (`add_note`).
 pub fn add_note(signal: &mut [f64], note: &[f64], start: usize) {
@@ -747,6 +779,7 @@ pub fn add_note(signal: &mut [f64], note: &[f64], start: usize) {
         };
         *s += v * gain;
     }
+}
 }
 
 /// Adds `other` into `signal` sample by sample (the shorter length wins).
