@@ -597,19 +597,29 @@ fn biquad_run(q: &Biquad, signal: &mut [f64]) {
     let (h1, h2, h3) = (b[0], dot(r1, b), dot(r2, b));
     // What each of the four inputs adds to the next block's state.
     let (g0, g1, g2) = (apply(a_3, b), apply(a_2, b), apply(a, b));
+    // The block's four outputs as columns, one per thing they are made of: the state's two
+    // parts and the four inputs (`y = R s + H x`, `H` lower triangular). A column's zeros add
+    // nothing, so each output is the same sum in the same order as written out one by one; the
+    // four outputs are one vector operation per column.
+    let state_cols = [[1.0, r1[0], r2[0], r3[0]], [0.0, r1[1], r2[1], r3[1]]];
+    let input_cols = [[b0, h1, h2, h3], [0.0, b0, h1, h2], [0.0, 0.0, b0, h1], [0.0, 0.0, 0.0, b0]];
     let mut s = [0.0, 0.0];
     let mut blocks = signal.chunks_exact_mut(4);
     for block in &mut blocks {
         let [x0, x1, x2, x3] = [block[0], block[1], block[2], block[3]];
-        block[0] = s[0] + b0 * x0;
-        block[1] = dot(r1, s) + h1 * x0 + b0 * x1;
-        block[2] = dot(r2, s) + h2 * x0 + h1 * x1 + b0 * x2;
-        block[3] = dot(r3, s) + h3 * x0 + h2 * x1 + h1 * x2 + b0 * x3;
-        let next = apply(a_4, s);
-        s = [
-            next[0] + g0[0] * x0 + g1[0] * x1 + g2[0] * x2 + b[0] * x3,
-            next[1] + g0[1] * x0 + g1[1] * x1 + g2[1] * x2 + b[1] * x3,
-        ];
+        for k in 0..4 {
+            block[k] = s[0] * state_cols[0][k]
+                + s[1] * state_cols[1][k]
+                + x0 * input_cols[0][k]
+                + x1 * input_cols[1][k]
+                + x2 * input_cols[2][k]
+                + x3 * input_cols[3][k];
+        }
+        // The inputs' part first, then the state's: the state waits on one multiply and two
+        // adds per block, not on the whole sum.
+        s = std::array::from_fn(|i| {
+            (g0[i] * x0 + g1[i] * x1 + g2[i] * x2 + b[i] * x3) + (a_4[i][0] * s[0] + a_4[i][1] * s[1])
+        });
     }
     let [mut z1, mut z2] = s;
     for v in blocks.into_remainder() {
