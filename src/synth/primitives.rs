@@ -819,21 +819,13 @@ mod tests {
         let lp = Biquad::butterworth(Pass::Low, 0.1);
         let want_b = [0.020083365564211, 0.040166731128422, 0.020083365564211];
         let want_a = [-1.561018075800718, 0.641351538057563];
-        for i in 0..3 {
-            assert!(close(lp.b[i], want_b[i], 1e-12), "{lp:?}");
-        }
-        for i in 0..2 {
-            assert!(close(lp.a[i], want_a[i], 1e-12), "{lp:?}");
-        }
+        let mut got = lp.b.iter().zip(&want_b).chain(lp.a.iter().zip(&want_a));
+        assert!(got.all(|(g, w)| close(*g, *w, 1e-12)), "{lp:?}");
         let hp = Biquad::butterworth(Pass::High, 0.3);
         let want_b = [0.505001029045878, -1.010002058091755, 0.505001029045878];
         let want_a = [-0.747789178258503, 0.272214937925007];
-        for i in 0..3 {
-            assert!(close(hp.b[i], want_b[i], 1e-12), "{hp:?}");
-        }
-        for i in 0..2 {
-            assert!(close(hp.a[i], want_a[i], 1e-12), "{hp:?}");
-        }
+        let mut got = hp.b.iter().zip(&want_b).chain(hp.a.iter().zip(&want_a));
+        assert!(got.all(|(g, w)| close(*g, *w, 1e-12)), "{hp:?}");
     }
 
     #[test]
