@@ -294,6 +294,60 @@ fn tap_tails() -> &'static [f64; 41] {
     })
 }
 
+/// Outputs of one edge window handled at a time (a window spans at most ~24).
+const WINDOW_CHUNK: usize = 32;
+
+/// The tail sums and the taps of the decimation filter by offset from a window's centre, laid
+/// out so that the offsets `d, d − 2, d − 4, …` (the next outputs' centres are two oversampled
+/// samples on) are consecutive: offset `d` is slot `(MAX − d) / 2` of row `(MAX − d) mod 2`.
+struct WindowTables {
+    /// `tails[clamp(d, −20, 20) + 20]` for `d` in ±TAILS_MAX.
+    tails: [[f64; TAILS_MAX as usize + 1]; 2],
+    /// The tap at offset `d` (zero past ±19) for `d` in ±TAPS_MAX.
+    taps: [[f64; TAPS_MAX as usize + 1]; 2],
+}
+
+const TAILS_MAX: i64 = 32 + 2 * WINDOW_CHUNK as i64;
+const TAPS_MAX: i64 = 40 + 2 * WINDOW_CHUNK as i64;
+
+impl WindowTables {
+    fn row<const N: usize>(rows: &[[f64; N]; 2], max: i64, d: i64, len: usize) -> &[f64] {
+        let u = usize::try_from(max - d).expect("offset inside the table");
+        &rows[u % 2][u / 2..u / 2 + len]
+    }
+
+    /// The tail sums at offsets `d, d − 2, …` (`len` of them).
+    fn tails(&self, d: i64, len: usize) -> &[f64] {
+        Self::row(&self.tails, TAILS_MAX, d, len)
+    }
+
+    /// The taps at offsets `d, d − 2, …` (`len` of them).
+    fn taps(&self, d: i64, len: usize) -> &[f64] {
+        Self::row(&self.taps, TAPS_MAX, d, len)
+    }
+}
+
+fn window_tables() -> &'static WindowTables {
+    static TABLES: OnceLock<WindowTables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let (h, tails) = (decimation_taps(), tap_tails());
+        let mut t = WindowTables {
+            tails: [[0.0; TAILS_MAX as usize + 1]; 2],
+            taps: [[0.0; TAPS_MAX as usize + 1]; 2],
+        };
+        for u in 0..=2 * TAILS_MAX {
+            let d = TAILS_MAX - u;
+            t.tails[(u % 2) as usize][(u / 2) as usize] = tails[(d.clamp(-20, 20) + 20) as usize];
+        }
+        for u in 0..=2 * TAPS_MAX {
+            let d = TAPS_MAX - u;
+            t.taps[(u % 2) as usize][(u / 2) as usize] =
+                if d.abs() <= 19 { h[(d + 20) as usize] } else { 0.0 };
+        }
+        t
+    })
+}
+
 wide_fn! {
 /// Adds `amp · (first + slope · j)` to `out[j]`.
 fn ramp_add(out: &mut [f64], first: f64, slope: f64, amp: f64) {
@@ -354,19 +408,12 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
     let last = (nh - 20) / 2;
     full(0..=9, out);
     full(last + 1..=n - 1, out);
-    let h = decimation_taps();
-    let tails = tap_tails();
     // Output j between edges: amp · (the piece before edge k at unwrapped phase start + 2j·step).
     let fill = |out: &mut [f64], js: std::ops::Range<usize>, k: i64| {
         let (_, first) = edges.edge(k, unwrapped(2 * js.start));
         ramp_add(&mut out[js], first, edges.slope() * 2.0 * step, amp);
     };
     let mut next = 10;
-    // The taps by offset from the centre, −28..=28 (zero past ±19).
-    let padded: [f64; 57] = std::array::from_fn(|i| {
-        let d = i as i64 - 28;
-        if d.abs() <= 19 { h[(d + 20) as usize] } else { 0.0 }
-    });
     let first_edge = (unwrapped(0) * per).floor() as i64;
     let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
     for k in first_edge..=last_edge {
@@ -412,21 +459,37 @@ fn band_limited_add(out: &mut [f64], edges: Edges, freq: f64, duration: f64, amp
         let j_hi = ((reach_hi + 19) / 2).min(last);
         fill(out, next..j_lo, k);
         if j_lo <= j_hi {
-            // The centre's index as a float too, counted up (`unwrapped` without a conversion).
-            let mut centre = (2 * j_lo) as f64;
-            for (i, slot) in out[j_lo..=j_hi].iter_mut().enumerate() {
-                let c = 2 * (j_lo + i);
-                let (jump, before) = edges.edge(k, start + centre * step);
-                centre += 2.0;
-                let m = (ie as i64 - c as i64).clamp(-20, 20);
-                let mut y = before + jump * tails[(m + 20) as usize];
-                // Taps at offsets base − c + qa … from the centre, within ±28 (zero residuals
-                // add nothing).
-                let from = (base - c as i64 + 28) as usize + qa;
-                for (tap, r) in padded[from..from + live.len()].iter().zip(live) {
-                    y += tap * r;
+            // Output j's window sees the jump at d = ie − 2j from its centre and the residual of
+            // sample base + q at d − 4 + q. Along the outputs d falls by 2, which the tables
+            // follow one slot at a time, so each term below is one pass over a short row.
+            let w = window_tables();
+            for from in (j_lo..=j_hi).step_by(WINDOW_CHUNK) {
+                let to = (from + WINDOW_CHUNK - 1).min(j_hi);
+                let len = to - from + 1;
+                let d0 = ie as i64 - 2 * from as i64;
+                let mut y = [0.0; WINDOW_CHUNK];
+                let y = &mut y[..len];
+                // The piece before the edge at each centre, plus the jump times its tail sum.
+                let tails = w.tails(d0, len);
+                // The centre's index as a float, counted up in four lanes (exact integers).
+                let mut centre: [f64; 4] = std::array::from_fn(|lane| (2 * (from + lane)) as f64);
+                for (quad, tails) in y.chunks_mut(4).zip(tails.chunks(4)) {
+                    for ((v, tail), c) in quad.iter_mut().zip(tails).zip(&mut centre) {
+                        let (jump, before) = edges.edge(k, start + *c * step);
+                        *v = before + jump * tail;
+                        *c += 8.0;
+                    }
                 }
-                *slot += amp * y;
+                // The nonzero residuals times their taps, in order.
+                for (q, r) in live.iter().enumerate() {
+                    let taps = w.taps(d0 - 4 + (qa + q) as i64, len);
+                    for (v, tap) in y.iter_mut().zip(taps) {
+                        *v += tap * r;
+                    }
+                }
+                for (slot, v) in out[from..=to].iter_mut().zip(y.iter()) {
+                    *slot += amp * v;
+                }
             }
         }
         next = next.max(j_hi + 1);
