@@ -307,6 +307,9 @@ struct WindowTables {
     taps: [[f64; TAPS_MAX as usize + 1]; 2],
 }
 
+// A window's outputs see the jump at offsets from about +24 down to −22 and the residuals (four
+// samples either side of it) at up to 4 more either way; a chunk reads up to 2·WINDOW_CHUNK
+// below its first offset. The tables reach well past all of that.
 const TAILS_MAX: i64 = 32 + 2 * WINDOW_CHUNK as i64;
 const TAPS_MAX: i64 = 40 + 2 * WINDOW_CHUNK as i64;
 
