@@ -280,18 +280,16 @@ impl Edges {
 }
 
 /// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20).
-fn tap_tails() -> &'static [f64; 41] {
-    static TAILS: OnceLock<[f64; 41]> = OnceLock::new();
-    TAILS.get_or_init(|| {
-        let h = decimation_taps();
-        let mut tails = [0.0; 41];
-        for m in (0..40).rev() {
-            let k = m as i64 - 20;
-            let tap = if (-19..=19).contains(&k) { h[(k + 20) as usize] } else { 0.0 };
-            tails[m] = tails[m + 1] + tap;
-        }
-        tails
-    })
+/// Computed once, into [`window_tables`].
+fn tap_tails() -> [f64; 41] {
+    let h = decimation_taps();
+    let mut tails = [0.0; 41];
+    for m in (0..40).rev() {
+        let k = m as i64 - 20;
+        let tap = if (-19..=19).contains(&k) { h[(k + 20) as usize] } else { 0.0 };
+        tails[m] = tails[m + 1] + tap;
+    }
+    tails
 }
 
 /// Outputs of one edge window handled at a time (a window spans at most ~24).
