@@ -11,6 +11,7 @@ pub mod wide;
 pub mod config;
 pub mod harmony;
 pub mod layers;
+pub mod normals;
 pub mod payload;
 pub mod primitives;
 

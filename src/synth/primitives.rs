@@ -8,8 +8,9 @@
 use std::f64::consts::PI;
 use std::sync::OnceLock;
 
-use rand::RngExt;
-use rand_distr::StandardNormal;
+use rand::Rng;
+
+use super::normals::{self, Normals};
 
 pub const SAMPLE_RATE: u32 = 44_100;
 const SR: f64 = SAMPLE_RATE as f64;
@@ -509,9 +510,12 @@ pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
     Osc::Square.render(freq, duration, amp, t_offset)
 }
 
-/// Gaussian white noise, `amp · randn(n)`.
+/// Gaussian white noise, `amp · randn(n)`: one draw from `rng` seeds the [`Normals`] it comes from.
 pub fn noise(rng: &mut SynthRng, duration: f64, amp: f64) -> Vec<f64> {
-    (0..samples(duration)).map(|_| amp * rng.sample::<f64, _>(StandardNormal)).collect()
+    let mut out = vec![0.0; samples(duration)];
+    Normals::new(rng.next_u64()).fill(&mut out);
+    out.iter_mut().for_each(|v| *v *= amp);
+    out
 }
 
 /// The oscillators a `grain` or a layer picks.
@@ -801,36 +805,31 @@ impl Lfo {
     }
 }
 
-/// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`).
+/// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`); the
+/// normal numbers come from a [`Normals`] stream that one draw from `rng` seeds.
 pub fn humanize(signal: &mut [f64], amount: f64, rng: &mut SynthRng) {
-    if amount > 0.0 {
-        signal.iter_mut().for_each(|v| *v *= jitter_gain(amount, rng));
-    }
+    Jitter::draw(signal.len(), amount, rng).apply(signal);
 }
 
-/// One sample's humanize gain (one normal draw).
-#[inline]
-fn jitter_gain(amount: f64, rng: &mut SynthRng) -> f64 {
-    let z: f64 = rng.sample(StandardNormal);
-    (1.0 + z * amount * 0.1).clamp(0.9, 1.1)
+/// [`humanize`] drawn now (its one draw from the generator, in the reference's order) and
+/// applied later: a note can then render on another thread.
+pub struct Jitter {
+    len: usize,
+    amount: f64,
+    seed: u64,
 }
-
-/// [`humanize`]'s gains for a signal of `len` samples, drawn now (the same draws, in the same
-/// order) and applied later: a note can then render on another thread.
-pub struct Jitter(Option<Vec<f64>>);
 
 impl Jitter {
     pub fn draw(len: usize, amount: f64, rng: &mut SynthRng) -> Jitter {
-        if amount <= 0.0 {
-            return Jitter(None);
-        }
-        Jitter(Some((0..len).map(|_| jitter_gain(amount, rng)).collect()))
+        // No jitter draws nothing, as the reference skips `apply_humanize` at 0.
+        let seed = if amount > 0.0 { rng.next_u64() } else { 0 };
+        Jitter { len, amount, seed }
     }
 
     pub fn apply(&self, signal: &mut [f64]) {
-        if let Some(gains) = &self.0 {
-            assert_eq!(gains.len(), signal.len(), "jitter drawn for another length");
-            signal.iter_mut().zip(gains).for_each(|(v, g)| *v *= g);
+        if self.amount > 0.0 {
+            assert_eq!(self.len, signal.len(), "jitter drawn for another length");
+            normals::jitter(signal, self.seed, self.amount);
         }
     }
 }
@@ -871,6 +870,7 @@ pub fn mix_into(signal: &mut [f64], other: &[f64], gain: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::RngExt;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
