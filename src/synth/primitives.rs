@@ -984,7 +984,8 @@ mod tests {
 
     #[test]
     fn band_limited_matches_oversampling_everything() {
-        // The short cut against the definition: every oversampled sample built and filtered.
+        // The short cut against the definition: every oversampled sample built and filtered by
+        // a plain convolution (not the oscillator's own decimator).
         use rand::SeedableRng;
         let mut rng = SynthRng::seed_from_u64(3);
         let mut cases = vec![
@@ -1014,10 +1015,18 @@ mod tests {
                         edges.sample(t - t.floor(), dt)
                     })
                     .collect();
-                let mut want = vec![0.0; n];
-                if n > 0 {
-                    decimate2_add(&high, 0, nh, 0..=n - 1, 0.3, &mut want);
-                }
+                // decimate(x, 2, ftype="fir") as its definition: y[j] = Σ_i h[20 + i] X[2j + i],
+                // i in −20..=20, zeros outside (the taps are checked against scipy.firwin).
+                let h = decimation_taps();
+                let want: Vec<f64> = (0..n as i64)
+                    .map(|j| {
+                        let sum: f64 = (-20..=20i64)
+                            .filter(|i| (0..nh as i64).contains(&(2 * j + i)))
+                            .map(|i| h[(20 + i) as usize] * high[(2 * j + i) as usize])
+                            .sum();
+                        0.3 * sum
+                    })
+                    .collect();
                 let mut got = vec![0.0; n];
                 band_limited_add(&mut got, edges, freq, duration, 0.3, t_offset);
                 assert_eq!(got.len(), want.len());
