@@ -4,7 +4,7 @@
 use super::{Ctx, Deferred, mix_notes, note};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
 use crate::synth::primitives::{
-    Jitter, SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
+    SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -83,13 +83,7 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
     let notes = fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0).map(|(i, degree)| {
         let start = i as f64 * note_dur;
         let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
-        let jitter = Jitter::draw(samples(dur), c.human, rng);
-        let render = move || {
-            let mut n = note(osc, freq, dur, fig.amp, t, cutoff, env);
-            jitter.apply(&mut n);
-            n
-        };
-        Deferred { start, dur, render: Box::new(render) }
+        Deferred::jittered(start, dur, c.human, rng, move || note(osc, freq, dur, fig.amp, t, cutoff, env))
     });
     let signal = mix_notes(ctx, notes);
     finish(ctx, signal, fig.delay, fig.reverb)
@@ -144,15 +138,12 @@ pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     let inside = |e: &NoteEvent| ((e.start_sec * SR) as usize) < samples(ctx.duration);
     // Each note's jitter is drawn as `mix_notes` takes the note: in order, as the reference draws.
     let notes = events.into_iter().filter(inside).map(|e| {
-        let jitter = Jitter::draw(samples(e.dur_sec), c.human * 0.6, rng);
         let t = ctx.t_offset + e.start_sec;
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
-        let render = move || {
-            let mut n = note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, [atk * am, 0.12, 0.55, rel * am]);
-            jitter.apply(&mut n);
-            n
-        };
-        Deferred { start: e.start_sec, dur: e.dur_sec, render: Box::new(render) }
+        let env = [atk * am, 0.12, 0.55, rel * am];
+        Deferred::jittered(e.start_sec, e.dur_sec, c.human * 0.6, rng, move || {
+            note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, env)
+        })
     });
     let signal = mix_notes(ctx, notes);
     finish(ctx, signal, [0.33, 0.35, 0.28], [0.55, 0.75])

@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Osc, SAMPLE_RATE, SynthRng, add_note, adsr, lowpass, samples};
+use super::primitives::{Jitter, Osc, SAMPLE_RATE, SynthRng, add_note, adsr, lowpass, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -69,6 +69,26 @@ struct Deferred<'a> {
     start: f64,
     dur: f64,
     render: Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>,
+}
+
+impl<'a> Deferred<'a> {
+    /// A note whose humanize jitter (`amount`) is drawn now, as the reference draws it when the
+    /// note is made, and applied after `render` on whichever thread renders the note.
+    fn jittered(
+        start: f64,
+        dur: f64,
+        amount: f64,
+        rng: &mut SynthRng,
+        render: impl Fn() -> Vec<f64> + Send + Sync + 'a,
+    ) -> Deferred<'a> {
+        let jitter = Jitter::draw(samples(dur), amount, rng);
+        let render = move || {
+            let mut n = render();
+            jitter.apply(&mut n);
+            n
+        };
+        Deferred { start, dur, render: Box::new(render) }
+    }
 }
 
 /// The sample a note starting at `start_sec` starts on.
