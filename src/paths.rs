@@ -31,6 +31,11 @@ impl Folders {
     }
 }
 
+/// A path's file name for showing, or the whole path where it has none (`/`, `..`).
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Writes a file atomically: `write` fills a temporary file next to `path`, which is renamed
 /// into place only if it succeeds (and removed if it fails). Creates the parent folder.
 pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {

@@ -194,9 +194,7 @@ pub struct Inputs<'a> {
 }
 
 fn set_label(set: &VibeSet) -> String {
-    let file = set.files.first().map_or_else(String::new, |f| {
-        f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
-    });
+    let file = set.files.first().map_or_else(String::new, |f| crate::paths::file_name(f));
     format!("{file} ({} rows)", set.rows.len())
 }
 

@@ -533,9 +533,7 @@ fn source_label(source: Option<&Path>, set: &VibeSet) -> String {
     match source {
         None => "the synthetic sample".to_owned(),
         Some(path) => {
-            let name = path
-                .file_name()
-                .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = crate::paths::file_name(path);
             if set.files.len() > 1 { format!("{name} ({} files)", set.files.len()) } else { name }
         }
     }

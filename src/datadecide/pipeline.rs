@@ -27,6 +27,7 @@ use super::catalog::{self, METRICS, PPL_DOMAINS};
 use super::files::{self, Kind};
 use super::pylit;
 use crate::jobs::Progress;
+use crate::paths::file_name;
 
 /// A row that was skipped, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -397,10 +398,6 @@ fn merge_chunk(
             }
         }
     }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn nullable(values: &[f64]) -> Vec<Option<f64>> {
