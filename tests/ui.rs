@@ -102,6 +102,13 @@ fn probed(harness: &mut Harness<'_, BenchtopApp>) {
     });
 }
 
+/// Steps the UI until no job runs: start-up jobs other than the probes (reading the FT-vs-PT
+/// seeds) may still be running on a loaded machine, and the status bar names the first.
+fn idle(harness: &mut Harness<'_, BenchtopApp>) {
+    step_until(harness, "the start-up jobs to end", |h| h.state().jobs.active().next().is_none());
+    harness.run();
+}
+
 #[test]
 fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
@@ -149,10 +156,7 @@ fn the_status_bar_shows_the_probed_compute_backend_and_audio_output() {
     probed(&mut harness);
     harness.get_by_label("compute: CPU · software wgpu available: llvmpipe (LLVM 15.0.6, 256 bits)");
     harness.get_by_label("audio: no audio output");
-    // Start-up jobs other than the probes (reading the FT-vs-PT seeds) may still be running on a
-    // loaded machine: the bar names them until they end.
-    step_until(&mut harness, "the start-up jobs to end", |h| h.state().jobs.active().next().is_none());
-    harness.run();
+    idle(&mut harness);
     harness.get_by_label("no jobs running");
 }
 
@@ -207,6 +211,7 @@ fn a_failed_job_reaches_a_toast_with_its_cause_and_stays_in_the_log() {
 fn a_running_job_shows_in_the_jobs_panel_and_can_be_cancelled() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
+    idle(&mut harness);
     let handle = harness.state_mut().jobs.spawn("Spin", |ctx| -> anyhow::Result<()> {
         ctx.progress(0.25, "a quarter done");
         loop {
