@@ -3,7 +3,8 @@
 //! Butterworth filters, the feed-forward reverb and delay, the LFO, humanize, the short-delay
 //! width blend, and mixing a note into a buffer. Mono, f64, 44,100 Hz.
 //!
-//! Every random draw comes from the one generator the caller passes ([`SynthRng`]).
+//! Every random draw comes from the one generator the caller passes ([`SynthRng`]); per-sample
+//! normal numbers (humanize, noise) from a [`Normals`] stream that one draw from it seeds.
 
 use std::f64::consts::PI;
 use std::sync::OnceLock;
