@@ -23,7 +23,7 @@
 //!   N(0, sqrt(acc(1-acc)/n_T)) for the task's n_T questions.
 //! * The other metrics follow from acc and bpb (probabilities of the answer from bpb and its
 //!   length in bytes, margins and normalised probabilities from the share of probability on the
-//!   correct answer); see [`metrics`].
+//!   correct answer); see `metrics`.
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,7 @@ pub const WEIGHTS: [&str; 6] = ["xxl", "xl", "lg", "md", "sm", "xs"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Colour {
-    /// `#RRGGBB`, as written (may be invalid: see [`Payload::palette_issues`]).
+    /// `#RRGGBB`, as written (may be invalid: see [`Payload::palette_valid`]).
     pub hex: String,
     pub weight: String,
 }
