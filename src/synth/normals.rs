@@ -118,24 +118,24 @@ impl Normals {
         out
     }
 
-    /// Writes standard normal numbers into `out`.
-    pub fn fill(&mut self, out: &mut [f64]) {
-        fill_normals(self, out);
+    /// Writes standard normal numbers times `scale` into `out`.
+    pub fn fill(&mut self, out: &mut [f64], scale: f64) {
+        fill_normals(self, out, scale);
     }
 }
 
 wide_fn! {
-fn fill_normals(normals: &mut Normals, out: &mut [f64]) {
+fn fill_normals(normals: &mut Normals, out: &mut [f64], scale: f64) {
     let mut chunks = out.chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
         for k in 0..BATCH {
-            chunk[k] = z[k] as f64;
+            chunk[k] = z[k] as f64 * scale;
         }
     }
     let z = normals.draw();
     for (v, z) in chunks.into_remainder().iter_mut().zip(z) {
-        *v = z as f64;
+        *v = z as f64 * scale;
     }
 }
 }
@@ -235,7 +235,7 @@ mod tests {
         // (se √(96/n): E z⁸ − 9 = 105 − 9), each within five standard errors.
         let n = 1 << 22;
         let mut z = vec![0.0; n];
-        Normals::new(42).fill(&mut z);
+        Normals::new(42).fill(&mut z, 1.0);
         let frac = |f: &dyn Fn(f64) -> bool| z.iter().filter(|v| f(**v)).count() as f64 / n as f64;
         fraction_near(frac(&|v| v.abs() < 1.0), 0.6826894921370859, n, "inside ±1");
         fraction_near(frac(&|v| v.abs() < 2.0), 0.9544997361036416, n, "inside ±2");
@@ -265,7 +265,7 @@ mod tests {
         // normals, within five standard errors (1/√n).
         let n = 1 << 21;
         let mut z = vec![0.0; n + 16];
-        Normals::new(7).fill(&mut z);
+        Normals::new(7).fill(&mut z, 1.0);
         let corr = |x: &dyn Fn(f64) -> f64, lag: usize| {
             let a: Vec<f64> = z[..n].iter().map(|v| x(*v)).collect();
             let b: Vec<f64> = z[lag..lag + n].iter().map(|v| x(*v)).collect();
@@ -288,7 +288,7 @@ mod tests {
     fn a_seed_gives_one_stream() {
         let draw = |seed| {
             let mut z = vec![0.0; 100];
-            Normals::new(seed).fill(&mut z);
+            Normals::new(seed).fill(&mut z, 1.0);
             z
         };
         assert_eq!(draw(3), draw(3));

@@ -514,8 +514,7 @@ pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<f64> {
 /// Gaussian white noise, `amp · randn(n)`: one draw from `rng` seeds the [`Normals`] it comes from.
 pub fn noise(rng: &mut SynthRng, duration: f64, amp: f64) -> Vec<f64> {
     let mut out = vec![0.0; samples(duration)];
-    Normals::new(rng.next_u64()).fill(&mut out);
-    out.iter_mut().for_each(|v| *v *= amp);
+    Normals::new(rng.next_u64()).fill(&mut out, amp);
     out
 }
 
