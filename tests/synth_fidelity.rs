@@ -197,8 +197,8 @@ fn levels(config: &SynthConfig) -> Vec<(Layer, f64, f64)> {
     for seed in 0..SEEDS {
         render_layers(config, 16.0, seed, &Silent, |layer, x| {
             assert_eq!(x.len(), 16 * 44_100, "{layer:?}");
-            let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let rms = (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt();
+            let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs() as f64));
+            let rms = (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
             match sums.iter_mut().find(|s| s.0 == layer) {
                 Some(s) => {
                     s.1 += peak / SEEDS as f64;

@@ -16,6 +16,8 @@
 
 use std::f32::consts::{FRAC_PI_2, LN_2, SQRT_2};
 
+use super::primitives::Sample;
+
 const LANES: usize = 8;
 /// Normals one [`Normals::draw`] makes.
 pub const BATCH: usize = 2 * LANES;
@@ -119,23 +121,24 @@ impl Normals {
     }
 
     /// Writes standard normal numbers times `scale` into `out`.
-    pub fn fill(&mut self, out: &mut [f64], scale: f64) {
+    pub fn fill(&mut self, out: &mut [Sample], scale: f64) {
         fill_normals(self, out, scale);
     }
 }
 
 wide_fn! {
-fn fill_normals(normals: &mut Normals, out: &mut [f64], scale: f64) {
+fn fill_normals(normals: &mut Normals, out: &mut [Sample], scale: f64) {
+    let scale = scale as Sample;
     let mut chunks = out.chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
         for k in 0..BATCH {
-            chunk[k] = z[k] as f64 * scale;
+            chunk[k] = z[k] * scale;
         }
     }
     let z = normals.draw();
     for (v, z) in chunks.into_remainder().iter_mut().zip(z) {
-        *v = z as f64 * scale;
+        *v = z * scale;
     }
 }
 }
@@ -143,19 +146,19 @@ fn fill_normals(normals: &mut Normals, out: &mut [f64], scale: f64) {
 wide_fn! {
 /// Multiplies each sample by its own gain `clip(1 + z · amount · 0.1, 0.9, 1.1)`, `z` drawn from
 /// `Normals::new(seed)` (the reference's `apply_humanize`, with this module's draws).
-pub fn jitter(signal: &mut [f64], seed: u64, amount: f64) {
+pub fn jitter(signal: &mut [Sample], seed: u64, amount: f64) {
     let mut normals = Normals::new(seed);
-    let scale = amount * 0.1;
+    let scale = (amount * 0.1) as Sample;
     let mut chunks = signal.chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
         for k in 0..BATCH {
-            chunk[k] *= (1.0 + z[k] as f64 * scale).clamp(0.9, 1.1);
+            chunk[k] *= (1.0 + z[k] * scale).clamp(0.9, 1.1);
         }
     }
     let z = normals.draw();
     for (v, z) in chunks.into_remainder().iter_mut().zip(z) {
-        *v *= (1.0 + z as f64 * scale).clamp(0.9, 1.1);
+        *v *= (1.0 + z * scale).clamp(0.9, 1.1);
     }
 }
 }
@@ -220,6 +223,13 @@ mod tests {
         assert_eq!(ln_unit(1.0), 0.0);
     }
 
+    /// `n` draws from `Normals::new(seed)`, in double precision for the statistics.
+    fn normals(seed: u64, n: usize) -> Vec<f64> {
+        let mut z = vec![0.0; n];
+        Normals::new(seed).fill(&mut z, 1.0);
+        z.iter().map(|v| *v as f64).collect()
+    }
+
     /// `|got − p| < 5` standard errors of a fraction out of `n` draws.
     fn fraction_near(got: f64, p: f64, n: usize, what: &str) {
         let se = (p * (1.0 - p) / n as f64).sqrt();
@@ -234,8 +244,7 @@ mod tests {
         // 0.025; the mean 0 (se 1/√n), the variance 1 (se √(2/n)), the fourth moment 3
         // (se √(96/n): E z⁸ − 9 = 105 − 9), each within five standard errors.
         let n = 1 << 22;
-        let mut z = vec![0.0; n];
-        Normals::new(42).fill(&mut z, 1.0);
+        let z = normals(42, n);
         let frac = |f: &dyn Fn(f64) -> bool| z.iter().filter(|v| f(**v)).count() as f64 / n as f64;
         fraction_near(frac(&|v| v.abs() < 1.0), 0.6826894921370859, n, "inside ±1");
         fraction_near(frac(&|v| v.abs() < 2.0), 0.9544997361036416, n, "inside ±2");
@@ -264,8 +273,7 @@ mod tests {
         // (16 apart): the correlations of the draws and of their squares are 0 for independent
         // normals, within five standard errors (1/√n).
         let n = 1 << 21;
-        let mut z = vec![0.0; n + 16];
-        Normals::new(7).fill(&mut z, 1.0);
+        let z = normals(7, n + 16);
         let corr = |x: &dyn Fn(f64) -> f64, lag: usize| {
             let a: Vec<f64> = z[..n].iter().map(|v| x(*v)).collect();
             let b: Vec<f64> = z[lag..lag + n].iter().map(|v| x(*v)).collect();
@@ -307,6 +315,7 @@ mod tests {
         jitter(&mut g, 99, 0.3);
         assert!(g.iter().all(|v| (0.9..=1.1).contains(v)));
         let clipped = g.iter().filter(|v| **v == 0.9 || **v == 1.1).count() as f64 / n as f64;
+        let g: Vec<f64> = g.iter().map(|v| *v as f64).collect();
         fraction_near(clipped, 0.0008581206663936747, n, "clipped");
         let mean = g.iter().sum::<f64>() / n as f64;
         let sd = (g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();

@@ -1,6 +1,6 @@
-//! The synth's hot loops compiled twice: for the baseline x86-64 the build targets (SSE2, two
-//! f64 lanes per instruction) and for AVX2 (four), the one to run picked by what the processor
-//! has. The arithmetic and its order are the same either way (Rust neither fuses nor reorders
+//! The synth's hot loops compiled twice: for the baseline x86-64 the build targets (SSE2, four
+//! f32 or two f64 lanes per instruction) and for AVX2 (eight or four), the one to run picked by
+//! what the processor has. The arithmetic and its order are the same either way (Rust neither fuses nor reorders
 //! float operations), so the output is the same bit for bit; only the instructions differ.
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,7 +7,8 @@ use rand::RngExt;
 use super::{Ctx, Deferred, at, mix_notes, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples, sine,
+    Osc, Sample, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
+    samples, sine,
 };
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
@@ -19,7 +20,7 @@ fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
         .collect()
 }
 
-pub fn bass_drone(ctx: &Ctx) -> Vec<f64> {
+pub fn bass_drone(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let mut signal = ctx.silence();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
@@ -38,7 +39,7 @@ pub fn bass_drone(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.5, ctx.space())
 }
 
-pub fn bass_sustained(ctx: &Ctx) -> Vec<f64> {
+pub fn bass_sustained(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let mut signal = ctx.silence();
     for (start, seg, root) in ctx.harmony.segments(c, ctx.duration) {
@@ -62,7 +63,7 @@ pub fn bass_sustained(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.4, ctx.space())
 }
 
-pub fn bass_pulsing(ctx: &Ctx) -> Vec<f64> {
+pub fn bass_pulsing(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let spb = c.seconds_per_beat();
     let beats_total = (ctx.duration / spb).max(1.0);
@@ -89,7 +90,7 @@ pub fn bass_pulsing(ctx: &Ctx) -> Vec<f64> {
     signal
 }
 
-pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let spb = c.seconds_per_beat();
     let beats_total = (ctx.duration / spb).ceil() as usize;
@@ -116,7 +117,7 @@ pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.3, ctx.space() * 0.8)
 }
 
-pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<f64> {
+pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let mut signal = ctx.silence();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
@@ -145,7 +146,7 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.5, ctx.space())
 }
 
-pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
+pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let beats_total = (ctx.duration / c.seconds_per_beat()).max(1.0);
     let beats_per_pulse = 2.0;
@@ -175,7 +176,7 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<f64> {
 /// The sum of one chord's tones (`tone` renders one from its frequency). The pads filter and
 /// envelope every note of a chord alike, and both are linear, so they run once on the sum: the
 /// reference's result up to rounding, at a fraction of the work.
-fn chord_sum(dur: f64, freqs: &[f64], tone: impl Fn(&mut [f64], f64)) -> Vec<f64> {
+fn chord_sum(dur: f64, freqs: &[f64], tone: impl Fn(&mut [Sample], f64)) -> Vec<Sample> {
     let mut sum = vec![0.0; samples(dur)];
     for freq in freqs {
         tone(&mut sum, *freq);
@@ -188,10 +189,10 @@ fn chord_sum(dur: f64, freqs: &[f64], tone: impl Fn(&mut [f64], f64)) -> Vec<f64
 fn filtered_chord(
     dur: f64,
     freqs: &[f64],
-    tone: impl Fn(&mut [f64], f64),
+    tone: impl Fn(&mut [Sample], f64),
     cutoff: f64,
     env: [f64; 4],
-) -> Vec<f64> {
+) -> Vec<Sample> {
     let mut sum = chord_sum(dur, freqs, tone);
     lowpass(&mut sum, cutoff);
     adsr(&mut sum, env[0], env[1], env[2], env[3]);
@@ -213,7 +214,7 @@ fn triads(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, Vec<f64>)> {
         .collect()
 }
 
-pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am, em, osc) = (ctx.config, ctx.attack(), ctx.echo(), ctx.osc());
     let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, freqs) in triads(ctx, 1.15) {
@@ -229,7 +230,7 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
                 lowpass(&mut low, base * 0.5);
                 let mut high = tone;
                 lowpass(&mut high, base * 1.5);
-                let mut blended: Vec<f64> =
+                let mut blended: Vec<Sample> =
                     low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
                 adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
                 blended
@@ -243,7 +244,7 @@ pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     signal
 }
 
-pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
+pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<Sample> {
     let am = ctx.attack();
     let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, freqs) in triads(ctx, 1.15) {
@@ -266,7 +267,7 @@ pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<f64> {
     reverb(mix_notes(ctx, chords), ctx.space() * 0.8, ctx.space())
 }
 
-pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
+pub fn pad_cinematic(ctx: &Ctx) -> Vec<Sample> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
     let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
@@ -279,7 +280,7 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
             start,
             dur,
             render: Box::new(move || {
-                let tone = |sum: &mut [f64], freq: f64| {
+                let tone = |sum: &mut [Sample], freq: f64| {
                     Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
                     Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
                 };
@@ -291,7 +292,7 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<f64> {
     delay(signal, 0.4, 0.35 * em, 0.3 * em)
 }
 
-pub fn pad_thin_high(ctx: &Ctx) -> Vec<f64> {
+pub fn pad_thin_high(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let mut signal = ctx.silence();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
@@ -306,7 +307,7 @@ pub fn pad_thin_high(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.75, ctx.space() * 0.95)
 }
 
-pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
     let mut signal = ctx.silence();
     for (start, dur, root) in chord_notes(ctx, 1.35) {
@@ -332,7 +333,7 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     delay(signal, 0.5, 0.4 * em, 0.35 * em)
 }
 
-pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<f64> {
+pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<Sample> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let mut chords: Vec<Deferred> = Vec::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {

@@ -4,7 +4,7 @@
 use super::{Ctx, Deferred, mix_notes, note};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
 use crate::synth::primitives::{
-    SAMPLE_RATE, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
+    SAMPLE_RATE, Sample, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -68,13 +68,13 @@ pub const MINIMAL: Figure = Figure {
 };
 
 /// Delay then reverb, as every melody ends.
-fn finish(ctx: &Ctx, signal: Vec<f64>, d: [f64; 3], r: [f64; 2]) -> Vec<f64> {
+fn finish(ctx: &Ctx, signal: Vec<Sample>, d: [f64; 3], r: [f64; 2]) -> Vec<Sample> {
     let em = ctx.echo();
     let signal = delay(signal, d[0], d[1] * em, d[2] * em);
     reverb(signal, ctx.space() * r[0], ctx.space() * r[1])
 }
 
-pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
+pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let note_dur = ctx.duration / fig.pattern.len() as f64;
     let (cutoff, env) = (fig.cutoff.0 * ctx.b() + fig.cutoff.1, fig.env);
@@ -89,7 +89,7 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<f64> {
     finish(ctx, signal, fig.delay, fig.reverb)
 }
 
-pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let main_notes = [0, 4, 2, 0];
     let grace_notes = [2, 5, 3, 2];
@@ -114,7 +114,7 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     finish(ctx, signal, [0.3, 0.35, 0.25], [0.5, 0.7])
 }
 
-pub fn arp(ctx: &Ctx) -> Vec<f64> {
+pub fn arp(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let figure = [0, 2, 4, 2];
     let steps = figure.len() * 8;
@@ -131,7 +131,7 @@ pub fn arp(ctx: &Ctx) -> Vec<f64> {
     finish(ctx, signal, [0.25, 0.3, 0.25], [0.4, 0.6])
 }
 
-pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let events = procedural_melody_events(c, ctx.duration, ctx.harmony, ctx.policy, rng);
     let cutoff = 700.0 * ctx.b() + 180.0;

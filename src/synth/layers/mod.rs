@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Jitter, Osc, SAMPLE_RATE, SynthRng, add_note, adsr, lowpass, samples};
+use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, add_note, adsr, lowpass, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -22,7 +22,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn silence(&self) -> Vec<f64> {
+    fn silence(&self) -> Vec<Sample> {
         vec![0.0; samples(self.duration)]
     }
 
@@ -55,7 +55,7 @@ impl Ctx<'_> {
 
 /// An oscillator note, low-passed, then enveloped (`env`: attack, decay, sustain, release).
 #[allow(clippy::too_many_arguments)]
-fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<f64> {
+fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<Sample> {
     let mut n = osc.render(freq, dur, amp, t);
     lowpass(&mut n, cutoff);
     adsr(&mut n, env[0], env[1], env[2], env[3]);
@@ -68,7 +68,7 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
 struct Deferred<'a> {
     start: f64,
     dur: f64,
-    render: Box<dyn Fn() -> Vec<f64> + Send + Sync + 'a>,
+    render: Box<dyn Fn() -> Vec<Sample> + Send + Sync + 'a>,
 }
 
 impl<'a> Deferred<'a> {
@@ -79,7 +79,7 @@ impl<'a> Deferred<'a> {
         dur: f64,
         amount: f64,
         rng: &mut SynthRng,
-        render: impl Fn() -> Vec<f64> + Send + Sync + 'a,
+        render: impl Fn() -> Vec<Sample> + Send + Sync + 'a,
     ) -> Deferred<'a> {
         let jitter = Jitter::draw(samples(dur), amount, rng);
         let render = move || {
@@ -101,7 +101,7 @@ fn at(start_sec: f64) -> usize {
 /// notes (one longer note alone), so neither the rendered notes nor what making them drew (a
 /// melody's jitter is drawn as `notes` yields each note) hold more memory than that and the one
 /// note taken to see that it does not fit, however long the render.
-fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<f64> {
+fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<Sample> {
     use rayon::prelude::*;
     const BUDGET: usize = 1 << 22;
     let mut signal = ctx.silence();
@@ -113,7 +113,7 @@ fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Ve
             held += samples(note.dur);
             group.push(note);
         }
-        let rendered: Vec<(usize, Vec<f64>)> =
+        let rendered: Vec<(usize, Vec<Sample>)> =
             group.par_iter().map(|note| (at(note.start), (note.render)())).collect();
         for (start, n) in rendered {
             add_note(&mut signal, &n, start);
@@ -216,7 +216,7 @@ pub fn draws_random(layer: Layer, config: &SynthConfig) -> bool {
 }
 
 /// Renders one layer (depth already scaled by 0.6).
-pub fn render_layer(layer: Layer, ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn render_layer(layer: Layer, ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let c = ctx.config;
     match layer {
         Layer::Bass => match c.bass {

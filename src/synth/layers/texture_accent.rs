@@ -6,8 +6,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, SAMPLE_RATE, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into,
-    noise, reverb, sine, triangle,
+    Lfo, SAMPLE_RATE, Sample, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass,
+    mix_into, noise, reverb, sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -20,7 +20,7 @@ fn shimmer_with(
     rate: f64,
     depth: (f64, f64),
     env: [f64; 4],
-) -> Vec<f64> {
+) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     // Every tone takes the same tremolo and envelope, so the sum takes them once; the tones and
     // the tremolo (the `lfo`) are built a block at a time, while it is in cache.
@@ -28,7 +28,8 @@ fn shimmer_with(
         degrees.iter().map(|d| Sine::new(scale_freq(c, *d, 6), ctx.duration, amp, ctx.t_offset)).collect();
     let lfo = Lfo::new(ctx.duration, rate);
     let mut signal = ctx.silence();
-    let mut tremolo = [0.0; Sine::BLOCK];
+    let mut tremolo: [Sample; Sine::BLOCK] = [0.0; Sine::BLOCK];
+    let depth = (depth.0 as Sample, depth.1 as Sample);
     for (b, block) in signal.chunks_mut(Sine::BLOCK).enumerate() {
         let first = b * Sine::BLOCK;
         for tone in &tones {
@@ -44,7 +45,7 @@ fn shimmer_with(
     signal
 }
 
-pub fn shimmer(ctx: &Ctx) -> Vec<f64> {
+pub fn shimmer(ctx: &Ctx) -> Vec<Sample> {
     let em = ctx.echo();
     let rate = 2.0 / (ctx.config.motion + 0.2);
     let signal = shimmer_with(ctx, &[0, 2, 4], 0.04, rate, (0.5, 0.5), [0.5, 0.3, 0.8, 1.5]);
@@ -52,7 +53,7 @@ pub fn shimmer(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.8, ctx.space())
 }
 
-pub fn shimmer_slow(ctx: &Ctx) -> Vec<f64> {
+pub fn shimmer_slow(ctx: &Ctx) -> Vec<Sample> {
     let em = ctx.echo();
     let rate = 0.5 / (ctx.config.motion + 0.2);
     let signal = shimmer_with(ctx, &[0, 4], 0.035, rate, (0.4, 0.6), [1.0, 0.5, 0.85, 2.0]);
@@ -60,7 +61,7 @@ pub fn shimmer_slow(ctx: &Ctx) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.85, ctx.space())
 }
 
-pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let mut signal = ctx.silence();
     let crackles = (ctx.duration * 20.0) as usize;
     for _ in 0..crackles {
@@ -77,7 +78,7 @@ pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     signal
 }
 
-pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let c = ctx.config;
     let mut signal = noise(rng, ctx.duration, 0.06);
     let freq = scale_freq(c, 0, 3);
@@ -89,7 +90,7 @@ pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.6, ctx.space() * 0.8)
 }
 
-pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let em = ctx.echo();
     let mut signal = ctx.silence();
     let count = (ctx.duration * 3.0) as usize;
@@ -108,7 +109,7 @@ pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
 }
 
 /// Hits on a 16-step pattern spread over the render (−1 rests).
-fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<f64>) -> Vec<f64> {
+fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<Sample>) -> Vec<Sample> {
     let mut signal = ctx.silence();
     let hit_dur = ctx.duration / 16.0;
     for (i, degree) in pattern.iter().enumerate() {
@@ -122,7 +123,7 @@ fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<f64>
     signal
 }
 
-pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     const R: i32 = -1;
     let signal = hits(ctx, [0, R, R, R, 4, R, R, R, 2, R, R, R, R, R, R, R], |degree, start_sec| {
@@ -139,7 +140,7 @@ pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.6, ctx.space() * 0.8)
 }
 
-pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     const R: i32 = -1;
     let signal = hits(ctx, [0, R, R, 4, R, R, 2, R, R, R, 0, R, R, R, R, R], |degree, start_sec| {
@@ -152,7 +153,7 @@ pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
     reverb(signal, ctx.space() * 0.5, ctx.space() * 0.7)
 }
 
-pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<f64> {
+pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let em = ctx.echo();
     let mut signal = ctx.silence();
     let count = (ctx.duration * 1.5) as usize;
