@@ -416,14 +416,17 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
     let start = t_offset * freq;
     let step = duration * freq / nh.max(1) as f64;
     let unwrapped = |i: usize| start + i as f64 * step;
-    let phase = |i: usize| -> f64 {
-        let t = unwrapped(i);
-        t - t.floor()
-    };
     let full = |js: std::ops::RangeInclusive<usize>, out: &mut [Sample]| {
         let from = (2 * js.start()).saturating_sub(19);
         let to = (2 * js.end() + 19).min(nh - 1);
-        let x: Vec<f64> = (from..=to).map(|i| edges.sample(phase(i), dt)).collect();
+        // The index as a float counter (exact), in a plain loop the compiler inlines whole.
+        let mut x = vec![0.0; to + 1 - from];
+        let mut i = from as f64;
+        for v in x.iter_mut() {
+            let t = start + i * step;
+            *v = edges.sample(t - t.floor(), dt);
+            i += 1.0;
+        }
         decimate2_add(&x, from, nh, js, amp, out);
     };
     // Edges at least 60 oversampled samples apart: a window and its residuals see one at most.
@@ -459,7 +462,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             next = last + 1;
             break;
         }
-        // The first oversampled sample at or past the edge, found as `phase` computes.
+        // The first oversampled sample at or past the edge, found as `unwrapped` computes.
         let mut ie = (((at - start) / step).ceil().max(0.0) as usize).min(nh);
         while ie > 0 && unwrapped(ie - 1) >= at {
             ie -= 1;
@@ -468,7 +471,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             ie += 1;
         }
         // The residuals of the eight samples around the edge (zero outside the signal), side by
-        // side: the sample index as a float (exact), its phase as `phase` computes it.
+        // side: the sample index as a float (exact), its phase the unwrapped phase's fraction.
         let base = ie as i64 - 4;
         let (base_f, nh_f) = (base as f64, nh as f64);
         let mut residuals = [0.0; 8];
