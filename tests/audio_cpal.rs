@@ -51,35 +51,37 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let channels = usize::from(info.channels);
-    // What the file holds so far: each read takes only the bytes added since the last one.
-    let mut bytes = Vec::new();
-    let mut file = None;
-    let mut read_frames = || -> Vec<f32> {
+    // What the file holds so far, first channel: each read takes only the bytes added since the
+    // last one and decodes only the whole frames among them.
+    let width = match info.sample_format.as_str() {
+        "f32" | "i32" => 4,
+        "i16" => 2,
+        other => panic!("the test reads f32, i16 and i32 captures, not {other}"),
+    };
+    let frame_bytes = width * channels;
+    let (mut pending, mut frames, mut file) = (Vec::new(), Vec::new(), None);
+    let mut read_frames = || -> (usize, usize) {
         use std::io::Read;
         if file.is_none() {
             file = std::fs::File::open(&capture).ok();
         }
         if let Some(file) = file.as_mut() {
-            file.read_to_end(&mut bytes).expect("reading the capture file");
+            file.read_to_end(&mut pending).expect("reading the capture file");
         }
-        // Silence streams in until the clip arrives; if it never does, stop before the file
+        let whole = pending.len() / frame_bytes * frame_bytes;
+        frames.extend(pending[..whole].chunks_exact(frame_bytes).map(
+            |f| match info.sample_format.as_str() {
+                "f32" => f32::from_le_bytes(f[..4].try_into().unwrap()),
+                "i16" => f32::from(i16::from_le_bytes(f[..2].try_into().unwrap())) / 32768.0,
+                _ => i32::from_le_bytes(f[..4].try_into().unwrap()) as f32 / 2_147_483_648.0,
+            },
+        ));
+        pending.drain(..whole);
+        // Silence streams in until the clip arrives; if it never does, stop before the capture
         // grows without bound.
-        assert!(bytes.len() < 256 << 20, "256 MB of capture and no clip yet ({info:?})");
-        match info.sample_format.as_str() {
-            "f32" => bytes
-                .chunks_exact(4 * channels)
-                .map(|f| f32::from_le_bytes(f[..4].try_into().unwrap()))
-                .collect(),
-            "i16" => bytes
-                .chunks_exact(2 * channels)
-                .map(|f| f32::from(i16::from_le_bytes(f[..2].try_into().unwrap())) / 32768.0)
-                .collect(),
-            "i32" => bytes
-                .chunks_exact(4 * channels)
-                .map(|f| i32::from_le_bytes(f[..4].try_into().unwrap()) as f32 / 2_147_483_648.0)
-                .collect(),
-            other => panic!("the test reads f32, i16 and i32 captures, not {other}"),
-        }
+        assert!(frames.len() < 64 << 20, "64 M frames of capture and no clip yet ({info:?})");
+        // Frames of the clip so far (from the first one not silent), and all frames.
+        (frames.iter().position(|v| *v != 0.0).map_or(0, |first| frames.len() - first), frames.len())
     };
     // The file plugin writes behind the stream, through a buffer, after however much silence the
     // device played before the clip, and what is still in that buffer when the stream closes is
@@ -87,19 +89,17 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
     // quarter second of the clip has arrived; closing it at once lost the clip now and then.
     let quarter = info.sample_rate as usize / 4;
     let deadline = Instant::now() + Duration::from_secs(10);
-    let frames = loop {
-        let frames = read_frames();
-        let played = frames.iter().position(|v| *v != 0.0).map_or(0, |first| frames.len() - first);
+    loop {
+        let (played, total) = read_frames();
         if played >= quarter {
-            break frames;
+            break;
         }
         assert!(
             Instant::now() < deadline,
-            "only {played} frames of the clip reached the capture file ({} frames in it; {info:?})",
-            frames.len()
+            "only {played} frames of the clip reached the capture file ({total} frames in it; {info:?})"
         );
         std::thread::sleep(Duration::from_millis(10));
-    };
+    }
     drop(player);
     // Silence until play, then the ramp: frame k of the playback reads the clip at
     // x = k · 44100 / rate, linearly interpolated: 0.5 · (0.25 + x / 88200).

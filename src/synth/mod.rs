@@ -275,17 +275,15 @@ fn render_with(
         (mix, layer_stats) = mix_layers(buffers);
         harmony
     };
-    let mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
+    let mut mix = stereo_width(mix.unwrap_or_else(|| vec![0.0; samples(seconds)]), config.stereo);
     let raw_peak = measure_and_mix(&mix, None).0;
     let gain = if raw_peak > 0.0 { (PEAK / raw_peak) as Sample } else { 0.0 };
-    let samples = {
+    {
         use rayon::prelude::*;
-        let mut mix = mix;
         mix.par_iter_mut().for_each(|v| *v *= gain);
-        mix
-    };
+    }
     progress.report(1.0, "rendered");
-    Ok(Rendered { samples, layers: layer_stats, harmony, seed })
+    Ok(Rendered { samples: mix, layers: layer_stats, harmony, seed })
 }
 
 #[cfg(test)]

@@ -690,7 +690,30 @@ impl Biquad {
     /// single precision, eight outputs to an instruction. Equal to the one-at-a-time recursion
     /// in double precision up to single-precision rounding (`eight_at_a_time_is_the_recursion`).
     pub fn run(&self, signal: &mut [Sample]) {
-        biquad_run(self, signal);
+        let blocks = BiquadBlocks::new(self);
+        let whole = signal.len() / BIQUAD_BLOCK * BIQUAD_BLOCK;
+        let (head, rest) = signal.split_at_mut(whole);
+        let mut s = [0.0, 0.0];
+        if super::wide::avx2() {
+            // SAFETY: `avx2()` found AVX2 on this processor (it is false on other architectures).
+            #[cfg(target_arch = "x86_64")]
+            {
+                s = unsafe { blocks.run_avx2(head, s) };
+            }
+        } else {
+            for block in head.chunks_exact_mut(BIQUAD_BLOCK) {
+                s = blocks.run(block, s);
+            }
+        }
+        let ([b0, b1, b2], [a1, a2]) = (self.b, self.a);
+        let [mut z1, mut z2] = s;
+        for v in rest {
+            let x = f64::from(*v);
+            let y = b0 * x + z1;
+            z1 = b1 * x - a1 * y + z2;
+            z2 = b2 * x - a2 * y;
+            *v = y as Sample;
+        }
     }
 }
 
@@ -851,36 +874,6 @@ impl BiquadBlocks {
             _mm_storeu_pd(out.as_mut_ptr(), state);
             out
         }
-    }
-}
-
-/// [`Biquad::run`].
-fn biquad_run(q: &Biquad, signal: &mut [Sample]) {
-    let blocks = BiquadBlocks::new(q);
-    let whole = signal.len() / BIQUAD_BLOCK * BIQUAD_BLOCK;
-    let (head, rest) = signal.split_at_mut(whole);
-    let mut s = [0.0, 0.0];
-    #[cfg(target_arch = "x86_64")]
-    if super::wide::avx2() {
-        // SAFETY: `avx2()` found AVX2 on this processor.
-        s = unsafe { blocks.run_avx2(head, s) };
-    } else {
-        for block in head.chunks_exact_mut(BIQUAD_BLOCK) {
-            s = blocks.run(block, s);
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    for block in head.chunks_exact_mut(BIQUAD_BLOCK) {
-        s = blocks.run(block, s);
-    }
-    let ([b0, b1, b2], [a1, a2]) = (q.b, q.a);
-    let [mut z1, mut z2] = s;
-    for v in rest {
-        let x = f64::from(*v);
-        let y = b0 * x + z1;
-        z1 = b1 * x - a1 * y + z2;
-        z2 = b2 * x - a2 * y;
-        *v = y as Sample;
     }
 }
 
@@ -1245,7 +1238,7 @@ mod tests {
     }
 
     #[test]
-    fn adsr_is_the_concatenated_linspaces_exactly() {
+    fn adsr_is_the_concatenated_linspaces() {
         // apply_adsr's envelope written out as the reference does: np.linspace per segment
         // (start + k · (stop − start)/(n − 1), the last point stop; n = 1 gives start),
         // concatenated, then cut or zero-padded to the signal's length.
