@@ -308,7 +308,8 @@ impl Edges {
     }
 }
 
-/// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20).
+/// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20): what
+/// the filter makes at a centre of a unit step that starts `m` samples past it.
 /// Computed once, into [`window_tables`].
 fn tap_tails() -> [f64; 41] {
     let h = decimation_taps();
@@ -324,12 +325,15 @@ fn tap_tails() -> [f64; 41] {
 /// Outputs of one edge window handled at a time (a window spans at most ~24).
 const WINDOW_CHUNK: usize = 32;
 
-/// The tail sums and the taps of the decimation filter by offset from a window's centre, laid
-/// out so that the offsets `d, d − 2, d − 4, …` (the next outputs' centres are two oversampled
-/// samples on) are consecutive: offset `d` is slot `(MAX − d) / 2` of row `(MAX − d) mod 2`.
+/// What the filter makes of a unit step and of a single sample, by offset from a window's
+/// centre, laid out so that the offsets `d, d − 2, d − 4, …` (the next outputs' centres are two
+/// oversampled samples on) are consecutive: offset `d` is slot `(MAX − d) / 2` of row
+/// `(MAX − d) mod 2`.
 struct WindowTables {
-    /// `tails[clamp(d, −20, 20) + 20]` for `d` in ±TAILS_MAX.
-    tails: [[Sample; TAILS_MAX as usize + 1]; 2],
+    /// For a unit step starting at offset `d` (`d` in ±STEPS_MAX): the filter's output at the
+    /// centre less the step's value there, `T[clamp(d, −20, 20) + 20] − [d ≤ 0]` (zero once the
+    /// window is past the step either way).
+    steps: [[Sample; STEPS_MAX as usize + 1]; 2],
     /// The tap at offset `d` (zero past ±19) for `d` in ±TAPS_MAX.
     taps: [[Sample; TAPS_MAX as usize + 1]; 2],
 }
@@ -337,7 +341,7 @@ struct WindowTables {
 // A window's outputs see the jump at offsets from about +24 down to −22 and the residuals (four
 // samples either side of it) at up to 4 more either way; a chunk reads up to 2·WINDOW_CHUNK
 // below its first offset. The tables reach well past all of that.
-const TAILS_MAX: i64 = 32 + 2 * WINDOW_CHUNK as i64;
+const STEPS_MAX: i64 = 32 + 2 * WINDOW_CHUNK as i64;
 const TAPS_MAX: i64 = 40 + 2 * WINDOW_CHUNK as i64;
 
 impl WindowTables {
@@ -346,9 +350,9 @@ impl WindowTables {
         &rows[u % 2][u / 2..u / 2 + len]
     }
 
-    /// The tail sums at offsets `d, d − 2, …` (`len` of them).
-    fn tails(&self, d: i64, len: usize) -> &[Sample] {
-        Self::row(&self.tails, TAILS_MAX, d, len)
+    /// The step corrections at offsets `d, d − 2, …` (`len` of them).
+    fn steps(&self, d: i64, len: usize) -> &[Sample] {
+        Self::row(&self.steps, STEPS_MAX, d, len)
     }
 
     /// The taps at offsets `d, d − 2, …` (`len` of them).
@@ -362,12 +366,14 @@ fn window_tables() -> &'static WindowTables {
     TABLES.get_or_init(|| {
         let (h, tails) = (decimation_taps(), tap_tails());
         let mut t = WindowTables {
-            tails: [[0.0; TAILS_MAX as usize + 1]; 2],
+            steps: [[0.0; STEPS_MAX as usize + 1]; 2],
             taps: [[0.0; TAPS_MAX as usize + 1]; 2],
         };
-        for u in 0..=2 * TAILS_MAX {
-            let d = TAILS_MAX - u;
-            t.tails[(u % 2) as usize][(u / 2) as usize] = tails[(d.clamp(-20, 20) + 20) as usize] as Sample;
+        for u in 0..=2 * STEPS_MAX {
+            let d = STEPS_MAX - u;
+            let seen = if d <= 0 { 1.0 } else { 0.0 };
+            t.steps[(u % 2) as usize][(u / 2) as usize] =
+                (tails[(d.clamp(-20, 20) + 20) as usize] - seen) as Sample;
         }
         for u in 0..=2 * TAPS_MAX {
             let d = TAPS_MAX - u;
@@ -401,13 +407,14 @@ fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
 wide_fn! {
 /// A band-limited oscillator as the reference renders it (the naive wave minus 4-point
 /// PolyBLEP at 2× oversampling, then `decimate2`), added into `out` (one slot per output
-/// sample) without oversampling. Between edges the wave is a ramp or a constant, which the
-/// filter (symmetric, unit gain at DC) passes unchanged, so there the output is the wave at the
-/// window's centre. A window holding an edge adds the jump times the taps past it (a tail sum)
-/// and the few nonzero PolyBLEP residuals times their taps. That is the full computation's result
-/// up to rounding (`band_limited_matches_oversampling_everything` checks it); the few windows
-/// that reach past the signal's ends, and waves too high for one edge per window, are computed
-/// in full.
+/// sample) without oversampling. The filter is linear, symmetric and has unit gain at DC, so it
+/// passes the naive wave's ramps (or constants) unchanged: each output is the naive wave at its
+/// window's centre, plus, for each edge near it, the jump times what the filter makes of a step
+/// there less the step itself (a table by offset), plus the edge's few nonzero PolyBLEP
+/// residuals times their taps. That is the full computation's result up to rounding
+/// (`band_limited_matches_oversampling_everything` checks it) however many edges a window
+/// holds, as long as each residual belongs to one edge; the few windows that reach past the
+/// signal's ends, and waves with edges under 10 oversampled samples apart, are computed in full.
 fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, amp: f64, t_offset: f64) {
     let n = samples(duration);
     assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
@@ -429,13 +436,14 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         }
         decimate2_add(&x, from, nh, js, amp, out);
     };
-    // Edges at least 60 oversampled samples apart: a window and its residuals see one at most.
+    // Edges at least 10 oversampled samples apart: the eight samples around an edge hold no
+    // other edge's residuals (a residual reaches two samples either side of its edge).
     let per = edges.per_period() as f64;
-    let sparse = step > 0.0 && step * per < 1.0 / 60.0 && start.abs() < 1e12;
+    let separate = step > 0.0 && step * per < 1.0 / 10.0 && start.abs() < 1e12;
     if n == 0 {
         return;
     }
-    if !sparse || n < 40 {
+    if !separate || n < 40 {
         full(0..=n - 1, out);
         return;
     }
@@ -443,11 +451,12 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
     let last = (nh - 20) / 2;
     full(0..=9, out);
     full(last + 1..=n - 1, out);
-    // Output j between edges: amp · (the piece before edge k at unwrapped phase start + 2j·step).
+    // Outputs js whose centres lie before edge k: amp · (the piece before edge k at each centre).
     let fill = |out: &mut [Sample], js: std::ops::Range<usize>, k: i64| {
         let (_, first) = edges.edge(k, unwrapped(2 * js.start));
         ramp_add(&mut out[js], first, edges.slope() * 2.0 * step, amp);
     };
+    let w = window_tables();
     let mut next = 10;
     let first_edge = (unwrapped(0) * per).floor() as i64;
     let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
@@ -470,6 +479,10 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         while ie < nh && unwrapped(ie) < at {
             ie += 1;
         }
+        // The naive wave up to the edge: outputs whose centre 2j is before it.
+        let before = ie.div_ceil(2).clamp(next, last + 1);
+        fill(out, next..before, k);
+        next = before;
         // The residuals of the eight samples around the edge (zero outside the signal), side by
         // side: the sample index as a float (exact), its phase the unwrapped phase's fraction.
         let base = ie as i64 - 4;
@@ -492,54 +505,35 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             _ => (0, &residuals[..0]),
         };
         // Outputs whose window (centre ± 19) reaches the jump or a residual.
-        let j_lo = (reach_lo.saturating_sub(19)).div_ceil(2).clamp(next, last + 1);
+        let j_lo = (reach_lo.saturating_sub(19)).div_ceil(2).max(10);
         let j_hi = ((reach_hi + 19) / 2).min(last);
-        fill(out, next..j_lo, k);
-        if j_lo <= j_hi {
-            // Output j's window sees the jump at d = ie − 2j from its centre and the residual of
-            // sample base + q at d − 4 + q. Along the outputs d falls by 2, which the tables
-            // follow one slot at a time, so each term below is one pass over a short row.
-            // Whole chunks of WINDOW_CHUNK outputs are computed (fixed-length loops; the tables
-            // reach that far) and the window's part of them added.
-            let w = window_tables();
-            for from in (j_lo..=j_hi).step_by(WINDOW_CHUNK) {
-                let to = (from + WINDOW_CHUNK - 1).min(j_hi);
-                let len = to - from + 1;
-                let d0 = ie as i64 - 2 * from as i64;
-                let mut y: [Sample; WINDOW_CHUNK] = [0.0; WINDOW_CHUNK];
-                // The piece before the edge at each centre (a ramp along the outputs, its start in
-                // double precision), plus the jump times its tail sum.
-                let tails = w.tails(d0, WINDOW_CHUNK);
-                let (jump, before) = edges.edge(k, unwrapped(2 * from));
-                let (jump, before) = (jump as Sample, before as Sample);
-                let rise = (edges.slope() * 2.0 * step) as Sample;
-                const STEPS: [Sample; WINDOW_CHUNK] = {
-                    let mut steps = [0.0; WINDOW_CHUNK];
-                    let mut i = 0;
-                    while i < WINDOW_CHUNK {
-                        steps[i] = i as Sample;
-                        i += 1;
-                    }
-                    steps
-                };
-                for ((v, tail), i) in y.iter_mut().zip(tails).zip(STEPS) {
-                    *v = (before + rise * i) + jump * tail;
-                }
-                // The nonzero residuals times their taps, in order.
-                for (q, r) in live.iter().enumerate() {
-                    let taps = w.taps(d0 - 4 + (qa + q) as i64, WINDOW_CHUNK);
-                    let r = *r as Sample;
-                    for (v, tap) in y.iter_mut().zip(taps) {
-                        *v += tap * r;
-                    }
-                }
-                let amp = amp as Sample;
-                for (slot, v) in out[from..=to].iter_mut().zip(&y[..len]) {
-                    *slot += amp * v;
+        // Output j's window sees the jump at d = ie − 2j from its centre and the residual of
+        // sample base + q at d − 4 + q. Along the outputs d falls by 2, which the tables follow
+        // one slot at a time, so each term below is one pass over a short row. Whole chunks of
+        // WINDOW_CHUNK outputs are computed (fixed-length loops; the tables reach that far) and
+        // the window's part of them added.
+        let (jump, _) = edges.edge(k, at);
+        let jump = jump as Sample;
+        for from in (j_lo..=j_hi).step_by(WINDOW_CHUNK) {
+            let to = (from + WINDOW_CHUNK - 1).min(j_hi);
+            let d0 = ie as i64 - 2 * from as i64;
+            let mut y: [Sample; WINDOW_CHUNK] = [0.0; WINDOW_CHUNK];
+            for (v, s) in y.iter_mut().zip(w.steps(d0, WINDOW_CHUNK)) {
+                *v = jump * s;
+            }
+            // The nonzero residuals times their taps, in order.
+            for (q, r) in live.iter().enumerate() {
+                let taps = w.taps(d0 - 4 + (qa + q) as i64, WINDOW_CHUNK);
+                let r = *r as Sample;
+                for (v, tap) in y.iter_mut().zip(taps) {
+                    *v += tap * r;
                 }
             }
+            let amp = amp as Sample;
+            for (slot, v) in out[from..=to].iter_mut().zip(&y) {
+                *slot += amp * v;
+            }
         }
-        next = next.max(j_hi + 1);
     }
     debug_assert!(next > last, "every inside output filled");
 }
@@ -1177,12 +1171,15 @@ mod tests {
             (440.0, 2.0, 29.1),
             (1244.5, 0.3, 3.0),
             (2500.0, 0.2, 0.1),
+            (4186.0, 0.1, 7.5),
             (7000.0, 0.05, 0.0),
+            (8500.0, 0.05, 1.0),
             (30.0, 0.0004, 0.0),
             (1000.0, 0.001, 0.0),
         ];
         for _ in 0..150 {
-            let freq = 20.0 * 100f64.powf(rng.random::<f64>());
+            // 20 Hz to 12 kHz: edges far apart, several to a window, and too close (in full).
+            let freq = 20.0 * 600f64.powf(rng.random::<f64>());
             cases.push((freq, rng.random_range(0.0005..0.4), rng.random_range(0.0..60.0)));
         }
         for edges in [Edges::Saw, Edges::Square] {
