@@ -96,14 +96,19 @@ fn at(start_sec: f64) -> usize {
     (start_sec * SAMPLE_RATE as f64) as usize
 }
 
+/// The most samples of rendered notes [`mix_notes`] holds at once (one longer note alone): 512 KB,
+/// which the allocator hands round again from group to group. (Groups of 16 MB made it map fresh
+/// memory, which the system clears page by page, for most groups.)
+const NOTE_GROUP_SAMPLES: usize = 1 << 17;
+
 /// Renders independent notes on all cores and mixes them in order: the sum a one-by-one render
-/// makes. Notes are taken from `notes` a group at a time, a group holding at most ~4 M samples of
-/// notes (one longer note alone), so neither the rendered notes nor what making them drew (a
-/// melody's jitter is drawn as `notes` yields each note) hold more memory than that and the one
-/// note taken to see that it does not fit, however long the render.
+/// makes. Notes are taken from `notes` a group at a time, a group holding at most
+/// [`NOTE_GROUP_SAMPLES`] samples of notes, so neither the rendered notes nor what making them
+/// drew (a melody's jitter is drawn as `notes` yields each note) hold more memory than that and
+/// the one note taken to see that it does not fit, however long the render.
 fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<Sample> {
     use rayon::prelude::*;
-    const BUDGET: usize = 1 << 22;
+    const BUDGET: usize = NOTE_GROUP_SAMPLES;
     let mut signal = ctx.silence();
     let mut notes = notes.into_iter().peekable();
     while notes.peek().is_some() {
@@ -286,19 +291,21 @@ mod tests {
 
     #[test]
     fn notes_are_taken_in_order_in_bounded_groups_and_summed() {
-        // 100 s of silence and three notes of 2,000,000 samples (more than one group's 4 M
-        // together): 1.0 from 0 s, 2.0 from 1 s, 4.0 from 50 s. By hand: 1 before sample 44,100,
-        // 3 until the first ends at 2,000,000, 2 until 2,044,100, 0 until 2,205,000, then 4.
+        // 10 s of silence and three notes of half a group each (L = 65,536 samples): 1.0 from
+        // 0 s, 2.0 from 1 s, 4.0 from 5 s. By hand: 1 before sample 44,100, 3 until the first
+        // ends at L, 2 until 44,100 + L, 0 until 220,500, then 4 until 220,500 + L.
         let c = SynthConfig::default();
-        let harmony = build_harmony_plan(&c, 100.0, &mut SynthRng::seed_from_u64(1));
+        let harmony = build_harmony_plan(&c, 10.0, &mut SynthRng::seed_from_u64(1));
         let policy = MelodyPolicy::from_config(&c);
-        let ctx = Ctx { config: &c, duration: 100.0, harmony: &harmony, policy: &policy, t_offset: 0.0 };
-        let dur = 2_000_000.0 / SAMPLE_RATE as f64;
-        // What happens, in order: the first two notes (4 M samples) make one group; the third is
-        // taken (to see that it does not fit) before the group renders, and renders alone.
+        let ctx = Ctx { config: &c, duration: 10.0, harmony: &harmony, policy: &policy, t_offset: 0.0 };
+        let l = NOTE_GROUP_SAMPLES / 2;
+        assert_eq!(l, 65_536);
+        let dur = l as f64 / SAMPLE_RATE as f64;
+        // What happens, in order: the first two notes (a whole group) make one group; the third
+        // is taken (to see that it does not fit) before the group renders, and renders alone.
         let log = std::sync::Mutex::new(Vec::new());
         let log = &log;
-        let notes = [(0.0, 1.0), (1.0, 2.0), (50.0, 4.0)].into_iter().map(|(start, value)| {
+        let notes = [(0.0, 1.0), (1.0, 2.0), (5.0, 4.0)].into_iter().map(|(start, value)| {
             log.lock().unwrap().push(format!("take {value}"));
             let render = move || {
                 log.lock().unwrap().push(format!("render {value}"));
@@ -310,19 +317,19 @@ mod tests {
         let mut log = log.lock().unwrap().clone();
         log[3..5].sort();
         assert_eq!(log, ["take 1", "take 2", "take 4", "render 1", "render 2", "render 4"]);
-        assert_eq!(signal.len(), 4_410_000);
+        assert_eq!(signal.len(), 441_000);
         for (i, want) in [
             (0, 1.0),
             (44_099, 1.0),
             (44_100, 3.0),
-            (1_999_999, 3.0),
-            (2_000_000, 2.0),
-            (2_044_099, 2.0),
-            (2_044_100, 0.0),
-            (2_204_999, 0.0),
-            (2_205_000, 4.0),
-            (4_204_999, 4.0),
-            (4_205_000, 0.0),
+            (65_535, 3.0),
+            (65_536, 2.0),
+            (109_635, 2.0),
+            (109_636, 0.0),
+            (220_499, 0.0),
+            (220_500, 4.0),
+            (286_035, 4.0),
+            (286_036, 0.0),
         ] {
             assert_eq!(signal[i], want, "sample {i}");
         }
