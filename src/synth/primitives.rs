@@ -1007,28 +1007,77 @@ impl Jitter {
     }
 }
 
-wide_fn! {
-/// Mixes `note` into `signal` at `start`; a note that runs past the end is cut with a fade of
-/// up to 10 ms (`add_note`).
-pub fn add_note(signal: &mut [Sample], note: &[Sample], start: usize) {
-    if start >= signal.len() {
-        return;
+/// A layer's signal built note by note, as the reference adds notes into a buffer of zeros
+/// (`add_note`), without clearing the buffer first: what lies before the furthest point a note
+/// has reached is written, and the rest is not yet. A note adds into the written part and
+/// extends it; a gap before a note is zeroed then, in cache, and [`Track::finish`] zeroes what
+/// no note reached. The sums are the ones adding into zeros makes (`0 + v` is `v`), with one
+/// pass over memory fewer.
+pub struct Track {
+    written: Vec<Sample>,
+    len: usize,
+}
+
+impl Track {
+    /// A track of `len` samples, none written yet.
+    pub fn new(len: usize) -> Track {
+        Track { written: Vec::with_capacity(len), len }
     }
-    let available = signal.len() - start;
-    if note.len() <= available {
-        for (s, v) in signal[start..start + note.len()].iter_mut().zip(note) {
-            *s += v;
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Mixes `note` in at `start`; a note that runs past the end is cut with a fade of up to
+    /// 10 ms (`add_note`).
+    pub fn add(&mut self, note: &[Sample], start: usize) {
+        if start >= self.len {
+            return;
         }
-        return;
-    }
-    let fade = ((SR * 0.01) as usize).min(available / 4);
-    for (i, (s, v)) in signal[start..].iter_mut().zip(note).enumerate() {
-        let gain = if fade > 1 && i >= available - fade {
-            linspace_at(1.0, 0.0, fade, i - (available - fade))
+        let available = self.len - start;
+        let faded: Vec<Sample>;
+        let note = if note.len() <= available {
+            note
         } else {
-            1.0
+            let fade = ((SR * 0.01) as usize).min(available / 4);
+            faded = note[..available]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let gain = if fade > 1 && i >= available - fade {
+                        linspace_at(1.0, 0.0, fade, i - (available - fade))
+                    } else {
+                        1.0
+                    };
+                    v * gain as Sample
+                })
+                .collect();
+            &faded
         };
-        *s += v * gain as Sample;
+        if start > self.written.len() {
+            self.written.resize(start, 0.0);
+        }
+        let overlap = (self.written.len() - start).min(note.len());
+        add_into(&mut self.written[start..start + overlap], &note[..overlap]);
+        self.written.extend_from_slice(&note[overlap..]);
+    }
+
+    /// The whole signal: zeros where no note reached.
+    pub fn finish(mut self) -> Vec<Sample> {
+        self.written.resize(self.len, 0.0);
+        self.written
+    }
+}
+
+wide_fn! {
+/// `signal[i] += other[i]` (the lengths are equal).
+fn add_into(signal: &mut [Sample], other: &[Sample]) {
+    for (s, v) in signal.iter_mut().zip(other) {
+        *s += v;
     }
 }
 }
@@ -1363,13 +1412,29 @@ mod tests {
     }
 
     #[test]
-    fn add_note_fades_what_runs_past_the_end() {
-        let mut signal = vec![0.0; 1000];
-        add_note(&mut signal, &[1.0; 2000], 600);
+    fn a_track_fades_a_note_that_runs_past_the_end() {
+        let mut track = Track::new(1000);
+        track.add(&[1.0; 2000], 600);
+        let signal = track.finish();
         // 400 samples fit; the fade is min(441, 400 / 4) = 100 samples, down to 0.
         assert_eq!(signal[599], 0.0);
         assert_eq!(signal[899], 1.0);
         assert!(close(signal[900], 1.0, 1e-7));
         assert!(close(signal[999], 0.0, 1e-7));
+    }
+
+    #[test]
+    fn a_track_sums_notes_in_any_order_with_zeros_between() {
+        // Notes of 1, 2, 4 and 8 added out of order into 20 samples, by hand:
+        // [0, 0, 1, 1, 1+2, 2, 2, 0, 0, 0, 8, 8+4, 4, 4, 0, …].
+        let mut track = Track::new(20);
+        track.add(&[1.0; 3], 2);
+        track.add(&[4.0; 3], 11);
+        track.add(&[2.0; 3], 4);
+        track.add(&[8.0; 2], 10);
+        track.add(&[16.0; 5], 25);
+        let want = [0., 0., 1., 1., 3., 2., 2., 0., 0., 0., 8., 12., 4., 4., 0., 0., 0., 0., 0., 0.];
+        assert_eq!(track.finish(), want);
+        assert_eq!(Track::new(5).finish(), [0.0; 5]);
     }
 }

@@ -7,8 +7,7 @@ use rand::RngExt;
 use super::{Ctx, Deferred, at, mix_notes, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, Sample, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb,
-    samples, sine,
+    Osc, Sample, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples, sine,
 };
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
@@ -22,7 +21,7 @@ fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
 
 pub fn bass_drone(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         let freq = scale_freq(c, root, 2);
         let n = note(
@@ -34,14 +33,14 @@ pub fn bass_drone(ctx: &Ctx) -> Vec<Sample> {
             80.0 * ctx.b() + 20.0,
             [1.8 * am, 0.5, 0.95, 2.2 * am],
         );
-        add_note(&mut signal, &n, at(start));
+        signal.add(&n, at(start));
     }
-    reverb(signal, ctx.space() * 0.5, ctx.space())
+    reverb(signal.finish(), ctx.space() * 0.5, ctx.space())
 }
 
 pub fn bass_sustained(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (start, seg, root) in ctx.harmony.segments(c, ctx.duration) {
         let pattern = [0, 0, 4, 0];
         let note_dur = seg / pattern.len() as f64;
@@ -57,10 +56,10 @@ pub fn bass_sustained(ctx: &Ctx) -> Vec<Sample> {
                 100.0 * ctx.b() + 30.0,
                 [0.7 * am, 0.3, 0.85, 1.2 * am],
             );
-            add_note(&mut signal, &n, at(note_start));
+            signal.add(&n, at(note_start));
         }
     }
-    reverb(signal, ctx.space() * 0.4, ctx.space())
+    reverb(signal.finish(), ctx.space() * 0.4, ctx.space())
 }
 
 pub fn bass_pulsing(ctx: &Ctx) -> Vec<Sample> {
@@ -69,7 +68,7 @@ pub fn bass_pulsing(ctx: &Ctx) -> Vec<Sample> {
     let beats_total = (ctx.duration / spb).max(1.0);
     let num_pulses = (beats_total * 2.0).ceil() as usize;
     let pulse_sec = 0.5 * spb;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for i in 0..num_pulses {
         let start = i as f64 * pulse_sec;
         if start >= ctx.duration {
@@ -85,16 +84,16 @@ pub fn bass_pulsing(ctx: &Ctx) -> Vec<Sample> {
             90.0 * ctx.b() + 20.0,
             [0.02 * am, 0.08, 0.6, 0.25 * am],
         );
-        add_note(&mut signal, &n, at(start));
+        signal.add(&n, at(start));
     }
-    signal
+    signal.finish()
 }
 
 pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     let spb = c.seconds_per_beat();
     let beats_total = (ctx.duration / spb).ceil() as usize;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for i in 0..beats_total {
         let start = i as f64 * spb;
         if start >= ctx.duration {
@@ -112,14 +111,14 @@ pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
             [0.04 * am, 0.12, 0.7, 0.22 * am],
         );
         humanize(&mut n, c.human, rng);
-        add_note(&mut signal, &n, at(start));
+        signal.add(&n, at(start));
     }
-    reverb(signal, ctx.space() * 0.3, ctx.space() * 0.8)
+    reverb(signal.finish(), ctx.space() * 0.3, ctx.space() * 0.8)
 }
 
 pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         let t = ctx.t_offset + start;
         let mut low = note(
@@ -141,9 +140,9 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<Sample> {
             [2.4 * am, 0.5, 0.9, 2.6 * am],
         );
         mix_into(&mut low, &fifth, 1.0);
-        add_note(&mut signal, &low, at(start));
+        signal.add(&low, at(start));
     }
-    reverb(signal, ctx.space() * 0.5, ctx.space())
+    reverb(signal.finish(), ctx.space() * 0.5, ctx.space())
 }
 
 pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<Sample> {
@@ -152,7 +151,7 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<Sample> {
     let beats_per_pulse = 2.0;
     let pulse_sec = beats_per_pulse * c.seconds_per_beat();
     let num_pulses = (beats_total / beats_per_pulse).ceil() as usize;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for i in 0..num_pulses {
         let start = i as f64 * pulse_sec;
         if start >= ctx.duration {
@@ -168,9 +167,9 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<Sample> {
             55.0,
             [0.25 * am, 0.2, 0.9, 0.7 * am],
         );
-        add_note(&mut signal, &n, at(start));
+        signal.add(&n, at(start));
     }
-    signal
+    signal.finish()
 }
 
 /// The sum of one chord's tones (`tone` renders one from its frequency). The pads filter and
@@ -294,22 +293,22 @@ pub fn pad_cinematic(ctx: &Ctx) -> Vec<Sample> {
 
 pub fn pad_thin_high(ctx: &Ctx) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         for rel in [0, 4] {
             let mut tone = sine(scale_freq(c, root + rel, 4), dur, 0.12, ctx.t_offset + start);
             lowpass(&mut tone, 800.0 * ctx.b() + 200.0);
             highpass(&mut tone, 200.0);
             adsr(&mut tone, 1.2 * am, 0.6, 0.8, 2.0 * am);
-            add_note(&mut signal, &tone, at(start));
+            signal.add(&tone, at(start));
         }
     }
-    reverb(signal, ctx.space() * 0.75, ctx.space() * 0.95)
+    reverb(signal.finish(), ctx.space() * 0.75, ctx.space() * 0.95)
 }
 
 pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (start, dur, root) in chord_notes(ctx, 1.35) {
         let mut tones: Vec<i32> =
             chord_tones_ascending(c.chord_extensions, root).into_iter().take(3).collect();
@@ -326,10 +325,10 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
                 350.0 * ctx.b() + 100.0,
                 [1.6 * am, 0.5, 0.85, 2.2 * am],
             );
-            add_note(&mut signal, &n, at(start));
+            signal.add(&n, at(start));
         }
     }
-    let signal = reverb(signal, ctx.space() * 0.8, ctx.space());
+    let signal = reverb(signal.finish(), ctx.space() * 0.8, ctx.space());
     delay(signal, 0.5, 0.4 * em, 0.35 * em)
 }
 

@@ -4,7 +4,7 @@
 use super::{Ctx, Deferred, mix_notes, note};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
 use crate::synth::primitives::{
-    SAMPLE_RATE, Sample, SynthRng, add_note, adsr, delay, humanize, lowpass, reverb, samples,
+    SAMPLE_RATE, Sample, SynthRng, adsr, delay, humanize, lowpass, reverb, samples,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -94,7 +94,7 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let main_notes = [0, 4, 2, 0];
     let grace_notes = [2, 5, 3, 2];
     let note_dur = ctx.duration / (main_notes.len() * 2) as f64;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for (i, (main, grace)) in main_notes.iter().zip(grace_notes).enumerate() {
         let start_sec = i as f64 * 2.0 * note_dur;
         let start = (start_sec * SR) as usize;
@@ -108,10 +108,10 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
         lowpass(&mut m, 900.0 * ctx.b() + 200.0);
         adsr(&mut m, 0.08 * am, 0.3, 0.55, 0.8 * am);
         humanize(&mut m, c.human, rng);
-        add_note(&mut signal, &g, start);
-        add_note(&mut signal, &m, start + (note_dur * 0.15 * SR) as usize);
+        signal.add(&g, start);
+        signal.add(&m, start + (note_dur * 0.15 * SR) as usize);
     }
-    finish(ctx, signal, [0.3, 0.35, 0.25], [0.5, 0.7])
+    finish(ctx, signal.finish(), [0.3, 0.35, 0.25], [0.5, 0.7])
 }
 
 pub fn arp(ctx: &Ctx) -> Vec<Sample> {
@@ -119,16 +119,16 @@ pub fn arp(ctx: &Ctx) -> Vec<Sample> {
     let figure = [0, 2, 4, 2];
     let steps = figure.len() * 8;
     let note_dur = ctx.duration / steps as f64;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for i in 0..steps {
         let start = i as f64 * note_dur;
         let mut n =
             ctx.osc().render(scale_freq(c, figure[i % 4], 4), note_dur * 0.8, 0.14, ctx.t_offset + start);
         lowpass(&mut n, 1200.0 * ctx.b() + 300.0);
         adsr(&mut n, 0.02 * am, 0.1, 0.4, 0.15 * am);
-        add_note(&mut signal, &n, (start * SR) as usize);
+        signal.add(&n, (start * SR) as usize);
     }
-    finish(ctx, signal, [0.25, 0.3, 0.25], [0.4, 0.6])
+    finish(ctx, signal.finish(), [0.25, 0.3, 0.25], [0.4, 0.6])
 }
 
 pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {

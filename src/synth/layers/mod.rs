@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, add_note, adsr, lowpass, samples};
+use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, Track, adsr, lowpass, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -24,6 +24,11 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     fn silence(&self) -> Vec<Sample> {
         vec![0.0; samples(self.duration)]
+    }
+
+    /// A signal as long as the render, to add notes into.
+    fn track(&self) -> Track {
+        Track::new(samples(self.duration))
     }
 
     fn attack(&self) -> f64 {
@@ -109,7 +114,7 @@ const NOTE_GROUP_SAMPLES: usize = 1 << 17;
 fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<Sample> {
     use rayon::prelude::*;
     const BUDGET: usize = NOTE_GROUP_SAMPLES;
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let mut notes = notes.into_iter().peekable();
     while notes.peek().is_some() {
         let mut group = Vec::new();
@@ -121,10 +126,10 @@ fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Ve
         let rendered: Vec<(usize, Vec<Sample>)> =
             group.par_iter().map(|note| (at(note.start), (note.render)())).collect();
         for (start, n) in rendered {
-            add_note(&mut signal, &n, start);
+            signal.add(&n, start);
         }
     }
-    signal
+    signal.finish()
 }
 
 /// The layers in the order the reference adds (and draws random numbers for) them.

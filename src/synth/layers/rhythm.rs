@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::synth::primitives::{
-    SAMPLE_RATE, Sample, SynthRng, add_note, adsr, highpass, humanize, lowpass, noise, reverb, sine,
+    SAMPLE_RATE, Sample, SynthRng, adsr, highpass, humanize, lowpass, noise, reverb, sine,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -59,15 +59,15 @@ fn hat(rng: &mut SynthRng, dur: f64, amp: f64, cutoff: f64, release: f64) -> Vec
 
 /// Kicks where `pattern` (cycled over eighth-note slots) has a 1.
 fn kick_pattern(ctx: &Ctx, pattern: &[u8], mut kick_at: impl FnMut(f64) -> Vec<Sample>) -> Vec<Sample> {
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let (times, offset) = slot_times(ctx, 2);
     for (i, t) in times.iter().enumerate() {
         if pattern[(offset + i) % pattern.len()] == 0 {
             continue;
         }
-        add_note(&mut signal, &kick_at(*t), (t * SR) as usize);
+        signal.add(&kick_at(*t), (t * SR) as usize);
     }
-    signal
+    signal.finish()
 }
 
 pub fn minimal(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
@@ -85,42 +85,42 @@ pub fn heartbeat(ctx: &Ctx) -> Vec<Sample> {
 }
 
 pub fn soft_four(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for t in slot_times(ctx, 1).0 {
         let mut k = kick(50.0, 0.18, 0.28, ctx.t_offset + t, 6.0, 100.0);
         humanize(&mut k, ctx.config.human, rng);
-        add_note(&mut signal, &k, (t * SR) as usize);
+        signal.add(&k, (t * SR) as usize);
     }
-    reverb(signal, ctx.space() * 0.25, ctx.space() * 0.4)
+    reverb(signal.finish(), ctx.space() * 0.25, ctx.space() * 0.4)
 }
 
 pub fn hats_only(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     for t in slot_times(ctx, 4).0 {
         let mut h = hat(rng, 0.05, 0.08, 6000.0, 0.03);
         humanize(&mut h, ctx.config.human, rng);
-        add_note(&mut signal, &h, (t * SR) as usize);
+        signal.add(&h, (t * SR) as usize);
     }
-    signal
+    signal.finish()
 }
 
 pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     // Sixteenth-note grid: kicks on the beats, hats on the off-beat eighths.
     const KICKS: [u8; 16] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0];
     const HATS: [u8; 16] = [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0];
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let (times, offset) = slot_times(ctx, 4);
     for (i, t) in times.iter().enumerate() {
         let idx = (offset + i) % 16;
         let start = (t * SR) as usize;
         if KICKS[idx] == 1 {
-            add_note(&mut signal, &kick(45.0, 0.2, 0.35, ctx.t_offset + t, 8.0, 100.0), start);
+            signal.add(&kick(45.0, 0.2, 0.35, ctx.t_offset + t, 8.0, 100.0), start);
         }
         if HATS[idx] == 1 {
-            add_note(&mut signal, &hat(rng, 0.06, 0.06, 7000.0, 0.04), start);
+            signal.add(&hat(rng, 0.06, 0.06, 7000.0, 0.04), start);
         }
     }
-    signal
+    signal.finish()
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use rand::RngExt;
 use super::Ctx;
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, SAMPLE_RATE, Sample, Sine, SynthRng, add_note, adsr, delay, highpass, humanize, lfo, lowpass,
-    mix_into, noise, reverb, sine, triangle,
+    Lfo, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise,
+    reverb, samples, sine, triangle,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -27,11 +27,15 @@ fn shimmer_with(
     let tones: Vec<Sine> =
         degrees.iter().map(|d| Sine::new(scale_freq(c, *d, 6), ctx.duration, amp, ctx.t_offset)).collect();
     let lfo = Lfo::new(ctx.duration, rate);
-    let mut signal = ctx.silence();
+    // Each block is zeroed just before its tones are added, while it is in cache.
+    let n = samples(ctx.duration);
+    let mut signal: Vec<Sample> = Vec::with_capacity(n);
     let mut tremolo: [Sample; Sine::BLOCK] = [0.0; Sine::BLOCK];
     let depth = (depth.0 as Sample, depth.1 as Sample);
-    for (b, block) in signal.chunks_mut(Sine::BLOCK).enumerate() {
-        let first = b * Sine::BLOCK;
+    for first in (0..n).step_by(Sine::BLOCK) {
+        let end = (first + Sine::BLOCK).min(n);
+        signal.resize(end, 0.0);
+        let block = &mut signal[first..end];
         for tone in &tones {
             tone.add(block, first);
         }
@@ -62,18 +66,19 @@ pub fn shimmer_slow(ctx: &Ctx) -> Vec<Sample> {
 }
 
 pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let crackles = (ctx.duration * 20.0) as usize;
     for _ in 0..crackles {
         let pos = rng.random_range(0..signal.len().saturating_sub(100).max(1));
         let amp = rng.random_range(0.01..0.04);
         let mut crackle = noise(rng, 0.002, amp);
         highpass(&mut crackle, 2000.0);
-        add_note(&mut signal, &crackle, pos);
+        signal.add(&crackle, pos);
     }
     let mut hiss = noise(rng, ctx.duration, 0.008);
     lowpass(&mut hiss, 8000.0);
     highpass(&mut hiss, 1000.0);
+    let mut signal = signal.finish();
     mix_into(&mut signal, &hiss, 1.0);
     signal
 }
@@ -92,7 +97,7 @@ pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
 
 pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let em = ctx.echo();
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let count = (ctx.duration * 3.0) as usize;
     let degrees = [0, 2, 4, 5];
     for _ in 0..count {
@@ -102,15 +107,15 @@ pub fn stars(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
         let amp = rng.random_range(0.02..0.05);
         let mut star = sine(scale_freq(ctx.config, degree, 6), 0.3, amp, ctx.t_offset + start_sec);
         adsr(&mut star, 0.01, 0.1, 0.1, 0.2);
-        add_note(&mut signal, &star, pos);
+        signal.add(&star, pos);
     }
-    let signal = delay(signal, 0.4, 0.5 * em, 0.4 * em);
+    let signal = delay(signal.finish(), 0.4, 0.5 * em, 0.4 * em);
     reverb(signal, ctx.space() * 0.9, ctx.space())
 }
 
 /// Hits on a 16-step pattern spread over the render (−1 rests).
 fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<Sample>) -> Vec<Sample> {
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let hit_dur = ctx.duration / 16.0;
     for (i, degree) in pattern.iter().enumerate() {
         if *degree < 0 {
@@ -118,9 +123,9 @@ fn hits(ctx: &Ctx, pattern: [i32; 16], mut hit: impl FnMut(i32, f64) -> Vec<Samp
         }
         let start = (i as f64 * hit_dur * SR) as usize;
         let n = hit(*degree, start as f64 / SR);
-        add_note(&mut signal, &n, start);
+        signal.add(&n, start);
     }
-    signal
+    signal.finish()
 }
 
 pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
@@ -155,7 +160,7 @@ pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
 
 pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let em = ctx.echo();
-    let mut signal = ctx.silence();
+    let mut signal = ctx.track();
     let count = (ctx.duration * 1.5) as usize;
     let degrees = [0, 2, 4, 5, 6];
     for _ in 0..count {
@@ -168,8 +173,8 @@ pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
         let mut c = sine(freq, 1.2, amp, t);
         mix_into(&mut c, &sine(freq * 2.0, 1.2, 0.03, t), 1.0);
         adsr(&mut c, 0.002, 0.3, 0.05, 0.9);
-        add_note(&mut signal, &c, pos);
+        signal.add(&c, pos);
     }
-    let signal = delay(signal, 0.3, 0.4 * em, 0.3 * em);
+    let signal = delay(signal.finish(), 0.3, 0.4 * em, 0.3 * em);
     reverb(signal, ctx.space() * 0.75, ctx.space() * 0.9)
 }
