@@ -147,9 +147,10 @@ pub fn triangle_add(out: &mut [Sample], freq: f64, duration: f64, amp: f64, t_of
 /// Every region's value is computed and the one `t` falls in picked, without a branch (the
 /// region changes from sample to sample around an edge, which a processor cannot predict).
 #[inline(always)]
-fn poly_blep(t: f64, dt: f64) -> f64 {
-    let after = t / dt;
-    let before = (t - 1.0) / dt;
+fn poly_blep(t: f64, blep: Blep) -> f64 {
+    let dt = blep.dt;
+    let after = t * blep.per_dt;
+    let before = (t - 1.0) * blep.per_dt;
     let x = after - 1.0;
     let y = before + 1.0;
     let rising = after * after * (2.0 * after - 3.0) + 1.0;
@@ -160,6 +161,20 @@ fn poly_blep(t: f64, dt: f64) -> f64 {
     let v = if t > 1.0 - dt { falling } else { v };
     let v = if t < 2.0 * dt { settling } else { v };
     if t < dt { rising } else { v }
+}
+
+/// A PolyBLEP's step `dt` (phase per oversampled sample) and its reciprocal, by which the
+/// residuals multiply (the reference divides by `dt`; the two differ by a rounding at most).
+#[derive(Clone, Copy)]
+struct Blep {
+    dt: f64,
+    per_dt: f64,
+}
+
+impl Blep {
+    fn new(dt: f64) -> Blep {
+        Blep { dt, per_dt: 1.0 / dt }
+    }
 }
 
 const OVERSAMPLE: usize = 2;
@@ -254,8 +269,8 @@ enum Edges {
 impl Edges {
     /// The oversampled sample at phase `t`, as the reference builds it.
     #[inline]
-    fn sample(self, t: f64, dt: f64) -> f64 {
-        self.naive(t) + self.residual(t, dt)
+    fn sample(self, t: f64, blep: Blep) -> f64 {
+        self.naive(t) + self.residual(t, blep)
     }
 
     #[inline]
@@ -274,10 +289,10 @@ impl Edges {
 
     /// The PolyBLEP correction at phase `t` (zero away from the edges).
     #[inline(always)]
-    fn residual(self, t: f64, dt: f64) -> f64 {
+    fn residual(self, t: f64, blep: Blep) -> f64 {
         match self {
-            Self::Saw => -poly_blep(t, dt),
-            Self::Square => poly_blep(t, dt) - poly_blep((t + 0.5).rem_euclid(1.0), dt),
+            Self::Saw => -poly_blep(t, blep),
+            Self::Square => poly_blep(t, blep) - poly_blep((t + 0.5).rem_euclid(1.0), blep),
         }
     }
 
@@ -419,9 +434,10 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
     let n = samples(duration);
     assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
     let nh = n * OVERSAMPLE;
-    let dt = freq / (SR * OVERSAMPLE as f64);
+    let blep = Blep::new(freq / (SR * OVERSAMPLE as f64));
     let start = t_offset * freq;
     let step = duration * freq / nh.max(1) as f64;
+    let per_step = 1.0 / step;
     let unwrapped = |i: usize| start + i as f64 * step;
     let full = |js: std::ops::RangeInclusive<usize>, out: &mut [Sample]| {
         let from = (2 * js.start()).saturating_sub(19);
@@ -431,7 +447,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         let mut i = from as f64;
         for v in x.iter_mut() {
             let t = start + i * step;
-            *v = edges.sample(t - t.floor(), dt);
+            *v = edges.sample(t - t.floor(), blep);
             i += 1.0;
         }
         decimate2_add(&x, from, nh, js, amp, out);
@@ -472,7 +488,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             break;
         }
         // The first oversampled sample at or past the edge, found as `unwrapped` computes.
-        let mut ie = (((at - start) / step).ceil().max(0.0) as usize).min(nh);
+        let mut ie = (((at - start) * per_step).ceil().max(0.0) as usize).min(nh);
         while ie > 0 && unwrapped(ie - 1) >= at {
             ie -= 1;
         }
@@ -491,7 +507,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         for (q, r) in residuals.iter_mut().enumerate() {
             let i = base_f + q as f64;
             let t = start + i * step;
-            let residual = edges.residual(t - t.floor(), dt);
+            let residual = edges.residual(t - t.floor(), blep);
             *r = if i >= 0.0 && i < nh_f { residual } else { 0.0 };
         }
         let touched = |q: usize| (base + q as i64) as usize;
@@ -1240,7 +1256,7 @@ mod tests {
                 let high: Vec<f64> = (0..nh)
                     .map(|i| {
                         let t = t_offset * freq + i as f64 * step;
-                        edges.sample(t - t.floor(), dt)
+                        edges.sample(t - t.floor(), Blep::new(dt))
                     })
                     .collect();
                 // decimate(x, 2, ftype="fir") as its definition: y[j] = Σ_i h[20 + i] X[2j + i],
