@@ -907,9 +907,11 @@ fn add_taps_in_place(signal: &mut [Sample], dry: f64, taps: &[(usize, f64)]) {
         signal.iter_mut().for_each(|v| *v *= dry);
         return;
     };
-    // Blocks of eight, last first: a block reads only samples before its end, none yet
-    // written, and sums them before writing, so the processor can add eight at a time.
-    const BLOCK: usize = 8;
+    // Blocks of 32, last first: a block reads only samples before its end, none yet written,
+    // and sums them before writing, so the processor can add eight at a time, and four such
+    // sums run side by side (one waits on the add before it from tap to tap: with one, the
+    // adds' latency set the pace).
+    const BLOCK: usize = 32;
     let mut end = signal.len();
     while end >= longest + BLOCK {
         let from = end - BLOCK;
