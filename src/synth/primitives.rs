@@ -50,11 +50,16 @@ pub struct Sine {
     step: f64,
     phase0: f64,
     amp: Sample,
-    sin8: Sample,
-    cos8: Sample,
-    /// `(sin, cos)` of `k` steps, `k` in 0..8: a block's eight phasors from one `sin_cos`.
-    turns: [(f64, f64); 8],
+    /// The turn of one phasor from one of its samples to its next: `PHASORS` steps.
+    sin_turn: Sample,
+    cos_turn: Sample,
+    /// `(sin, cos)` of `k` steps, `k` in 0..PHASORS: a block's phasors from one `sin_cos`.
+    turns: [(f64, f64); PHASORS],
 }
+
+/// The phasors a [`Sine`] block turns side by side: four eight-lane registers, so that four
+/// independent chains of turns run at once (with one, each turn waits on the last).
+const PHASORS: usize = 32;
 
 impl Sine {
     pub const BLOCK: usize = 1024;
@@ -62,13 +67,13 @@ impl Sine {
     pub fn new(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Sine {
         let n = samples(duration).max(1);
         let step = 2.0 * PI * freq * duration / n as f64;
-        let (sin8, cos8) = (8.0 * step).sin_cos();
+        let (sin_turn, cos_turn) = (PHASORS as f64 * step).sin_cos();
         Sine {
             step,
             phase0: 2.0 * PI * freq * t_offset,
             amp: amp as Sample,
-            sin8: sin8 as Sample,
-            cos8: cos8 as Sample,
+            sin_turn: sin_turn as Sample,
+            cos_turn: cos_turn as Sample,
             turns: std::array::from_fn(|k| (k as f64 * step).sin_cos()),
         }
     }
@@ -79,35 +84,34 @@ impl Sine {
         sine_add_blocks(self, out, first);
     }
 
-    /// Eight rotating phasors, sample k on phasor k mod 8, each turned by eight steps at a
-    /// time: no sin() per sample, and independent chains the processor can run side by side
-    /// (with AVX2, one register of eight). Started exactly at `first` (in double precision);
-    /// over a block of 128 turns the drift from single-precision rounding stays a few millionths
-    /// of the amplitude (`a_long_sine_stays_on_the_closed_form_across_blocks`), below 16-bit
-    /// PCM's step.
+    /// [`PHASORS`] rotating phasors, sample k on phasor k mod 32, each turned by 32 steps at a
+    /// time: no sin() per sample, and independent chains the processor can run side by side.
+    /// Started exactly at `first` (in double precision); over a block of 32 turns the drift
+    /// from single-precision rounding stays a few millionths of the amplitude
+    /// (`a_long_sine_stays_on_the_closed_form_across_blocks`), below 16-bit PCM's step.
     #[inline(always)]
     fn add_block(&self, block: &mut [Sample], first: usize) {
-        let (sin8, cos8) = (self.sin8, self.cos8);
-        let mut s: [Sample; 8] = [0.0; 8];
-        let mut c: [Sample; 8] = [0.0; 8];
-        // The phase at `first`, turned by 0..8 steps (angle sums, in double precision).
+        let (sin_turn, cos_turn) = (self.sin_turn, self.cos_turn);
+        let mut s: [Sample; PHASORS] = [0.0; PHASORS];
+        let mut c: [Sample; PHASORS] = [0.0; PHASORS];
+        // The phase at `first`, turned by 0..PHASORS steps (angle sums, in double precision).
         let (sin0, cos0) = (self.phase0 + first as f64 * self.step).sin_cos();
         for (k, (sin_k, cos_k)) in self.turns.iter().enumerate() {
             s[k] = (sin0 * cos_k + cos0 * sin_k) as Sample;
             c[k] = (cos0 * cos_k - sin0 * sin_k) as Sample;
         }
-        let mut octs = block.chunks_exact_mut(8);
-        for oct in &mut octs {
-            for (k, v) in oct.iter_mut().enumerate() {
+        let mut runs = block.chunks_exact_mut(PHASORS);
+        for run in &mut runs {
+            for (k, v) in run.iter_mut().enumerate() {
                 *v += self.amp * s[k];
             }
-            for k in 0..8 {
-                let next = s[k] * cos8 + c[k] * sin8;
-                c[k] = c[k] * cos8 - s[k] * sin8;
+            for k in 0..PHASORS {
+                let next = s[k] * cos_turn + c[k] * sin_turn;
+                c[k] = c[k] * cos_turn - s[k] * sin_turn;
                 s[k] = next;
             }
         }
-        for (k, v) in octs.into_remainder().iter_mut().enumerate() {
+        for (k, v) in runs.into_remainder().iter_mut().enumerate() {
             *v += self.amp * s[k];
         }
     }
@@ -1172,7 +1176,7 @@ mod tests {
             .enumerate()
             .map(|(i, v)| (*v as f64 - amp * (2.0 * PI * freq * (t0 + i as f64 / 44_100.0)).sin()).abs())
             .fold(0.0, f64::max);
-        // Single-precision turns drift by a few millionths of the amplitude over a block (2.5e-6
+        // Single-precision turns drift by about a millionth of the amplitude over a block (1e-6
         // measured), below 16-bit PCM's step (3e-5 of full scale); each block restarts exactly.
         assert!(worst < 1e-5 * amp, "{worst}");
     }
