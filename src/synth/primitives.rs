@@ -87,7 +87,7 @@ impl Sine {
     /// [`PHASORS`] rotating phasors, sample k on phasor k mod 32, each turned by 32 steps at a
     /// time: no sin() per sample, and independent chains the processor can run side by side.
     /// Started exactly at `first` (in double precision); over a block of 32 turns the drift
-    /// from single-precision rounding stays a few millionths of the amplitude
+    /// from single-precision rounding stays about a millionth of the amplitude
     /// (`a_long_sine_stays_on_the_closed_form_across_blocks`), below 16-bit PCM's step.
     #[inline(always)]
     fn add_block(&self, block: &mut [Sample], first: usize) {

@@ -113,13 +113,14 @@ const NOTE_GROUP_SAMPLES: usize = 1 << 17;
 /// the one note taken to see that it does not fit, however long the render.
 fn mix_notes<'a>(ctx: &Ctx, notes: impl IntoIterator<Item = Deferred<'a>>) -> Vec<Sample> {
     use rayon::prelude::*;
-    const BUDGET: usize = NOTE_GROUP_SAMPLES;
     let mut signal = ctx.track();
     let mut notes = notes.into_iter().peekable();
     while notes.peek().is_some() {
         let mut group = Vec::new();
         let mut held = 0;
-        while let Some(note) = notes.next_if(|n| group.is_empty() || held + samples(n.dur) <= BUDGET) {
+        while let Some(note) =
+            notes.next_if(|n| group.is_empty() || held + samples(n.dur) <= NOTE_GROUP_SAMPLES)
+        {
             held += samples(note.dur);
             group.push(note);
         }
