@@ -444,14 +444,21 @@ mod tests {
 
     #[test]
     fn measuring_a_layer_mixes_it_and_finds_its_peak_and_energy() {
-        // 11 samples (one whole lane block and a remainder): peak |−4| = 4, energy 9 + 16 + 1 = 26.
-        let x = [3.0, -4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
-        let mut mix = [1.0; 11];
+        // 35 samples: one whole block of 32 lanes and a remainder of 3. 3 and −4 in the block,
+        // 1 and −2 in the remainder: peak |−4| = 4, energy 9 + 16 + 1 + 4 = 30. Then the
+        // remainder's −5 makes the peak 5 (energy 9 + 16 + 1 + 25 = 51).
+        let mut x = [0.0; 35];
+        (x[0], x[1], x[32], x[34]) = (3.0, -4.0, 1.0, -2.0);
+        let mut mix = [1.0; 35];
         let (peak, energy) = measure_and_mix(&x, Some(&mut mix));
-        assert_eq!((peak, energy), (4.0, 26.0));
-        assert_eq!(mix, [4.0, -3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0]);
+        assert_eq!((peak, energy), (4.0, 30.0));
+        let mut want = [1.0; 35];
+        (want[0], want[1], want[32], want[34]) = (4.0, -3.0, 2.0, -1.0);
+        assert_eq!(mix, want);
         let s = stats(Layer::Pad, (peak, energy), x.len());
-        assert!((s.rms - (26.0f64 / 11.0).sqrt()).abs() < 1e-15);
+        assert!((s.rms - (30.0f64 / 35.0).sqrt()).abs() < 1e-15);
+        x[34] = -5.0;
+        assert_eq!(measure_and_mix(&x, None), (5.0, 51.0));
     }
 
     #[test]
