@@ -403,6 +403,204 @@ fn window_tables() -> &'static WindowTables {
     })
 }
 
+/// The PolyBLEP residual of a sample `x` steps of `dt` past an edge (negative: before it), as
+/// [`poly_blep`] makes it at phase `t = x·dt` (`t − 1` before the edge): zero two or more steps
+/// away.
+fn blep_shape(x: f64) -> f64 {
+    match x {
+        x if (0.0..1.0).contains(&x) => x * x * (2.0 * x - 3.0) + 1.0,
+        x if (1.0..2.0).contains(&x) => (x - 1.0) * (x - 1.0) * (2.0 * (x - 1.0) - 3.0),
+        x if x > -1.0 && x < 0.0 => x * x * (2.0 * x + 3.0) + 1.0,
+        x if x > -2.0 && x <= -1.0 => (x + 1.0) * (x + 1.0) * (2.0 * (x + 1.0) + 3.0),
+        _ => 0.0,
+    }
+}
+
+/// Outputs an [`EdgeKernel`] covers around an edge.
+const KERNEL_SLOTS: usize = 24;
+
+/// The whole correction one edge makes to the outputs around it (the step less the naive jump,
+/// plus its residuals through their taps) for one note, as a cubic in where the edge falls
+/// between two oversampled samples, so that an edge costs three multiply-adds an output.
+///
+/// An edge's first oversampled sample at or past it, `ie`, lies `φ` steps past it (`0 ≤ φ < 1`);
+/// with `J = ⌊ie / 2⌋` the edge reaches outputs `J − 12 ..= J + 11` at most (the step's
+/// correction is zero 20 samples either side, a residual's tap 19 samples from its sample), and
+/// what it adds there depends only on `φ` and the parity of `ie`. Each of the eight residuals
+/// around the edge is a cubic in `φ` as long as none crosses from one of PolyBLEP's regions to
+/// another, which happens only where `φ` is within a few `|dt/step − 1|` (less than one part in
+/// `n`) of 0 or 1. Between those points the correction is exactly a cubic, found from its
+/// values at four points; edges outside are computed one by one as before.
+#[derive(Clone)]
+struct EdgeKernel {
+    /// `coef[p][c][m]`: output `J − 12 + m`'s coefficient of `x^c` for parity `p`, where
+    /// `x = (φ − mid) / half`, for a jump of 2 (the waves' jumps are ±2).
+    coef: [[[Sample; KERNEL_SLOTS]; 4]; 2],
+    /// The stretch of `φ` the cubics hold in.
+    lo: f64,
+    hi: f64,
+    mid: f64,
+    per_half: f64,
+}
+
+impl EdgeKernel {
+    /// Chebyshev points on [−1, 1], and the inverse of their Vandermonde matrix.
+    fn nodes() -> &'static ([f64; 4], [[f64; 4]; 4]) {
+        static NODES: OnceLock<([f64; 4], [[f64; 4]; 4])> = OnceLock::new();
+        NODES.get_or_init(|| {
+            let x: [f64; 4] = std::array::from_fn(|i| ((2 * i + 1) as f64 * PI / 8.0).cos());
+            // Gauss-Jordan on [V | I], V[i][c] = x_i^c.
+            let mut a: [[f64; 8]; 4] = std::array::from_fn(|i| {
+                std::array::from_fn(|c| {
+                    if c < 4 {
+                        x[i].powi(c as i32)
+                    } else if c - 4 == i {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
+            });
+            for col in 0..4 {
+                let pivot =
+                    (col..4).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).unwrap_or(col);
+                a.swap(col, pivot);
+                let d = a[col][col];
+                a[col].iter_mut().for_each(|v| *v /= d);
+                for row in 0..4 {
+                    if row != col {
+                        let f = a[row][col];
+                        for c in 0..8 {
+                            a[row][c] -= f * a[col][c];
+                        }
+                    }
+                }
+            }
+            (x, std::array::from_fn(|c| std::array::from_fn(|i| a[c][i + 4])))
+        })
+    }
+
+    /// The kernel for a note whose PolyBLEP step `dt` is `rho` oversampled steps of phase
+    /// (`rho = samples(duration) / (SR · duration)`, whatever the frequency, so notes of one
+    /// length share it): from the last few made on this thread, or made now. `None` where the
+    /// regions' crossings leave no clean stretch of `φ` half a step wide.
+    fn for_rho(rho: f64) -> Option<EdgeKernel> {
+        use std::cell::RefCell;
+        const KEEP: usize = 8;
+        thread_local! {
+            static MADE: RefCell<Vec<(u64, Option<EdgeKernel>)>> = const { RefCell::new(Vec::new()) };
+        }
+        MADE.with_borrow_mut(|made| {
+            if let Some(i) = made.iter().position(|(key, _)| *key == rho.to_bits()) {
+                let hit = made.remove(i);
+                made.push(hit);
+            } else {
+                if made.len() == KEEP {
+                    made.remove(0);
+                }
+                made.push((rho.to_bits(), Self::new(rho)));
+            }
+            made.last().and_then(|(_, kernel)| kernel.clone())
+        })
+    }
+
+    fn new(rho: f64) -> Option<EdgeKernel> {
+        // Where residual `s` (sample ie + s, x = (s + φ) / rho) crosses a region's end.
+        let mut cuts = vec![0.0, 1.0];
+        for j in -2..=2 {
+            for s in -4..=3 {
+                let phi = j as f64 * rho - s as f64;
+                if phi > 0.0 && phi < 1.0 {
+                    cuts.push(phi);
+                }
+            }
+        }
+        cuts.sort_by(f64::total_cmp);
+        let (lo, hi) =
+            cuts.windows(2).map(|w| (w[0], w[1])).max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))?;
+        if hi - lo < 0.5 {
+            return None;
+        }
+        // Keep clear of the crossings by far more than φ's rounding.
+        let (lo, hi) = (lo + 1e-6, hi - 1e-6);
+        let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
+        let (x, inverse) = Self::nodes();
+        let (h, tails) = (decimation_taps(), tap_tails());
+        // Residual q (of sample ie + q − 4) as a cubic in x: its coefficients, from its values at
+        // the nodes.
+        let residuals: [[f64; 4]; 8] = std::array::from_fn(|q| {
+            let s = q as f64 - 4.0;
+            let at_node = x.map(|xi| blep_shape((s + mid + half * xi) / rho));
+            inverse.map(|row| row.iter().zip(at_node).map(|(r, v)| r * v).sum())
+        });
+        let mut coef = [[[0.0; KERNEL_SLOTS]; 4]; 2];
+        for (p, coef) in coef.iter_mut().enumerate() {
+            for m in 0..KERNEL_SLOTS {
+                // The edge's first sample lies `dd` past output m's centre: the step's correction
+                // there, and each residual through its tap (zero past ±19).
+                let dd = p as i64 + 24 - 2 * m as i64;
+                let step = tails[(dd.clamp(-20, 20) + 20) as usize] - if dd <= 0 { 1.0 } else { 0.0 };
+                for c in 0..4 {
+                    let mut v = if c == 0 { step } else { 0.0 };
+                    for (q, r) in residuals.iter().enumerate() {
+                        let tap = dd + q as i64 - 4;
+                        if tap.abs() <= 19 {
+                            v += 0.5 * r[c] * h[(20 + tap) as usize];
+                        }
+                    }
+                    coef[c][m] = (2.0 * v) as Sample;
+                }
+            }
+        }
+        Some(EdgeKernel { coef, lo, hi, mid, per_half: 1.0 / half })
+    }
+
+    /// Whether an edge `phi` steps before its first sample is one the cubics hold for.
+    #[inline(always)]
+    fn holds(&self, phi: f64) -> bool {
+        phi >= self.lo && phi <= self.hi
+    }
+
+    /// Adds the correction of an edge (jump `2 · scale`) to `out`, outputs `J − 12 ..= J + 11`.
+    #[inline(always)]
+    fn add(&self, out: &mut [Sample], parity: usize, phi: f64, scale: Sample) {
+        let x = ((phi - self.mid) * self.per_half) as Sample;
+        let c = &self.coef[parity];
+        for m in 0..KERNEL_SLOTS {
+            out[m] += scale * (c[0][m] + x * (c[1][m] + x * (c[2][m] + x * c[3][m])));
+        }
+    }
+}
+
+/// The first of `nh` samples at phases `start + i · step` at or past phase `at` (`nh` if none),
+/// from a guess at most a sample or two off: a step either way is checked inline and a longer
+/// walk left to a cold path (a loop here is one the compiler turns into a 32-wide search, costly
+/// for the one step it almost always takes).
+#[inline(always)]
+fn first_at_or_past(at: f64, start: f64, step: f64, nh: usize, guess: usize) -> usize {
+    #[cold]
+    #[inline(never)]
+    fn walk(at: f64, start: f64, step: f64, nh: usize, mut i: usize) -> usize {
+        while i > 0 && start + (i - 1) as f64 * step >= at {
+            i -= 1;
+        }
+        while i < nh && start + i as f64 * step < at {
+            i += 1;
+        }
+        i
+    }
+    let before = |i: usize| start + i as f64 * step < at;
+    if guess > 0 && !before(guess - 1) {
+        // Too far: one back, or more.
+        if guess > 1 && !before(guess - 2) { walk(at, start, step, nh, guess - 1) } else { guess - 1 }
+    } else if guess < nh && before(guess) {
+        // Short: one on, or more.
+        if guess + 1 < nh && before(guess + 1) { walk(at, start, step, nh, guess + 1) } else { guess + 1 }
+    } else {
+        guess
+    }
+}
+
 wide_fn! {
 /// Adds `amp · (first + slope · j)` to `out[j]` (a stretch between two edges: at most a period).
 fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
@@ -477,6 +675,9 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         ramp_add(&mut out[js], first, edges.slope() * 2.0 * step, amp);
     };
     let w = window_tables();
+    // A kernel for notes with enough edges to repay making it (about a microsecond) if it is not
+    // at hand.
+    let kernel = if nh as f64 * step * per >= 64.0 { EdgeKernel::for_rho(blep.dt * per_step) } else { None };
     let mut next = 10;
     let first_edge = (unwrapped(0) * per).floor() as i64;
     let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
@@ -492,17 +693,21 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             break;
         }
         // The first oversampled sample at or past the edge, found as `unwrapped` computes.
-        let mut ie = (((at - start) * per_step).ceil().max(0.0) as usize).min(nh);
-        while ie > 0 && unwrapped(ie - 1) >= at {
-            ie -= 1;
-        }
-        while ie < nh && unwrapped(ie) < at {
-            ie += 1;
-        }
+        let ie = first_at_or_past(at, start, step, nh, (((at - start) * per_step).ceil().max(0.0) as usize).min(nh));
         // The naive wave up to the edge: outputs whose centre 2j is before it.
         let before = ie.div_ceil(2).clamp(next, last + 1);
         fill(out, next..before, k);
         next = before;
+        let (jump, _) = edges.edge(k, at);
+        // Most edges: the note's kernel, where it holds and the edge's outputs lie inside.
+        if let Some(kernel) = &kernel {
+            let phi = (unwrapped(ie) - at) * per_step;
+            let (parity, centre) = (ie % 2, ie / 2);
+            if ie >= 4 && ie + 4 <= nh && centre >= 22 && centre + 11 <= last && kernel.holds(phi) {
+                kernel.add(&mut out[centre - 12..centre + 12], parity, phi, (amp * jump / 2.0) as Sample);
+                continue;
+            }
+        }
         // The residuals of the eight samples around the edge (zero outside the signal), side by
         // side: the sample index as a float (exact), its phase the unwrapped phase's fraction.
         let base = ie as i64 - 4;
@@ -532,7 +737,6 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         // one slot at a time, so each term below is one pass over a short row. Whole chunks of
         // WINDOW_CHUNK outputs are computed (fixed-length loops; the tables reach that far) and
         // the window's part of them added.
-        let (jump, _) = edges.edge(k, at);
         let jump = jump as Sample;
         for from in (j_lo..=j_hi).step_by(WINDOW_CHUNK) {
             let to = (from + WINDOW_CHUNK - 1).min(j_hi);
