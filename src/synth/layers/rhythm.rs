@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::synth::primitives::{
-    SAMPLE_RATE, Sample, SynthRng, adsr, highpass, humanize, lowpass, noise, reverb, sine,
+    SAMPLE_RATE, Sample, SynthRng, adsr, filtered_sine, highpass, humanize, noise, reverb,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -33,20 +33,7 @@ pub fn slot_times(ctx: &Ctx, slots_per_beat: u32) -> (Vec<f64>, usize) {
 
 /// A kick: a sine at `freq` for `dur` seconds under `exp(−linspace(0, fall, n))`, low-passed.
 fn kick(freq: f64, dur: f64, amp: f64, t: f64, fall: f64, cutoff: f64) -> Vec<Sample> {
-    let mut k = sine(freq, dur, amp, t);
-    let n = k.len();
-    // exp(−fall · i / (n − 1)) as a running product, restarted exactly every 256 samples.
-    let rate = if n > 1 { fall / (n - 1) as f64 } else { 0.0 };
-    let ratio = (-rate).exp() as Sample;
-    for (b, block) in k.chunks_mut(256).enumerate() {
-        let mut gain = (-rate * (b * 256) as f64).exp() as Sample;
-        for v in block {
-            *v *= gain;
-            gain *= ratio;
-        }
-    }
-    lowpass(&mut k, cutoff);
-    k
+    filtered_sine(freq, dur, amp, t, fall, cutoff)
 }
 
 /// A hat: noise, high-passed, with a 1 ms attack.
@@ -126,6 +113,7 @@ pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::primitives::{lowpass, sine};
 
     #[test]
     fn a_kick_decays_as_exp_of_a_linspace() {
