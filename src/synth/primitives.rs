@@ -494,6 +494,9 @@ impl EdgeKernel {
         thread_local! {
             static MADE: RefCell<Vec<(u64, Option<EdgeKernel>)>> = const { RefCell::new(Vec::new()) };
         }
+        // Notes of one length can differ in their durations' last bits: to 2^-40 (the cubics
+        // move by as little), they share a kernel.
+        let rho = (rho * 2f64.powi(40)).round() / 2f64.powi(40);
         MADE.with_borrow_mut(|made| {
             if let Some(i) = made.iter().position(|(key, _)| *key == rho.to_bits()) {
                 let hit = made.remove(i);
@@ -537,20 +540,21 @@ impl EdgeKernel {
             let at_node = x.map(|xi| blep_shape((s + mid + half * xi) / rho));
             inverse.map(|row| row.iter().zip(at_node).map(|(r, v)| r * v).sum())
         });
+        // The taps by offset −28..=28 from a centre (zero past ±19): every offset a residual
+        // of the window can have.
+        let taps: [f64; 57] = std::array::from_fn(|i| if i.abs_diff(28) <= 19 { h[i - 8] } else { 0.0 });
         let mut coef = [[[0.0; KERNEL_SLOTS]; 4]; 2];
         for (p, coef) in coef.iter_mut().enumerate() {
             for m in 0..KERNEL_SLOTS {
                 // The edge's first sample lies `dd` past output m's centre: the step's correction
-                // there, and each residual through its tap (zero past ±19).
+                // there, and each residual through its tap (residual q is at dd + q − 4).
                 let dd = p as i64 + 24 - 2 * m as i64;
                 let step = tails[(dd.clamp(-20, 20) + 20) as usize] - if dd <= 0 { 1.0 } else { 0.0 };
+                let taps = &taps[(dd + 24) as usize..(dd + 32) as usize];
                 for c in 0..4 {
                     let mut v = if c == 0 { step } else { 0.0 };
-                    for (q, r) in residuals.iter().enumerate() {
-                        let tap = dd + q as i64 - 4;
-                        if tap.abs() <= 19 {
-                            v += 0.5 * r[c] * h[(20 + tap) as usize];
-                        }
+                    for (r, tap) in residuals.iter().zip(taps) {
+                        v += 0.5 * r[c] * tap;
                     }
                     coef[c][m] = (2.0 * v) as Sample;
                 }
@@ -681,7 +685,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
     let w = window_tables();
     // A kernel for notes with enough edges to repay making it (about a microsecond) if it is not
     // at hand.
-    let kernel = if nh as f64 * step * per >= 64.0 { EdgeKernel::for_rho(blep.dt * per_step) } else { None };
+    let kernel = if nh as f64 * step * per >= 64.0 { EdgeKernel::for_rho(n as f64 / (SR * duration)) } else { None };
     let mut next = 10;
     let first_edge = (unwrapped(0) * per).floor() as i64;
     let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
