@@ -1221,25 +1221,37 @@ pub fn filtered_sine(
     out
 }
 
-/// Multiplies samples `first..` of a signal (`signal` holds them) by `exp(−rate · i)`: a
-/// running product, restarted exactly at every 256th sample.
+wide_fn! {
+/// Multiplies samples `first..` of a signal (`signal` holds them) by `exp(−rate · i)`: eight
+/// running products side by side (lane l at `exp(−rate · (i + l))`, each stepped by
+/// `exp(−8 rate)`), restarted exactly at every 256th sample.
 fn decay(signal: &mut [Sample], rate: f64, first: usize) {
     if rate == 0.0 {
         return;
     }
-    let ratio = (-rate).exp() as Sample;
+    const LANES: usize = 8;
+    let lane: [f64; LANES] = std::array::from_fn(|l| (-rate * l as f64).exp());
+    let ratio = (-rate * LANES as f64).exp() as Sample;
     let mut i = first;
     let mut rest = signal;
     while !rest.is_empty() {
         let run = (256 - i % 256).min(rest.len());
         let (block, after) = rest.split_at_mut(run);
-        let mut gain = (-rate * i as f64).exp() as Sample;
-        for v in block {
-            *v *= gain;
-            gain *= ratio;
+        let start = (-rate * i as f64).exp();
+        let mut gain: [Sample; LANES] = std::array::from_fn(|l| (start * lane[l]) as Sample);
+        let mut octs = block.chunks_exact_mut(LANES);
+        for oct in &mut octs {
+            for l in 0..LANES {
+                oct[l] *= gain[l];
+                gain[l] *= ratio;
+            }
+        }
+        for (v, g) in octs.into_remainder().iter_mut().zip(gain) {
+            *v *= g;
         }
         (i, rest) = (i + run, after);
     }
+}
 }
 
 pub fn lowpass(signal: &mut [Sample], cutoff: f64) {
@@ -1262,13 +1274,13 @@ fn add_taps_in_place(signal: &mut [Sample], dry: f64, taps: &[(usize, f64)]) {
         signal.iter_mut().for_each(|v| *v *= dry);
         return;
     };
-    // Blocks of 32, last first: a block reads only samples before its end, none yet written,
-    // and sums them before writing, so the processor can add eight at a time, and four such
+    // Blocks of 64, last first: a block reads only samples before its end, none yet written,
+    // and sums them before writing, so the processor can add eight at a time, and eight such
     // sums run side by side (one waits on the add before it from tap to tap: with one, the
-    // adds' latency set the pace). Blocks that some tap reaches back past the start from (the
+    // adds' latency set the pace; 64 is ~10% faster than 32, 128 spills registers). Blocks that some tap reaches back past the start from (the
     // first `longest` samples, a second and a half for a long delay) take each tap only from
     // the first sample it reaches, still a block at a time.
-    const BLOCK: usize = 32;
+    const BLOCK: usize = 64;
     let mut end = signal.len();
     while end >= longest + BLOCK {
         let from = end - BLOCK;
