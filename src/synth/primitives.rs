@@ -636,7 +636,8 @@ wide_fn! {
 /// passes the naive wave's ramps (or constants) unchanged: each output is the naive wave at its
 /// window's centre, plus, for each edge near it, the jump times what the filter makes of a step
 /// there less the step itself (a table by offset), plus the edge's few nonzero PolyBLEP
-/// residuals times their taps. That is the full computation's result up to rounding
+/// residuals times their taps (for most edges of a note with many, all of that at once from
+/// the note's [`EdgeKernel`]). That is the full computation's result up to rounding
 /// (`band_limited_matches_oversampling_everything` checks it) however many edges a window
 /// holds, as long as each residual belongs to one edge; the few windows that reach past the
 /// signal's ends, and waves with edges under 10 oversampled samples apart, are computed in full.
@@ -905,12 +906,13 @@ impl Biquad {
 
     /// For the sinusoid `tone · e^(−rate·i)` (`amp` its amplitude) through this filter from
     /// rest: the sinusoid it settles to and the sample from which the start-up transient is
-    /// below [`TRANSIENT_FLOOR`] of `amp` (see [`filtered_sine`]). `None` for real poles
-    /// (cutoffs next to Nyquist), which [`filtered_sine`] filters in full.
+    /// below [`TRANSIENT_FLOOR`] of `amp` (see [`filtered_sine`]). `None` for silence, and, as a
+    /// safeguard, for poles that are not a stable complex pair (the reference's Butterworth
+    /// low-passes' always are, up to the cutoff clamp): [`filtered_sine`] then filters in full.
     fn steady_sine(&self, tone: &Sine, amp: f64, rate: f64) -> Option<(usize, Sine)> {
         let ([b0, b1, b2], [a1, a2]) = (self.b, self.a);
         let discriminant = 4.0 * a2 - a1 * a1;
-        if discriminant <= 0.0 || amp <= 0.0 {
+        if discriminant <= 0.0 || a2 >= 1.0 || amp <= 0.0 {
             return None;
         }
         let z = Complex::polar((-rate).exp(), tone.step);
