@@ -473,9 +473,9 @@ impl EdgeKernel {
                 a[col].iter_mut().for_each(|v| *v /= d);
                 for row in 0..4 {
                     if row != col {
-                        let f = a[row][col];
-                        for c in 0..8 {
-                            a[row][c] -= f * a[col][c];
+                        let (f, pivot_row) = (a[row][col], a[col]);
+                        for (v, p) in a[row].iter_mut().zip(pivot_row) {
+                            *v -= f * p;
                         }
                     }
                 }
@@ -551,12 +551,15 @@ impl EdgeKernel {
                 let dd = p as i64 + 24 - 2 * m as i64;
                 let step = tails[(dd.clamp(-20, 20) + 20) as usize] - if dd <= 0 { 1.0 } else { 0.0 };
                 let taps = &taps[(dd + 24) as usize..(dd + 32) as usize];
-                for c in 0..4 {
+                let values: [f64; 4] = std::array::from_fn(|c| {
                     let mut v = if c == 0 { step } else { 0.0 };
                     for (r, tap) in residuals.iter().zip(taps) {
                         v += 0.5 * r[c] * tap;
                     }
-                    coef[c][m] = (2.0 * v) as Sample;
+                    v
+                });
+                for (row, v) in coef.iter_mut().zip(values) {
+                    row[m] = (2.0 * v) as Sample;
                 }
             }
         }
