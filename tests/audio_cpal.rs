@@ -60,6 +60,8 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
     };
     let frame_bytes = width * channels;
     let (mut pending, mut frames, mut file) = (Vec::new(), Vec::new(), None);
+    // The first frame not silent, once one has arrived (looked for only among new frames).
+    let mut clip_from: Option<usize> = None;
     let mut read_frames = || -> (usize, usize) {
         use std::io::Read;
         if file.is_none() {
@@ -69,6 +71,7 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
             file.read_to_end(&mut pending).expect("reading the capture file");
         }
         let whole = pending.len() / frame_bytes * frame_bytes;
+        let seen = frames.len();
         frames.extend(pending[..whole].chunks_exact(frame_bytes).map(
             |f| match info.sample_format.as_str() {
                 "f32" => f32::from_le_bytes(f[..4].try_into().unwrap()),
@@ -80,8 +83,11 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
         // Silence streams in until the clip arrives; if it never does, stop before the capture
         // grows without bound.
         assert!(frames.len() < 64 << 20, "64 M frames of capture and no clip yet ({info:?})");
+        if clip_from.is_none() {
+            clip_from = frames[seen..].iter().position(|v| *v != 0.0).map(|k| seen + k);
+        }
         // Frames of the clip so far (from the first one not silent), and all frames.
-        (frames.iter().position(|v| *v != 0.0).map_or(0, |first| frames.len() - first), frames.len())
+        (clip_from.map_or(0, |first| frames.len() - first), frames.len())
     };
     // The file plugin writes behind the stream, through a buffer, after however much silence the
     // device played before the clip, and what is still in that buffer when the stream closes is
@@ -103,7 +109,7 @@ fn a_real_stream_plays_the_clip_resampled_with_the_volume() {
     drop(player);
     // Silence until play, then the ramp: frame k of the playback reads the clip at
     // x = k · 44100 / rate, linearly interpolated: 0.5 · (0.25 + x / 88200).
-    let first = frames.iter().position(|v| *v != 0.0).expect("nothing was played");
+    let first = clip_from.expect("nothing was played");
     let step = 44_100.0 / f64::from(info.sample_rate);
     let checked = quarter;
     // f32 and i32 carry the value to ~1e-7; i16 to its quantization step. Nearest-sample

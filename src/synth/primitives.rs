@@ -335,14 +335,24 @@ impl Edges {
 /// the filter makes at a centre of a unit step that starts `m` samples past it.
 /// Computed once, into [`window_tables`].
 fn tap_tails() -> [f64; 41] {
-    let h = decimation_taps();
     let mut tails = [0.0; 41];
     for m in (0..40).rev() {
-        let k = m as i64 - 20;
-        let tap = if (-19..=19).contains(&k) { h[(k + 20) as usize] } else { 0.0 };
-        tails[m] = tails[m + 1] + tap;
+        tails[m] = tails[m + 1] + tap_at(m as i64 - 20);
     }
     tails
+}
+
+/// The decimation filter's tap at offset `d` from a window's centre: zero past ±19, the 39 taps
+/// `decimate2` reads.
+fn tap_at(d: i64) -> f64 {
+    if d.abs() <= 19 { decimation_taps()[(d + 20) as usize] } else { 0.0 }
+}
+
+/// What the filter makes at a window's centre of a unit step that starts `d` samples past it,
+/// less the step's own value there (`tails` from [`tap_tails`]): zero once the window is past
+/// the step either way.
+fn step_correction(tails: &[f64; 41], d: i64) -> f64 {
+    tails[(d.clamp(-20, 20) + 20) as usize] - if d <= 0 { 1.0 } else { 0.0 }
 }
 
 /// Outputs of one edge window handled at a time (a window spans at most ~24).
@@ -387,37 +397,28 @@ impl WindowTables {
 fn window_tables() -> &'static WindowTables {
     static TABLES: OnceLock<WindowTables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let (h, tails) = (decimation_taps(), tap_tails());
+        let tails = tap_tails();
         let mut t = WindowTables {
             steps: [[0.0; STEPS_MAX as usize + 1]; 2],
             taps: [[0.0; TAPS_MAX as usize + 1]; 2],
         };
         for u in 0..=2 * STEPS_MAX {
-            let d = STEPS_MAX - u;
-            let seen = if d <= 0 { 1.0 } else { 0.0 };
-            t.steps[(u % 2) as usize][(u / 2) as usize] =
-                (tails[(d.clamp(-20, 20) + 20) as usize] - seen) as Sample;
+            t.steps[(u % 2) as usize][(u / 2) as usize] = step_correction(&tails, STEPS_MAX - u) as Sample;
         }
         for u in 0..=2 * TAPS_MAX {
-            let d = TAPS_MAX - u;
-            t.taps[(u % 2) as usize][(u / 2) as usize] =
-                if d.abs() <= 19 { h[(d + 20) as usize] as Sample } else { 0.0 };
+            t.taps[(u % 2) as usize][(u / 2) as usize] = tap_at(TAPS_MAX - u) as Sample;
         }
         t
     })
 }
 
-/// The PolyBLEP residual of a sample `x` steps of `dt` past an edge (negative: before it), as
-/// [`poly_blep`] makes it at phase `t = x·dt` (`t − 1` before the edge): zero two or more steps
-/// away.
+/// The PolyBLEP residual of a sample `x` steps of `dt` past an edge (negative: before it),
+/// `|x| < 6`: [`poly_blep`] at phase `x·dt` (`1 + x·dt` before the edge) for a step of 1/8, whose
+/// regions (two steps either side of the edge) do not meet that far out; a power of two, so
+/// `x` comes back from the phase exactly (up to the rounding of `1 + x/8`).
 fn blep_shape(x: f64) -> f64 {
-    match x {
-        x if (0.0..1.0).contains(&x) => x * x * (2.0 * x - 3.0) + 1.0,
-        x if (1.0..2.0).contains(&x) => (x - 1.0) * (x - 1.0) * (2.0 * (x - 1.0) - 3.0),
-        x if x > -1.0 && x < 0.0 => x * x * (2.0 * x + 3.0) + 1.0,
-        x if x > -2.0 && x <= -1.0 => (x + 1.0) * (x + 1.0) * (2.0 * (x + 1.0) + 3.0),
-        _ => 0.0,
-    }
+    const DT: f64 = 0.125;
+    poly_blep(if x >= 0.0 { x * DT } else { 1.0 + x * DT }, Blep::new(DT))
 }
 
 /// Outputs an [`EdgeKernel`] covers around an edge.
@@ -532,7 +533,7 @@ impl EdgeKernel {
         let (lo, hi) = (lo + 1e-6, hi - 1e-6);
         let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
         let (x, inverse) = Self::nodes();
-        let (h, tails) = (decimation_taps(), tap_tails());
+        let tails = tap_tails();
         // Residual q (of sample ie + q − 4) as a cubic in x: its coefficients, from its values at
         // the nodes.
         let residuals: [[f64; 4]; 8] = std::array::from_fn(|q| {
@@ -542,14 +543,14 @@ impl EdgeKernel {
         });
         // The taps by offset −28..=28 from a centre (zero past ±19): every offset a residual
         // of the window can have.
-        let taps: [f64; 57] = std::array::from_fn(|i| if i.abs_diff(28) <= 19 { h[i - 8] } else { 0.0 });
+        let taps: [f64; 57] = std::array::from_fn(|i| tap_at(i as i64 - 28));
         let mut coef = [[[0.0; KERNEL_SLOTS]; 4]; 2];
         for (p, coef) in coef.iter_mut().enumerate() {
             for m in 0..KERNEL_SLOTS {
                 // The edge's first sample lies `dd` past output m's centre: the step's correction
                 // there, and each residual through its tap (residual q is at dd + q − 4).
                 let dd = p as i64 + 24 - 2 * m as i64;
-                let step = tails[(dd.clamp(-20, 20) + 20) as usize] - if dd <= 0 { 1.0 } else { 0.0 };
+                let step = step_correction(&tails, dd);
                 let taps = &taps[(dd + 24) as usize..(dd + 32) as usize];
                 let values: [f64; 4] = std::array::from_fn(|c| {
                     let mut v = if c == 0 { step } else { 0.0 };
@@ -808,6 +809,17 @@ impl Osc {
         out
     }
 
+    /// The oscillator through the reference's low-pass from rest, `lowpass(render(…), cutoff)`:
+    /// a sine in closed form ([`filtered_sine`]), the others filtered sample by sample.
+    pub fn lowpassed(self, freq: f64, duration: f64, amp: f64, t_offset: f64, cutoff: f64) -> Vec<Sample> {
+        if self == Self::Sine {
+            return filtered_sine(freq, duration, amp, t_offset, 0.0, cutoff);
+        }
+        let mut n = self.render(freq, duration, amp, t_offset);
+        lowpass(&mut n, cutoff);
+        n
+    }
+
     /// Adds the oscillator's `samples(duration)` samples into `out`.
     pub fn add(self, out: &mut [Sample], freq: f64, duration: f64, amp: f64, t_offset: f64) {
         match self {
@@ -930,7 +942,8 @@ impl Biquad {
         let (u0, u1) = (a, a.mul(z));
         let y0 = Complex::real(b0).mul(u0);
         let y1 = Complex::real(b0).mul(u1).add(Complex::real(b1).mul(u0)).sub(Complex::real(a1).mul(y0));
-        let (s0, s1) = (a.mul(h), a.mul(h).mul(z));
+        let s0 = a.mul(h);
+        let s1 = s0.mul(z);
         let (e0, e1) = (y0.sub(s0), y1.sub(s1));
         // The transient A pⁿ + B p̄ⁿ through e0 and e1.
         let p = Complex { re: -a1 / 2.0, im: discriminant.sqrt() / 2.0 };
@@ -945,7 +958,8 @@ impl Biquad {
             return None;
         }
         let steady = Sine::with(tone.step, tone.phase0 + h.im.atan2(h.re), amp * h.abs());
-        Some((settled.min(usize::MAX as f64) as usize, steady))
+        // (`as` saturates a settling length past any note's.)
+        Some((settled as usize, steady))
     }
 
     /// `scipy.signal.lfilter(b, a, x)` from rest (transposed direct form II), in place.
@@ -1282,9 +1296,10 @@ fn add_taps_in_place(signal: &mut [Sample], dry: f64, taps: &[(usize, f64)]) {
     // Blocks of 64, last first: a block reads only samples before its end, none yet written,
     // and sums them before writing, so the processor can add eight at a time, and eight such
     // sums run side by side (one waits on the add before it from tap to tap: with one, the
-    // adds' latency set the pace; 64 is ~10% faster than 32, 128 spills registers). Blocks that some tap reaches back past the start from (the
-    // first `longest` samples, a second and a half for a long delay) take each tap only from
-    // the first sample it reaches, still a block at a time.
+    // adds' latency set the pace; 64 is ~10% faster than 32, 128 spills registers). Blocks that
+    // some tap reaches back past the start from (the first `longest` samples, a second and a
+    // half for a long delay) take each tap only from the first sample it reaches, still a block
+    // at a time.
     const BLOCK: usize = 64;
     let mut end = signal.len();
     while end >= longest + BLOCK {
@@ -1804,7 +1819,7 @@ mod tests {
     #[test]
     fn reverb_and_delay_are_their_definition_on_noise() {
         // `y[n] = x[n] + Σ g_k x[n − d_k]` written out in double precision, on 30,000 samples
-        // of noise (most outputs in whole in-place 32-sample blocks; the first ones, which some
+        // of noise (most outputs in whole in-place 64-sample blocks; the first ones, which some
         // taps do not reach, in blocks that take those taps part-way, and a short block at the
         // start): within single-precision rounding of the largest output.
         use rand::SeedableRng;

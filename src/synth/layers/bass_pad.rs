@@ -7,7 +7,7 @@ use rand::RngExt;
 use super::{Ctx, Deferred, at, mix_notes, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{
-    Osc, Sample, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples, sine,
+    Osc, Sample, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples,
 };
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
@@ -296,8 +296,9 @@ pub fn pad_thin_high(ctx: &Ctx) -> Vec<Sample> {
     let mut signal = ctx.track();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         for rel in [0, 4] {
-            let mut tone = sine(scale_freq(c, root + rel, 4), dur, 0.12, ctx.t_offset + start);
-            lowpass(&mut tone, 800.0 * ctx.b() + 200.0);
+            let freq = scale_freq(c, root + rel, 4);
+            let mut tone =
+                Osc::Sine.lowpassed(freq, dur, 0.12, ctx.t_offset + start, 800.0 * ctx.b() + 200.0);
             highpass(&mut tone, 200.0);
             adsr(&mut tone, 1.2 * am, 0.6, 0.8, 2.0 * am);
             signal.add(&tone, at(start));

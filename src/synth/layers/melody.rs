@@ -3,9 +3,7 @@
 
 use super::{Ctx, Deferred, mix_notes, note};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
-use crate::synth::primitives::{
-    SAMPLE_RATE, Sample, SynthRng, adsr, delay, humanize, lowpass, reverb, samples,
-};
+use crate::synth::primitives::{SAMPLE_RATE, Sample, SynthRng, delay, humanize, reverb, samples};
 
 const SR: f64 = SAMPLE_RATE as f64;
 
@@ -98,15 +96,13 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     for (i, (main, grace)) in main_notes.iter().zip(grace_notes).enumerate() {
         let start_sec = i as f64 * 2.0 * note_dur;
         let start = (start_sec * SR) as usize;
-        let mut g =
-            ctx.osc().render(scale_freq(c, grace, 5), note_dur * 0.15, 0.10, ctx.t_offset + start_sec);
-        lowpass(&mut g, 1000.0 * ctx.b());
-        adsr(&mut g, 0.01, 0.05, 0.3, 0.1);
+        let grace_freq = scale_freq(c, grace, 5);
+        let (t, cutoff) = (ctx.t_offset + start_sec, 1000.0 * ctx.b());
+        let g = note(ctx.osc(), grace_freq, note_dur * 0.15, 0.10, t, cutoff, [0.01, 0.05, 0.3, 0.1]);
         let main_start = start_sec + note_dur * 0.15;
-        let mut m =
-            ctx.osc().render(scale_freq(c, *main, 5), note_dur * 1.5, 0.18, ctx.t_offset + main_start);
-        lowpass(&mut m, 900.0 * ctx.b() + 200.0);
-        adsr(&mut m, 0.08 * am, 0.3, 0.55, 0.8 * am);
+        let (t, cutoff) = (ctx.t_offset + main_start, 900.0 * ctx.b() + 200.0);
+        let env = [0.08 * am, 0.3, 0.55, 0.8 * am];
+        let mut m = note(ctx.osc(), scale_freq(c, *main, 5), note_dur * 1.5, 0.18, t, cutoff, env);
         humanize(&mut m, c.human, rng);
         signal.add(&g, start);
         signal.add(&m, start + (note_dur * 0.15 * SR) as usize);
@@ -122,10 +118,9 @@ pub fn arp(ctx: &Ctx) -> Vec<Sample> {
     let mut signal = ctx.track();
     for i in 0..steps {
         let start = i as f64 * note_dur;
-        let mut n =
-            ctx.osc().render(scale_freq(c, figure[i % 4], 4), note_dur * 0.8, 0.14, ctx.t_offset + start);
-        lowpass(&mut n, 1200.0 * ctx.b() + 300.0);
-        adsr(&mut n, 0.02 * am, 0.1, 0.4, 0.15 * am);
+        let (freq, t, cutoff) =
+            (scale_freq(c, figure[i % 4], 4), ctx.t_offset + start, 1200.0 * ctx.b() + 300.0);
+        let n = note(ctx.osc(), freq, note_dur * 0.8, 0.14, t, cutoff, [0.02 * am, 0.1, 0.4, 0.15 * am]);
         signal.add(&n, (start * SR) as usize);
     }
     finish(ctx, signal.finish(), [0.25, 0.3, 0.25], [0.4, 0.6])

@@ -9,9 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{
-    Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, Track, adsr, filtered_sine, lowpass, samples,
-};
+use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, Track, adsr, samples};
 
 /// What every layer reads.
 pub struct Ctx<'a> {
@@ -63,13 +61,7 @@ impl Ctx<'_> {
 /// An oscillator note, low-passed, then enveloped (`env`: attack, decay, sustain, release).
 #[allow(clippy::too_many_arguments)]
 fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<Sample> {
-    let mut n = if osc == Osc::Sine {
-        filtered_sine(freq, dur, amp, t, 0.0, cutoff)
-    } else {
-        let mut n = osc.render(freq, dur, amp, t);
-        lowpass(&mut n, cutoff);
-        n
-    };
+    let mut n = osc.lowpassed(freq, dur, amp, t, cutoff);
     adsr(&mut n, env[0], env[1], env[2], env[3]);
     n
 }

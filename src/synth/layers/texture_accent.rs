@@ -3,11 +3,11 @@
 
 use rand::RngExt;
 
-use super::Ctx;
+use super::{Ctx, note};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, noise,
-    reverb, samples, sine, triangle,
+    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into,
+    noise, reverb, samples, sine,
 };
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -149,9 +149,16 @@ pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
     let (c, am) = (ctx.config, ctx.attack());
     const R: i32 = -1;
     let signal = hits(ctx, [0, R, R, 4, R, R, 2, R, R, R, 0, R, R, R, R, R], |degree, start_sec| {
-        let mut p = triangle(scale_freq(c, degree, 4), 0.5, 0.15, ctx.t_offset + start_sec);
-        lowpass(&mut p, 1500.0 * ctx.b() + 400.0);
-        adsr(&mut p, 0.003 * am, 0.15, 0.05, 0.4 * am);
+        let (t, cutoff) = (ctx.t_offset + start_sec, 1500.0 * ctx.b() + 400.0);
+        let mut p = note(
+            Osc::Triangle,
+            scale_freq(c, degree, 4),
+            0.5,
+            0.15,
+            t,
+            cutoff,
+            [0.003 * am, 0.15, 0.05, 0.4 * am],
+        );
         humanize(&mut p, c.human, rng);
         p
     });
