@@ -648,14 +648,14 @@ fn editing_a_field_renders_again_and_undo_brings_it_back() {
     harness.get_by_role_and_label(egui::accesskit::Role::ComboBox, "tempo").click();
     harness.run();
     harness.get_by_label("very_fast").click();
-    harness.run();
+    wait_for_render(&mut harness);
     assert_eq!(harness.state().audition.config.to_synth().bpm(), 154.0);
     wait_for_render(&mut harness);
     step_until(&mut harness, "the re-render", |h| {
         h.state().audition.last.as_ref().is_some_and(|r| r.summary.starts_with("154 BPM"))
     });
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    harness.run();
+    wait_for_render(&mut harness);
     assert_eq!(harness.state().audition.config.to_synth().bpm(), 110.0);
     // The edit is remembered for the next start.
     assert_eq!(harness.state().state.audition.config["tempo"], serde_json::json!("medium"));
@@ -704,9 +704,9 @@ fn dragging_a_slider_is_one_edit_and_one_render() {
     assert_eq!(renders(&harness), before.0 + 1, "one render when the drag ends");
     // Undo goes back to where the drag started (the default, medium: 0.5).
     harness.remove_cursor();
-    harness.run();
+    wait_for_render(&mut harness);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    harness.run();
+    wait_for_render(&mut harness);
     assert_eq!(harness.state().audition.config.to_synth().tempo, 0.5);
 }
 
@@ -731,7 +731,7 @@ fn pasted_json_with_bad_fields_is_refused_with_their_names() {
     // A second pointer click on the same spot so soon would be a double click: click through
     // AccessKit, as a screen reader would.
     harness.get_by_label("Use this config").click_accesskit();
-    harness.run();
+    wait_for_render(&mut harness);
     assert_eq!(harness.state().audition.config.to_synth().bass, benchtop::synth::config::Bass::Walking);
 }
 

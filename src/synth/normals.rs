@@ -143,12 +143,17 @@ fn fill_normals(normals: &mut Normals, out: &mut [Sample], scale: f64) {
 }
 }
 
-wide_fn! {
 /// Multiplies each sample by its own gain `clip(1 + z · amount · 0.1, 0.9, 1.1)`, `z` drawn from
 /// `Normals::new(seed)` (the reference's `apply_humanize`, with this module's draws).
 pub fn jitter(signal: &mut [Sample], seed: u64, amount: f64) {
-    let mut normals = Normals::new(seed);
-    let scale = (amount * 0.1) as Sample;
+    jitter_with(&mut Normals::new(seed), signal, (amount * 0.1) as Sample);
+}
+
+wide_fn! {
+/// Multiplies each sample by its own gain `clip(1 + z · scale, 0.9, 1.1)`, `z` the stream's next
+/// normals, [`BATCH`] at a time (a last part shorter than that takes a whole batch): a signal
+/// jittered in parts that are multiples of [`BATCH`] takes the gains it would whole.
+pub fn jitter_with(normals: &mut Normals, signal: &mut [Sample], scale: Sample) {
     let mut chunks = signal.chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
@@ -156,9 +161,12 @@ pub fn jitter(signal: &mut [Sample], seed: u64, amount: f64) {
             chunk[k] *= (1.0 + z[k] * scale).clamp(0.9, 1.1);
         }
     }
-    let z = normals.draw();
-    for (v, z) in chunks.into_remainder().iter_mut().zip(z) {
-        *v *= (1.0 + z * scale).clamp(0.9, 1.1);
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        let z = normals.draw();
+        for (v, z) in rest.iter_mut().zip(z) {
+            *v *= (1.0 + z * scale).clamp(0.9, 1.1);
+        }
     }
 }
 }

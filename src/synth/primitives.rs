@@ -1,7 +1,7 @@
 //! The synth's building blocks, ported from LatentScore's `synth.py` (Part 1): oscillators
 //! (sine, triangle, band-limited saw and square), white noise, the linear ADSR, second-order
-//! Butterworth filters, the feed-forward reverb and delay, the LFO, humanize, the short-delay
-//! width blend, and mixing a note into a buffer. Mono, 44,100 Hz; samples in single precision
+//! Butterworth filters, the LFO and humanize (the feed-forward reverb, delay and width blend, and
+//! placing notes in a layer, are in `score`). Mono, 44,100 Hz; samples in single precision
 //! ([`Sample`]), parameters (times, frequencies, phases, filter designs) in double.
 //!
 //! Every random draw comes from the one generator the caller passes ([`SynthRng`]); per-sample
@@ -788,8 +788,14 @@ pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<Sample> 
 
 /// Gaussian white noise, `amp · randn(n)`: one draw from `rng` seeds the [`Normals`] it comes from.
 pub fn noise(rng: &mut SynthRng, duration: f64, amp: f64) -> Vec<Sample> {
+    noise_from(rng.next_u64(), duration, amp)
+}
+
+/// [`noise`] from the draw that seeds it, made earlier: the noise can then render on another
+/// thread.
+pub fn noise_from(seed: u64, duration: f64, amp: f64) -> Vec<Sample> {
     let mut out = vec![0.0; samples(duration)];
-    Normals::new(rng.next_u64()).fill(&mut out, amp);
+    Normals::new(seed).fill(&mut out, amp);
     out
 }
 
@@ -833,16 +839,31 @@ impl Osc {
 
 /// `np.linspace(a, b, n)` (endpoint included), element `i`.
 #[inline]
-fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
+pub(crate) fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
     if n <= 1 { a } else { a + (b - a) * i as f64 / (n - 1) as f64 }
 }
 
-wide_fn! {
 /// Linear ADSR as `apply_adsr` builds it: attack ≥ 5 ms and release ≥ 10 ms; each segment at
 /// least one sample; the envelope padded with zeros or cut to the signal's length. Segments are
 /// `np.linspace` ramps (`start + k · step`, the last point exactly the end).
 pub fn adsr(signal: &mut [Sample], attack: f64, decay: f64, sustain: f64, release: f64) {
     let total = signal.len();
+    adsr_window(signal, 0, total, attack, decay, sustain, release);
+}
+
+wide_fn! {
+/// [`adsr`] on samples `first..first + signal.len()` of a signal `total` samples long: a long
+/// signal can take its envelope a part at a time, each sample the value the whole would give.
+pub fn adsr_window(
+    signal: &mut [Sample],
+    first: usize,
+    total: usize,
+    attack: f64,
+    decay: f64,
+    sustain: f64,
+    release: f64,
+) {
+    let window_end = first + signal.len();
     let a = ((attack.max(0.005) * SR) as usize).max(1);
     let d = ((decay * SR).max(0.0) as usize).max(1);
     let r = ((release.max(0.01) * SR) as usize).max(1);
@@ -852,34 +873,36 @@ pub fn adsr(signal: &mut [Sample], attack: f64, decay: f64, sustain: f64, releas
         let end = (i + len).min(total);
         let step = if len > 1 { (to - from) / (len - 1) as f64 } else { 0.0 };
         let (from, to, step) = (from as Sample, to as Sample, step as Sample);
-        let segment = &mut signal[i..end];
-        // `from + k · step` for k < len − 1 (all of a one-sample segment), then `to`. The counter
-        // is a float stepped by whole numbers, eight lanes at a time: the same values as
-        // `k as f32` (exact below 2^24 samples, over six minutes), without a conversion or a
-        // test per sample.
-        const LANES: usize = 8;
-        let ramp = if len > 1 { len - 1 } else { 1 }.min(segment.len());
-        let (head, last) = segment.split_at_mut(ramp);
-        let mut octs = head.chunks_exact_mut(LANES);
-        let mut k = IOTA8;
-        for oct in &mut octs {
-            for lane in 0..LANES {
-                oct[lane] *= from + k[lane] * step;
-                k[lane] += LANES as Sample;
+        // `from + k · step` for k < len − 1 (all of a one-sample segment), then `to` at
+        // k = len − 1. The counter is a float stepped by whole numbers, eight lanes at a time:
+        // the same values as `k as f32` (exact below 2^24 samples, over six minutes), without
+        // a conversion or a test per sample.
+        let ramp_end = if len > 1 { i + len - 1 } else { i + 1 }.min(end);
+        let (lo, hi) = (i.max(first), ramp_end.min(window_end));
+        if lo < hi {
+            const LANES: usize = 8;
+            let mut octs = signal[lo - first..hi - first].chunks_exact_mut(LANES);
+            let k0 = (lo - i) as Sample;
+            let mut k = IOTA8.map(|lane| lane + k0);
+            for oct in &mut octs {
+                for lane in 0..LANES {
+                    oct[lane] *= from + k[lane] * step;
+                    k[lane] += LANES as Sample;
+                }
+            }
+            for (lane, v) in octs.into_remainder().iter_mut().enumerate() {
+                *v *= from + k[lane] * step;
             }
         }
-        for (lane, v) in octs.into_remainder().iter_mut().enumerate() {
-            *v *= from + k[lane] * step;
-        }
-        if let Some(v) = last.first_mut() {
-            *v *= to;
+        if ramp_end < end && (first..window_end).contains(&ramp_end) {
+            signal[ramp_end - first] *= to;
         }
         i = end;
-        if i == total {
+        if i >= window_end || i == total {
             return;
         }
     }
-    signal[i..].iter_mut().for_each(|v| *v = 0.0);
+    signal[i.max(first) - first..].iter_mut().for_each(|v| *v = 0.0);
 }
 }
 
@@ -1281,99 +1304,6 @@ pub fn highpass(signal: &mut [Sample], cutoff: f64) {
     Biquad::for_cutoff(Pass::High, cutoff).run(signal);
 }
 
-wide_fn! {
-/// Adds delayed copies of the signal to itself in place: `y[n] = dry · x[n] + Σ g_k · x[n − d_k]`,
-/// the taps summed in order as the reference adds them. Runs from the end so that every
-/// `x[n − d_k]` read is still the input.
-fn add_taps_in_place(signal: &mut [Sample], dry: f64, taps: &[(usize, f64)]) {
-    let taps: Vec<(usize, Sample)> =
-        taps.iter().filter(|(d, _)| *d > 0 && *d < signal.len()).map(|&(d, g)| (d, g as Sample)).collect();
-    let dry = dry as Sample;
-    let Some(longest) = taps.iter().map(|t| t.0).max() else {
-        signal.iter_mut().for_each(|v| *v *= dry);
-        return;
-    };
-    // Blocks of 64, last first: a block reads only samples before its end, none yet written,
-    // and sums them before writing, so the processor can add eight at a time, and eight such
-    // sums run side by side (one waits on the add before it from tap to tap: with one, the
-    // adds' latency set the pace; 64 is ~10% faster than 32, 128 spills registers). Blocks that
-    // some tap reaches back past the start from (the first `longest` samples, a second and a
-    // half for a long delay) take each tap only from the first sample it reaches, still a block
-    // at a time.
-    const BLOCK: usize = 64;
-    let mut end = signal.len();
-    while end >= longest + BLOCK {
-        let from = end - BLOCK;
-        let mut acc: [Sample; BLOCK] = signal[from..end].try_into().expect("a block");
-        acc.iter_mut().for_each(|v| *v *= dry);
-        for (d, g) in &taps {
-            let src = &signal[from - d..end - d];
-            for k in 0..BLOCK {
-                acc[k] += src[k] * g;
-            }
-        }
-        signal[from..end].copy_from_slice(&acc);
-        end = from;
-    }
-    while end > 0 {
-        let from = end.saturating_sub(BLOCK);
-        let len = end - from;
-        let mut acc: [Sample; BLOCK] = [0.0; BLOCK];
-        for (a, v) in acc.iter_mut().zip(&signal[from..end]) {
-            *a = v * dry;
-        }
-        for (d, g) in &taps {
-            // Outputs from + k with k ≥ first are at least d in.
-            let first = d.saturating_sub(from);
-            if first >= len {
-                continue;
-            }
-            let src = &signal[from + first - d..end - d];
-            for (a, x) in acc[first..len].iter_mut().zip(src) {
-                *a += x * g;
-            }
-        }
-        signal[from..end].copy_from_slice(&acc[..len]);
-        end = from;
-    }
-}
-}
-
-/// Four feed-forward taps at multiples of `delay_time`, gains `feedback^i · wet` (`apply_delay`).
-pub fn delay(mut signal: Vec<Sample>, delay_time: f64, feedback: f64, wet: f64) -> Vec<Sample> {
-    let step = (delay_time * SR).max(0.0) as usize;
-    let taps: Vec<(usize, f64)> = (1..5).map(|i| (step * i, feedback.powi(i as i32) * wet)).collect();
-    add_taps_in_place(&mut signal, 1.0, &taps);
-    signal
-}
-
-/// Five feed-forward taps at (29, 37, 41, 53, 67 ms) × size, gains `room · 0.7^i` (`apply_reverb`).
-pub fn reverb(mut signal: Vec<Sample>, room: f64, size: f64) -> Vec<Sample> {
-    let taps: Vec<(usize, f64)> = [0.029, 0.037, 0.041, 0.053, 0.067]
-        .iter()
-        .enumerate()
-        .map(|(i, d)| ((d * size * SR).max(0.0) as usize, room * 0.7f64.powi(i as i32)))
-        .collect();
-    add_taps_in_place(&mut signal, 1.0, &taps);
-    signal
-}
-
-/// A 1-10 ms delayed copy blended in by up to 12% (`apply_stereo_width`; the output stays mono).
-pub fn stereo_width(signal: Vec<Sample>, width: f64) -> Vec<Sample> {
-    let width = width.clamp(0.0, 1.0);
-    if width <= 0.0 || signal.is_empty() {
-        return signal;
-    }
-    let offset = ((0.001 + 0.009 * width) * SR) as usize;
-    if offset == 0 || offset >= signal.len() {
-        return signal;
-    }
-    let mix = 0.12 * width;
-    let mut signal = signal;
-    add_taps_in_place(&mut signal, 1.0 - mix, &[(offset, mix)]);
-    signal
-}
-
 /// `0.5 + 0.5 sin(2π rate t)` over `duration`.
 pub fn lfo(duration: f64, rate: f64) -> Vec<Sample> {
     let mut out = vec![0.0; samples(duration)];
@@ -1426,75 +1356,9 @@ impl Jitter {
     }
 }
 
-/// A layer's signal built note by note, as the reference adds notes into a buffer of zeros
-/// (`add_note`), without clearing the buffer first: what lies before the furthest point a note
-/// has reached is written, and the rest is not yet. A note adds into the written part and
-/// extends it; a gap before a note is zeroed then, in cache, and [`Track::finish`] zeroes what
-/// no note reached. The sums are the ones adding into zeros makes (`0 + v` is `v`), with one
-/// pass over memory fewer.
-pub struct Track {
-    written: Vec<Sample>,
-    len: usize,
-}
-
-impl Track {
-    /// A track of `len` samples, none written yet.
-    pub fn new(len: usize) -> Track {
-        Track { written: Vec::with_capacity(len), len }
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Mixes `note` in at `start`; a note that runs past the end is cut with a fade of up to
-    /// 10 ms (`add_note`).
-    pub fn add(&mut self, note: &[Sample], start: usize) {
-        if start >= self.len {
-            return;
-        }
-        let available = self.len - start;
-        let faded: Vec<Sample>;
-        let note = if note.len() <= available {
-            note
-        } else {
-            let fade = ((SR * 0.01) as usize).min(available / 4);
-            faded = note[..available]
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let gain = if fade > 1 && i >= available - fade {
-                        linspace_at(1.0, 0.0, fade, i - (available - fade))
-                    } else {
-                        1.0
-                    };
-                    v * gain as Sample
-                })
-                .collect();
-            &faded
-        };
-        if start > self.written.len() {
-            self.written.resize(start, 0.0);
-        }
-        let overlap = (self.written.len() - start).min(note.len());
-        add_into(&mut self.written[start..start + overlap], &note[..overlap]);
-        self.written.extend_from_slice(&note[overlap..]);
-    }
-
-    /// The whole signal: zeros where no note reached.
-    pub fn finish(mut self) -> Vec<Sample> {
-        self.written.resize(self.len, 0.0);
-        self.written
-    }
-}
-
 wide_fn! {
 /// `signal[i] += other[i]` (the lengths are equal).
-fn add_into(signal: &mut [Sample], other: &[Sample]) {
+pub(crate) fn add_into(signal: &mut [Sample], other: &[Sample]) {
     for (s, v) in signal.iter_mut().zip(other) {
         *s += v;
     }
@@ -1754,6 +1618,27 @@ mod tests {
     }
 
     #[test]
+    fn an_envelope_taken_in_parts_is_the_whole_envelope() {
+        // Windows of 777 and 64 samples (cutting every segment and its last sample somewhere)
+        // over signals longer and shorter than attack + decay + release: each sample as the
+        // whole signal's envelope leaves it.
+        use rand::SeedableRng;
+        let mut rng = SynthRng::seed_from_u64(2);
+        for total in [20_000, 3_000, 700] {
+            let x: Vec<Sample> = (0..total).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let mut whole = x.clone();
+            adsr(&mut whole, 0.02, 0.03, 0.6, 0.1);
+            for part in [777, 64] {
+                let mut parts = x.clone();
+                for (p, window) in parts.chunks_mut(part).enumerate() {
+                    adsr_window(window, p * part, total, 0.02, 0.03, 0.6, 0.1);
+                }
+                assert!(parts == whole, "{total} samples in parts of {part}");
+            }
+        }
+    }
+
+    #[test]
     fn adsr_is_the_concatenated_linspaces() {
         // apply_adsr's envelope written out as the reference does: np.linspace per segment
         // (start + k · (stop − start)/(n − 1), the last point stop; n = 1 gives start),
@@ -1799,70 +1684,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn reverb_and_delay_add_the_references_taps() {
-        let mut impulse = vec![0.0; 44_100];
-        impulse[0] = 1.0;
-        let r = reverb(impulse.clone(), 0.5, 1.0);
-        for (i, d) in [0.029, 0.037, 0.041, 0.053, 0.067].iter().enumerate() {
-            let at = (d * 44_100.0) as usize;
-            assert!(close(r[at], 0.5 * 0.7f64.powi(i as i32), 1e-7), "tap {i}");
-        }
-        let d = delay(impulse, 0.1, 0.5, 0.4);
-        assert!(close(d[4410], 0.5 * 0.4, 1e-7));
-        assert!(close(d[4 * 4410], 0.0625 * 0.4, 1e-7));
-        assert_eq!(d[5 * 4410], 0.0);
-    }
-
-    #[test]
-    fn reverb_and_delay_are_their_definition_on_noise() {
-        // `y[n] = x[n] + Σ g_k x[n − d_k]` written out in double precision, on 30,000 samples
-        // of noise (most outputs in whole in-place 64-sample blocks; the first ones, which some
-        // taps do not reach, in blocks that take those taps part-way, and a short block at the
-        // start): within single-precision rounding of the largest output.
-        use rand::SeedableRng;
-        let mut rng = SynthRng::seed_from_u64(5);
-        let x: Vec<Sample> = (0..30_000).map(|_| rng.random_range(-1.0..1.0)).collect();
-        let reverb_taps: Vec<(usize, f64)> = [0.029, 0.037, 0.041, 0.053, 0.067]
-            .iter()
-            .enumerate()
-            .map(|(i, d)| ((d * 0.6 * 44_100.0) as usize, 0.4 * 0.7f64.powi(i as i32)))
-            .collect();
-        let delay_taps: Vec<(usize, f64)> =
-            (1..5).map(|i| (1_234 * i, 0.5f64.powi(i as i32) * 0.3)).collect();
-        for (got, taps) in [
-            (reverb(x.clone(), 0.4, 0.6), reverb_taps),
-            (delay(x.clone(), 1_234.0 / 44_100.0 + 1e-9, 0.5, 0.3), delay_taps),
-        ] {
-            let want: Vec<f64> = (0..x.len())
-                .map(|n| {
-                    let delayed: f64 =
-                        taps.iter().filter(|(d, _)| n >= *d).map(|(d, g)| g * x[n - d] as f64).sum();
-                    x[n] as f64 + delayed
-                })
-                .collect();
-            let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            for (n, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!((*g as f64 - w).abs() <= 1e-6 * scale, "[{n}] {g} vs {w}");
-            }
-        }
-    }
-
-    #[test]
-    fn width_blends_in_a_copy_delayed_by_one_to_ten_ms() {
-        // Width 1: a 10 ms copy at 12%, the dry signal at 88%; int((0.001 + 0.009) · 44100) is 440,
-        // as (0.001 + 0.009) rounds just below 0.01 (Python prints 440.99999999999994).
-        let mut impulse = vec![0.0; 2000];
-        impulse[3] = 1.0;
-        let w = stereo_width(impulse.clone(), 1.0);
-        assert!(close(w[3], 0.88, 1e-7));
-        assert!(close(w[443], 0.12, 1e-7));
-        assert!(close(w.iter().sum::<Sample>(), 1.0, 1e-7));
-        // Width 0.5: int((0.001 + 0.0045) · 44100) = int(242.55) = 242 samples, 6%.
-        let w = stereo_width(impulse, 0.5);
-        assert!(close(w[3], 0.94, 1e-7) && close(w[245], 0.06, 1e-7));
     }
 
     #[test]
@@ -1913,32 +1734,5 @@ mod tests {
         let mut hp = vec![1.0; 4000];
         highpass(&mut hp, 200.0);
         assert!(hp[3999].abs() < 1e-6, "{}", hp[3999]);
-    }
-
-    #[test]
-    fn a_track_fades_a_note_that_runs_past_the_end() {
-        let mut track = Track::new(1000);
-        track.add(&[1.0; 2000], 600);
-        let signal = track.finish();
-        // 400 samples fit; the fade is min(441, 400 / 4) = 100 samples, down to 0.
-        assert_eq!(signal[599], 0.0);
-        assert_eq!(signal[899], 1.0);
-        assert!(close(signal[900], 1.0, 1e-7));
-        assert!(close(signal[999], 0.0, 1e-7));
-    }
-
-    #[test]
-    fn a_track_sums_notes_in_any_order_with_zeros_between() {
-        // Notes of 1, 2, 4 and 8 added out of order into 20 samples, by hand:
-        // [0, 0, 1, 1, 1+2, 2, 2, 0, 0, 0, 8, 8+4, 4, 4, 0, …].
-        let mut track = Track::new(20);
-        track.add(&[1.0; 3], 2);
-        track.add(&[4.0; 3], 11);
-        track.add(&[2.0; 3], 4);
-        track.add(&[8.0; 2], 10);
-        track.add(&[16.0; 5], 25);
-        let want = [0., 0., 1., 1., 3., 2., 2., 0., 0., 0., 8., 12., 4., 4., 0., 0., 0., 0., 0., 0.];
-        assert_eq!(track.finish(), want);
-        assert_eq!(Track::new(5).finish(), [0.0; 5]);
     }
 }

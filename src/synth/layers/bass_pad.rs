@@ -4,11 +4,10 @@
 
 use rand::RngExt;
 
-use super::{Ctx, Deferred, at, mix_notes, note};
+use super::{Ctx, at, jittered, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
-use crate::synth::primitives::{
-    Osc, Sample, SynthRng, adsr, delay, highpass, humanize, lfo, lowpass, mix_into, reverb, samples,
-};
+use crate::synth::primitives::{Osc, Sample, SynthRng, adsr, highpass, lfo, lowpass, mix_into, samples};
+use crate::synth::score::Score;
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
 fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
@@ -19,157 +18,118 @@ fn chord_notes(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, i32)> {
         .collect()
 }
 
-pub fn bass_drone(ctx: &Ctx) -> Vec<Sample> {
+pub fn bass_drone(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
-        let freq = scale_freq(c, root, 2);
-        let n = note(
-            Osc::Sine,
-            freq,
-            dur,
-            0.35,
-            ctx.t_offset + start,
-            80.0 * ctx.b() + 20.0,
-            [1.8 * am, 0.5, 0.95, 2.2 * am],
-        );
-        signal.add(&n, at(start));
+        let (freq, t, cutoff) = (scale_freq(c, root, 2), ctx.t_offset + start, 80.0 * ctx.b() + 20.0);
+        score.add(at(start), move || {
+            note(Osc::Sine, freq, dur, 0.35, t, cutoff, [1.8 * am, 0.5, 0.95, 2.2 * am])
+        });
     }
-    reverb(signal.finish(), ctx.space() * 0.5, ctx.space())
+    score.reverb(ctx.space() * 0.5, ctx.space())
 }
 
-pub fn bass_sustained(ctx: &Ctx) -> Vec<Sample> {
+pub fn bass_sustained(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (start, seg, root) in ctx.harmony.segments(c, ctx.duration) {
         let pattern = [0, 0, 4, 0];
         let note_dur = seg / pattern.len() as f64;
         for (i, rel) in pattern.iter().enumerate() {
             let note_start = start + i as f64 * note_dur;
-            let freq = scale_freq(c, root + rel, 2);
-            let n = note(
-                Osc::Sine,
-                freq,
-                note_dur * 0.95,
-                0.32,
-                ctx.t_offset + note_start,
-                100.0 * ctx.b() + 30.0,
-                [0.7 * am, 0.3, 0.85, 1.2 * am],
-            );
-            signal.add(&n, at(note_start));
+            let (freq, t, cutoff) =
+                (scale_freq(c, root + rel, 2), ctx.t_offset + note_start, 100.0 * ctx.b() + 30.0);
+            score.add(at(note_start), move || {
+                note(Osc::Sine, freq, note_dur * 0.95, 0.32, t, cutoff, [0.7 * am, 0.3, 0.85, 1.2 * am])
+            });
         }
     }
-    reverb(signal.finish(), ctx.space() * 0.4, ctx.space())
+    score.reverb(ctx.space() * 0.4, ctx.space())
 }
 
-pub fn bass_pulsing(ctx: &Ctx) -> Vec<Sample> {
+pub fn bass_pulsing(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
     let spb = c.seconds_per_beat();
     let beats_total = (ctx.duration / spb).max(1.0);
     let num_pulses = (beats_total * 2.0).ceil() as usize;
     let pulse_sec = 0.5 * spb;
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for i in 0..num_pulses {
         let start = i as f64 * pulse_sec;
         if start >= ctx.duration {
             break;
         }
         let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * 0.5), 2);
-        let n = note(
-            Osc::Sine,
-            freq,
-            pulse_sec * 0.82,
-            0.35,
-            ctx.t_offset + start,
-            90.0 * ctx.b() + 20.0,
-            [0.02 * am, 0.08, 0.6, 0.25 * am],
-        );
-        signal.add(&n, at(start));
+        let (t, cutoff) = (ctx.t_offset + start, 90.0 * ctx.b() + 20.0);
+        score.add(at(start), move || {
+            note(Osc::Sine, freq, pulse_sec * 0.82, 0.35, t, cutoff, [0.02 * am, 0.08, 0.6, 0.25 * am])
+        });
     }
-    signal.finish()
+    score
 }
 
-pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
     let spb = c.seconds_per_beat();
     let beats_total = (ctx.duration / spb).ceil() as usize;
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for i in 0..beats_total {
         let start = i as f64 * spb;
         if start >= ctx.duration {
             break;
         }
         let degree = ctx.harmony.root_at_beat(i as f64) + [0, 2, 4, 2][i % 4];
-        let freq = scale_freq(c, degree, 2);
-        let mut n = note(
-            Osc::Triangle,
-            freq,
-            spb * 0.92,
-            0.30,
-            ctx.t_offset + start,
-            120.0 * ctx.b() + 40.0,
-            [0.04 * am, 0.12, 0.7, 0.22 * am],
+        let (freq, t, cutoff) = (scale_freq(c, degree, 2), ctx.t_offset + start, 120.0 * ctx.b() + 40.0);
+        let dur = spb * 0.92;
+        score.add(
+            at(start),
+            jittered(dur, c.human, rng, move || {
+                note(Osc::Triangle, freq, dur, 0.30, t, cutoff, [0.04 * am, 0.12, 0.7, 0.22 * am])
+            }),
         );
-        humanize(&mut n, c.human, rng);
-        signal.add(&n, at(start));
     }
-    reverb(signal.finish(), ctx.space() * 0.3, ctx.space() * 0.8)
+    score.reverb(ctx.space() * 0.3, ctx.space() * 0.8)
 }
 
-pub fn bass_fifth_drone(ctx: &Ctx) -> Vec<Sample> {
+pub fn bass_fifth_drone(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         let t = ctx.t_offset + start;
-        let mut low = note(
-            Osc::Sine,
-            scale_freq(c, root, 2),
-            dur,
-            0.26,
-            t,
-            70.0 * ctx.b() + 20.0,
-            [2.2 * am, 0.5, 0.95, 2.6 * am],
-        );
-        let fifth = note(
-            Osc::Sine,
-            scale_freq(c, root + 4, 2),
-            dur,
-            0.18,
-            t,
-            100.0 * ctx.b() + 30.0,
-            [2.4 * am, 0.5, 0.9, 2.6 * am],
-        );
-        mix_into(&mut low, &fifth, 1.0);
-        signal.add(&low, at(start));
+        let (low_freq, fifth_freq) = (scale_freq(c, root, 2), scale_freq(c, root + 4, 2));
+        let (low_cutoff, fifth_cutoff) = (70.0 * ctx.b() + 20.0, 100.0 * ctx.b() + 30.0);
+        score.add(at(start), move || {
+            let mut low =
+                note(Osc::Sine, low_freq, dur, 0.26, t, low_cutoff, [2.2 * am, 0.5, 0.95, 2.6 * am]);
+            let fifth =
+                note(Osc::Sine, fifth_freq, dur, 0.18, t, fifth_cutoff, [2.4 * am, 0.5, 0.9, 2.6 * am]);
+            mix_into(&mut low, &fifth, 1.0);
+            low
+        });
     }
-    reverb(signal.finish(), ctx.space() * 0.5, ctx.space())
+    score.reverb(ctx.space() * 0.5, ctx.space())
 }
 
-pub fn bass_sub_pulse(ctx: &Ctx) -> Vec<Sample> {
+pub fn bass_sub_pulse(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
     let beats_total = (ctx.duration / c.seconds_per_beat()).max(1.0);
     let beats_per_pulse = 2.0;
     let pulse_sec = beats_per_pulse * c.seconds_per_beat();
     let num_pulses = (beats_total / beats_per_pulse).ceil() as usize;
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for i in 0..num_pulses {
         let start = i as f64 * pulse_sec;
         if start >= ctx.duration {
             break;
         }
         let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * beats_per_pulse), 1);
-        let n = note(
-            Osc::Sine,
-            freq,
-            pulse_sec * 0.95,
-            0.4,
-            ctx.t_offset + start,
-            55.0,
-            [0.25 * am, 0.2, 0.9, 0.7 * am],
-        );
-        signal.add(&n, at(start));
+        let t = ctx.t_offset + start;
+        score.add(at(start), move || {
+            note(Osc::Sine, freq, pulse_sec * 0.95, 0.4, t, 55.0, [0.25 * am, 0.2, 0.9, 0.7 * am])
+        });
     }
-    signal.finish()
+    score
 }
 
 /// The sum of one chord's tones (`tone` renders one from its frequency). The pads filter and
@@ -213,103 +173,86 @@ fn triads(ctx: &Ctx, stretch: f64) -> Vec<(f64, f64, Vec<f64>)> {
         .collect()
 }
 
-pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn pad_warm_slow(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let (c, am, em, osc) = (ctx.config, ctx.attack(), ctx.echo(), ctx.osc());
-    let mut chords: Vec<Deferred> = Vec::new();
+    let mut score = Score::new();
     for (start, dur, freqs) in triads(ctx, 1.15) {
         let (t, rate) = (ctx.t_offset + start, 0.1 / (c.motion + 0.1));
         let base = 300.0 * ctx.b() + 100.0;
-        chords.push(Deferred {
-            start,
-            dur,
-            render: Box::new(move || {
-                let tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.15, t));
-                let wobble = lfo(dur, rate);
-                let mut low = tone.clone();
-                lowpass(&mut low, base * 0.5);
-                let mut high = tone;
-                lowpass(&mut high, base * 1.5);
-                let mut blended: Vec<Sample> =
-                    low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
-                adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
-                blended
-            }),
+        score.add(at(start), move || {
+            let tone = chord_sum(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.15, t));
+            let wobble = lfo(dur, rate);
+            let mut low = tone.clone();
+            lowpass(&mut low, base * 0.5);
+            let mut high = tone;
+            lowpass(&mut high, base * 1.5);
+            let mut blended: Vec<Sample> =
+                low.iter().zip(&high).zip(&wobble).map(|((l, h), w)| l * (1.0 - w) + h * w).collect();
+            adsr(&mut blended, 1.5 * am, 0.8, 0.85, 2.5 * am);
+            blended
         });
     }
     // The notes draw nothing; humanize, after them, draws as the reference does.
-    let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.9);
-    let mut signal = delay(signal, 0.35, 0.3 * em, 0.25 * em);
-    humanize(&mut signal, c.human, rng);
-    signal
+    score
+        .reverb(ctx.space() * 0.7, ctx.space() * 0.9)
+        .delay(0.35, 0.3 * em, 0.25 * em)
+        .humanized(c.human, rng)
 }
 
-pub fn pad_dark_sustained(ctx: &Ctx) -> Vec<Sample> {
+pub fn pad_dark_sustained(ctx: &Ctx) -> Score<'static> {
     let am = ctx.attack();
-    let mut chords: Vec<Deferred> = Vec::new();
+    let mut score = Score::new();
     for (start, dur, freqs) in triads(ctx, 1.15) {
         let (t, cutoff) = (ctx.t_offset + start, 200.0 * ctx.b() + 80.0);
         let env = [2.0 * am, 1.0, 0.9, 3.0 * am];
-        chords.push(Deferred {
-            start,
-            dur,
-            render: Box::new(move || {
-                filtered_chord(
-                    dur,
-                    &freqs,
-                    |sum, freq| Osc::Sawtooth.add(sum, freq, dur, 0.12, t),
-                    cutoff,
-                    env,
-                )
-            }),
+        score.add(at(start), move || {
+            filtered_chord(dur, &freqs, |sum, freq| Osc::Sawtooth.add(sum, freq, dur, 0.12, t), cutoff, env)
         });
     }
-    reverb(mix_notes(ctx, chords), ctx.space() * 0.8, ctx.space())
+    score.reverb(ctx.space() * 0.8, ctx.space())
 }
 
-pub fn pad_cinematic(ctx: &Ctx) -> Vec<Sample> {
+pub fn pad_cinematic(ctx: &Ctx) -> Score<'static> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut chords: Vec<Deferred> = Vec::new();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
         let freqs: Vec<f64> = [(0, 3), (2, 3), (4, 3), (0, 4), (4, 4)]
             .iter()
             .map(|(rel, o)| scale_freq(c, root + rel, *o))
             .collect();
         let (t, cutoff) = (ctx.t_offset + start, 400.0 * ctx.b() + 150.0);
-        chords.push(Deferred {
-            start,
-            dur,
-            render: Box::new(move || {
-                let tone = |sum: &mut [Sample], freq: f64| {
-                    Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
-                    Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
-                };
-                filtered_chord(dur, &freqs, tone, cutoff, [1.8 * am, 0.8, 0.88, 2.8 * am])
-            }),
+        score.add(at(start), move || {
+            let tone = |sum: &mut [Sample], freq: f64| {
+                Osc::Sawtooth.add(sum, freq, dur, 0.08, t);
+                Osc::Triangle.add(sum, freq * 1.002, dur, 0.06, t);
+            };
+            filtered_chord(dur, &freqs, tone, cutoff, [1.8 * am, 0.8, 0.88, 2.8 * am])
         });
     }
-    let signal = reverb(mix_notes(ctx, chords), ctx.space() * 0.85, ctx.space());
-    delay(signal, 0.4, 0.35 * em, 0.3 * em)
+    score.reverb(ctx.space() * 0.85, ctx.space()).delay(0.4, 0.35 * em, 0.3 * em)
 }
 
-pub fn pad_thin_high(ctx: &Ctx) -> Vec<Sample> {
+pub fn pad_thin_high(ctx: &Ctx) -> Score<'static> {
     let (c, am) = (ctx.config, ctx.attack());
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         for rel in [0, 4] {
-            let freq = scale_freq(c, root + rel, 4);
-            let mut tone =
-                Osc::Sine.lowpassed(freq, dur, 0.12, ctx.t_offset + start, 800.0 * ctx.b() + 200.0);
-            highpass(&mut tone, 200.0);
-            adsr(&mut tone, 1.2 * am, 0.6, 0.8, 2.0 * am);
-            signal.add(&tone, at(start));
+            let (freq, t, cutoff) =
+                (scale_freq(c, root + rel, 4), ctx.t_offset + start, 800.0 * ctx.b() + 200.0);
+            score.add(at(start), move || {
+                let mut tone = Osc::Sine.lowpassed(freq, dur, 0.12, t, cutoff);
+                highpass(&mut tone, 200.0);
+                adsr(&mut tone, 1.2 * am, 0.6, 0.8, 2.0 * am);
+                tone
+            });
         }
     }
-    reverb(signal.finish(), ctx.space() * 0.75, ctx.space() * 0.95)
+    score.reverb(ctx.space() * 0.75, ctx.space() * 0.95)
 }
 
-pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.35) {
         let mut tones: Vec<i32> =
             chord_tones_ascending(c.chord_extensions, root).into_iter().take(3).collect();
@@ -317,37 +260,26 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
             tones.push(root + 5);
         }
         for degree in tones {
-            let n = note(
-                Osc::Sine,
-                scale_freq(c, degree, 3),
-                dur,
-                0.14,
-                ctx.t_offset + start,
-                350.0 * ctx.b() + 100.0,
-                [1.6 * am, 0.5, 0.85, 2.2 * am],
-            );
-            signal.add(&n, at(start));
+            let (freq, t, cutoff) = (scale_freq(c, degree, 3), ctx.t_offset + start, 350.0 * ctx.b() + 100.0);
+            score.add(at(start), move || {
+                note(Osc::Sine, freq, dur, 0.14, t, cutoff, [1.6 * am, 0.5, 0.85, 2.2 * am])
+            });
         }
     }
-    let signal = reverb(signal.finish(), ctx.space() * 0.8, ctx.space());
-    delay(signal, 0.5, 0.4 * em, 0.35 * em)
+    score.reverb(ctx.space() * 0.8, ctx.space()).delay(0.5, 0.4 * em, 0.35 * em)
 }
 
-pub fn pad_stacked_fifths(ctx: &Ctx) -> Vec<Sample> {
+pub fn pad_stacked_fifths(ctx: &Ctx) -> Score<'static> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
-    let mut chords: Vec<Deferred> = Vec::new();
+    let mut score = Score::new();
     for (start, dur, root) in chord_notes(ctx, 1.10) {
         let freqs: Vec<f64> =
             [(0, 3), (4, 3), (0, 4), (4, 4)].iter().map(|(rel, o)| scale_freq(c, root + rel, *o)).collect();
         let (t, cutoff) = (ctx.t_offset + start, 500.0 * ctx.b() + 150.0);
-        chords.push(Deferred {
-            start,
-            dur,
-            render: Box::new(move || {
-                let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
-                filtered_chord(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t), cutoff, env)
-            }),
+        score.add(at(start), move || {
+            let env = [1.3 * am, 0.7, 0.88, 2.2 * am];
+            filtered_chord(dur, &freqs, |sum, freq| osc.add(sum, freq, dur, 0.10, t), cutoff, env)
         });
     }
-    reverb(mix_notes(ctx, chords), ctx.space() * 0.7, ctx.space() * 0.85)
+    score.reverb(ctx.space() * 0.7, ctx.space() * 0.85)
 }

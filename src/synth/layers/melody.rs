@@ -1,9 +1,10 @@
 //! Melody styles (`synth.py`: `melody_*`): the pattern melodies, which spread a 16-step figure
 //! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
 
-use super::{Ctx, Deferred, mix_notes, note};
+use super::{Ctx, at, jittered, note};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
-use crate::synth::primitives::{SAMPLE_RATE, Sample, SynthRng, delay, humanize, reverb, samples};
+use crate::synth::primitives::{SAMPLE_RATE, SynthRng, samples};
+use crate::synth::score::Score;
 
 const SR: f64 = SAMPLE_RATE as f64;
 
@@ -66,80 +67,81 @@ pub const MINIMAL: Figure = Figure {
 };
 
 /// Delay then reverb, as every melody ends.
-fn finish(ctx: &Ctx, signal: Vec<Sample>, d: [f64; 3], r: [f64; 2]) -> Vec<Sample> {
+fn finish<'a>(ctx: &Ctx, score: Score<'a>, d: [f64; 3], r: [f64; 2]) -> Score<'a> {
     let em = ctx.echo();
-    let signal = delay(signal, d[0], d[1] * em, d[2] * em);
-    reverb(signal, ctx.space() * r[0], ctx.space() * r[1])
+    score.delay(d[0], d[1] * em, d[2] * em).reverb(ctx.space() * r[0], ctx.space() * r[1])
 }
 
-pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Vec<Sample> {
-    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
+pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Score<'static> {
+    let (c, am, osc, amp) = (ctx.config, ctx.attack(), ctx.osc(), fig.amp);
     let note_dur = ctx.duration / fig.pattern.len() as f64;
     let (cutoff, env) = (fig.cutoff.0 * ctx.b() + fig.cutoff.1, fig.env);
     let env = [env[0] * am, env[1], env[2], env[3] * am];
-    // Each note's jitter is drawn as `mix_notes` takes the note: in order, as the reference draws.
-    let notes = fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0).map(|(i, degree)| {
+    let mut score = Score::new();
+    for (i, degree) in fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0) {
         let start = i as f64 * note_dur;
         let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
-        Deferred::jittered(start, dur, c.human, rng, move || note(osc, freq, dur, fig.amp, t, cutoff, env))
-    });
-    let signal = mix_notes(ctx, notes);
-    finish(ctx, signal, fig.delay, fig.reverb)
+        score.add(at(start), jittered(dur, c.human, rng, move || note(osc, freq, dur, amp, t, cutoff, env)));
+    }
+    finish(ctx, score, fig.delay, fig.reverb)
 }
 
-pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let (c, am) = (ctx.config, ctx.attack());
+pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
+    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let main_notes = [0, 4, 2, 0];
     let grace_notes = [2, 5, 3, 2];
     let note_dur = ctx.duration / (main_notes.len() * 2) as f64;
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for (i, (main, grace)) in main_notes.iter().zip(grace_notes).enumerate() {
         let start_sec = i as f64 * 2.0 * note_dur;
         let start = (start_sec * SR) as usize;
         let grace_freq = scale_freq(c, grace, 5);
         let (t, cutoff) = (ctx.t_offset + start_sec, 1000.0 * ctx.b());
-        let g = note(ctx.osc(), grace_freq, note_dur * 0.15, 0.10, t, cutoff, [0.01, 0.05, 0.3, 0.1]);
+        score.add(start, move || {
+            note(osc, grace_freq, note_dur * 0.15, 0.10, t, cutoff, [0.01, 0.05, 0.3, 0.1])
+        });
         let main_start = start_sec + note_dur * 0.15;
         let (t, cutoff) = (ctx.t_offset + main_start, 900.0 * ctx.b() + 200.0);
         let env = [0.08 * am, 0.3, 0.55, 0.8 * am];
-        let mut m = note(ctx.osc(), scale_freq(c, *main, 5), note_dur * 1.5, 0.18, t, cutoff, env);
-        humanize(&mut m, c.human, rng);
-        signal.add(&g, start);
-        signal.add(&m, start + (note_dur * 0.15 * SR) as usize);
+        let (freq, dur) = (scale_freq(c, *main, 5), note_dur * 1.5);
+        score.add(
+            start + (note_dur * 0.15 * SR) as usize,
+            jittered(dur, c.human, rng, move || note(osc, freq, dur, 0.18, t, cutoff, env)),
+        );
     }
-    finish(ctx, signal.finish(), [0.3, 0.35, 0.25], [0.5, 0.7])
+    finish(ctx, score, [0.3, 0.35, 0.25], [0.5, 0.7])
 }
 
-pub fn arp(ctx: &Ctx) -> Vec<Sample> {
-    let (c, am) = (ctx.config, ctx.attack());
+pub fn arp(ctx: &Ctx) -> Score<'static> {
+    let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let figure = [0, 2, 4, 2];
     let steps = figure.len() * 8;
     let note_dur = ctx.duration / steps as f64;
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     for i in 0..steps {
         let start = i as f64 * note_dur;
         let (freq, t, cutoff) =
             (scale_freq(c, figure[i % 4], 4), ctx.t_offset + start, 1200.0 * ctx.b() + 300.0);
-        let n = note(ctx.osc(), freq, note_dur * 0.8, 0.14, t, cutoff, [0.02 * am, 0.1, 0.4, 0.15 * am]);
-        signal.add(&n, (start * SR) as usize);
+        score.add(at(start), move || {
+            note(osc, freq, note_dur * 0.8, 0.14, t, cutoff, [0.02 * am, 0.1, 0.4, 0.15 * am])
+        });
     }
-    finish(ctx, signal.finish(), [0.25, 0.3, 0.25], [0.4, 0.6])
+    finish(ctx, score, [0.25, 0.3, 0.25], [0.4, 0.6])
 }
 
-pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let (c, am, osc) = (ctx.config, ctx.attack(), ctx.osc());
     let events = procedural_melody_events(c, ctx.duration, ctx.harmony, ctx.policy, rng);
     let cutoff = 700.0 * ctx.b() + 180.0;
-    let inside = |e: &NoteEvent| ((e.start_sec * SR) as usize) < samples(ctx.duration);
-    // Each note's jitter is drawn as `mix_notes` takes the note: in order, as the reference draws.
-    let notes = events.into_iter().filter(inside).map(|e| {
+    let inside = |e: &NoteEvent| at(e.start_sec) < samples(ctx.duration);
+    // Each note's jitter is drawn as the note is placed: in order, as the reference draws.
+    let mut score = Score::new();
+    for e in events.into_iter().filter(inside) {
         let t = ctx.t_offset + e.start_sec;
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
         let env = [atk * am, 0.12, 0.55, rel * am];
-        Deferred::jittered(e.start_sec, e.dur_sec, c.human * 0.6, rng, move || {
-            note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, env)
-        })
-    });
-    let signal = mix_notes(ctx, notes);
-    finish(ctx, signal, [0.33, 0.35, 0.28], [0.55, 0.75])
+        let render = move || note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, env);
+        score.add(at(e.start_sec), jittered(e.dur_sec, c.human * 0.6, rng, render));
+    }
+    finish(ctx, score, [0.33, 0.35, 0.28], [0.55, 0.75])
 }

@@ -2,10 +2,11 @@
 //! pitch-less decay, hats are high-passed noise bursts, placed on a grid of slots per beat that
 //! stays aligned across chunks through `t_offset`.
 
-use super::Ctx;
-use crate::synth::primitives::{
-    SAMPLE_RATE, Sample, SynthRng, adsr, filtered_sine, highpass, humanize, noise, reverb,
-};
+use rand::Rng;
+
+use super::{Ctx, jittered};
+use crate::synth::primitives::{SAMPLE_RATE, Sample, SynthRng, adsr, filtered_sine, highpass, noise_from};
+use crate::synth::score::Score;
 
 const SR: f64 = SAMPLE_RATE as f64;
 
@@ -36,78 +37,95 @@ fn kick(freq: f64, dur: f64, amp: f64, t: f64, fall: f64, cutoff: f64) -> Vec<Sa
     filtered_sine(freq, dur, amp, t, fall, cutoff)
 }
 
-/// A hat: noise, high-passed, with a 1 ms attack.
-fn hat(rng: &mut SynthRng, dur: f64, amp: f64, cutoff: f64, release: f64) -> Vec<Sample> {
-    let mut h = noise(rng, dur, amp);
-    highpass(&mut h, cutoff);
-    adsr(&mut h, 0.001, 0.02, 0.1, release);
-    h
+/// A hat: noise, high-passed, with a 1 ms attack (the noise's one draw made now).
+fn hat(
+    rng: &mut SynthRng,
+    dur: f64,
+    amp: f64,
+    cutoff: f64,
+    release: f64,
+) -> impl FnOnce() -> Vec<Sample> + Send + use<> {
+    let seed = rng.next_u64();
+    move || {
+        let mut h = noise_from(seed, dur, amp);
+        highpass(&mut h, cutoff);
+        adsr(&mut h, 0.001, 0.02, 0.1, release);
+        h
+    }
 }
 
 /// Kicks where `pattern` (cycled over eighth-note slots) has a 1.
-fn kick_pattern(ctx: &Ctx, pattern: &[u8], mut kick_at: impl FnMut(f64) -> Vec<Sample>) -> Vec<Sample> {
-    let mut signal = ctx.track();
+fn kick_pattern<R: FnOnce() -> Vec<Sample> + Send + 'static>(
+    ctx: &Ctx,
+    pattern: &[u8],
+    mut kick_at: impl FnMut(f64) -> R,
+) -> Score<'static> {
+    let mut score = Score::new();
     let (times, offset) = slot_times(ctx, 2);
     for (i, t) in times.iter().enumerate() {
         if pattern[(offset + i) % pattern.len()] == 0 {
             continue;
         }
-        signal.add(&kick_at(*t), (t * SR) as usize);
+        score.add((t * SR) as usize, kick_at(*t));
     }
-    signal.finish()
+    score
 }
 
-pub fn minimal(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn minimal(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let human = ctx.config.human;
-    let signal = kick_pattern(ctx, &[1, 0, 0, 0, 0, 0, 0, 0], |t| {
-        let mut k = kick(60.0, 0.15, 0.35, ctx.t_offset + t, 8.0, 150.0);
-        humanize(&mut k, human, rng);
-        k
+    let score = kick_pattern(ctx, &[1, 0, 0, 0, 0, 0, 0, 0], |t| {
+        let t = ctx.t_offset + t;
+        jittered(0.15, human, rng, move || kick(60.0, 0.15, 0.35, t, 8.0, 150.0))
     });
-    reverb(signal, ctx.space() * 0.3, ctx.space() * 0.5)
+    score.reverb(ctx.space() * 0.3, ctx.space() * 0.5)
 }
 
-pub fn heartbeat(ctx: &Ctx) -> Vec<Sample> {
-    kick_pattern(ctx, &[1, 1, 0, 0, 0, 0, 0, 0], |t| kick(55.0, 0.12, 0.32, ctx.t_offset + t, 10.0, 120.0))
+pub fn heartbeat(ctx: &Ctx) -> Score<'static> {
+    kick_pattern(ctx, &[1, 1, 0, 0, 0, 0, 0, 0], |t| {
+        let t = ctx.t_offset + t;
+        move || kick(55.0, 0.12, 0.32, t, 10.0, 120.0)
+    })
 }
 
-pub fn soft_four(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let mut signal = ctx.track();
+pub fn soft_four(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
+    let mut score = Score::new();
     for t in slot_times(ctx, 1).0 {
-        let mut k = kick(50.0, 0.18, 0.28, ctx.t_offset + t, 6.0, 100.0);
-        humanize(&mut k, ctx.config.human, rng);
-        signal.add(&k, (t * SR) as usize);
+        let at = ctx.t_offset + t;
+        score.add(
+            (t * SR) as usize,
+            jittered(0.18, ctx.config.human, rng, move || kick(50.0, 0.18, 0.28, at, 6.0, 100.0)),
+        );
     }
-    reverb(signal.finish(), ctx.space() * 0.25, ctx.space() * 0.4)
+    score.reverb(ctx.space() * 0.25, ctx.space() * 0.4)
 }
 
-pub fn hats_only(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
-    let mut signal = ctx.track();
+pub fn hats_only(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
+    let mut score = Score::new();
     for t in slot_times(ctx, 4).0 {
-        let mut h = hat(rng, 0.05, 0.08, 6000.0, 0.03);
-        humanize(&mut h, ctx.config.human, rng);
-        signal.add(&h, (t * SR) as usize);
+        let h = hat(rng, 0.05, 0.08, 6000.0, 0.03);
+        score.add((t * SR) as usize, jittered(0.05, ctx.config.human, rng, h));
     }
-    signal.finish()
+    score
 }
 
-pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Vec<Sample> {
+pub fn electronic(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     // Sixteenth-note grid: kicks on the beats, hats on the off-beat eighths.
     const KICKS: [u8; 16] = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0];
     const HATS: [u8; 16] = [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0];
-    let mut signal = ctx.track();
+    let mut score = Score::new();
     let (times, offset) = slot_times(ctx, 4);
     for (i, t) in times.iter().enumerate() {
         let idx = (offset + i) % 16;
         let start = (t * SR) as usize;
         if KICKS[idx] == 1 {
-            signal.add(&kick(45.0, 0.2, 0.35, ctx.t_offset + t, 8.0, 100.0), start);
+            let at = ctx.t_offset + t;
+            score.add(start, move || kick(45.0, 0.2, 0.35, at, 8.0, 100.0));
         }
         if HATS[idx] == 1 {
-            signal.add(&hat(rng, 0.06, 0.06, 7000.0, 0.04), start);
+            score.add(start, hat(rng, 0.06, 0.06, 7000.0, 0.04));
         }
     }
-    signal.finish()
+    score
 }
 
 #[cfg(test)]
