@@ -143,17 +143,30 @@ fn fill_normals(normals: &mut Normals, out: &mut [Sample], scale: f64) {
 }
 }
 
-/// Multiplies each sample by its own gain `clip(1 + z · amount · 0.1, 0.9, 1.1)`, `z` drawn from
-/// `Normals::new(seed)` (the reference's `apply_humanize`, with this module's draws).
-pub fn jitter(signal: &mut [Sample], seed: u64, amount: f64) {
-    jitter_with(&mut Normals::new(seed), signal, (amount * 0.1) as Sample);
+/// The reference's `apply_humanize` with this module's draws: each sample times its own gain
+/// `clip(1 + z · amount · 0.1, 0.9, 1.1)`, `z` drawn from `Normals::new(seed)`, as a stream, so a
+/// signal can be jittered a part at a time: parts that are multiples of [`BATCH`] (all but the
+/// last) take the gains the whole signal would.
+pub struct JitterStream {
+    normals: Normals,
+    scale: Sample,
+}
+
+impl JitterStream {
+    pub fn new(seed: u64, amount: f64) -> JitterStream {
+        JitterStream { normals: Normals::new(seed), scale: (amount * 0.1) as Sample }
+    }
+
+    /// Jitters the signal's next part.
+    pub fn apply(&mut self, signal: &mut [Sample]) {
+        jitter_with(&mut self.normals, signal, self.scale);
+    }
 }
 
 wide_fn! {
 /// Multiplies each sample by its own gain `clip(1 + z · scale, 0.9, 1.1)`, `z` the stream's next
-/// normals, [`BATCH`] at a time (a last part shorter than that takes a whole batch): a signal
-/// jittered in parts that are multiples of [`BATCH`] takes the gains it would whole.
-pub fn jitter_with(normals: &mut Normals, signal: &mut [Sample], scale: Sample) {
+/// normals, [`BATCH`] at a time (a last part shorter than that takes a whole batch).
+fn jitter_with(normals: &mut Normals, signal: &mut [Sample], scale: Sample) {
     let mut chunks = signal.chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
@@ -320,7 +333,7 @@ mod tests {
         // 0.998394693429373, so 0.02997591072989169 (se 0.03/√(2n)).
         let n = 1 << 22;
         let mut g = vec![1.0; n];
-        jitter(&mut g, 99, 0.3);
+        JitterStream::new(99, 0.3).apply(&mut g);
         assert!(g.iter().all(|v| (0.9..=1.1).contains(v)));
         let clipped = g.iter().filter(|v| **v == 0.9 || **v == 1.1).count() as f64 / n as f64;
         let g: Vec<f64> = g.iter().map(|v| *v as f64).collect();
@@ -332,7 +345,7 @@ mod tests {
         assert!((sd - 0.02997591072989169).abs() < 5.0 * sd_se, "sd {sd}");
         // Amount 0 leaves the signal as it was.
         let mut same = vec![0.25; 10];
-        jitter(&mut same, 1, 0.0);
+        JitterStream::new(1, 0.0).apply(&mut same);
         assert_eq!(same, vec![0.25; 10]);
     }
 }

@@ -786,14 +786,9 @@ pub fn square(freq: f64, duration: f64, amp: f64, t_offset: f64) -> Vec<Sample> 
     Osc::Square.render(freq, duration, amp, t_offset)
 }
 
-/// Gaussian white noise, `amp · randn(n)`: one draw from `rng` seeds the [`Normals`] it comes from.
-pub fn noise(rng: &mut SynthRng, duration: f64, amp: f64) -> Vec<Sample> {
-    noise_from(rng.next_u64(), duration, amp)
-}
-
-/// [`noise`] from the draw that seeds it, made earlier: the noise can then render on another
-/// thread.
-pub fn noise_from(seed: u64, duration: f64, amp: f64) -> Vec<Sample> {
+/// Gaussian white noise, `amp · randn(n)`, from the [`Normals`] that `seed` (one draw from the
+/// render's generator, made when the noise is placed) seeds.
+pub fn noise(seed: u64, duration: f64, amp: f64) -> Vec<Sample> {
     let mut out = vec![0.0; samples(duration)];
     Normals::new(seed).fill(&mut out, amp);
     out
@@ -1327,31 +1322,32 @@ impl Lfo {
     }
 }
 
-/// Per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)` (`apply_humanize`); the
-/// normal numbers come from a [`Normals`] stream that one draw from `rng` seeds.
-pub fn humanize(signal: &mut [Sample], amount: f64, rng: &mut SynthRng) {
-    Jitter::draw(signal.len(), amount, rng).apply(signal);
-}
-
-/// [`humanize`] drawn now (its one draw from the generator, in the reference's order) and
-/// applied later: a note can then render on another thread.
+/// Humanize, the reference's per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)`
+/// (`apply_humanize`), drawn now (its one draw from the generator, in the reference's order) and
+/// applied later, on any thread: the normal numbers come from a [`Normals`] stream that draw
+/// seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Jitter {
-    len: usize,
     amount: f64,
     seed: u64,
 }
 
 impl Jitter {
-    pub fn draw(len: usize, amount: f64, rng: &mut SynthRng) -> Jitter {
+    pub fn draw(amount: f64, rng: &mut SynthRng) -> Jitter {
         // No jitter draws nothing, as the reference skips `apply_humanize` at 0.
         let seed = if amount > 0.0 { rng.next_u64() } else { 0 };
-        Jitter { len, amount, seed }
+        Jitter { amount, seed }
     }
 
+    /// The gains as a stream, for a signal jittered a part at a time; none at 0.
+    pub fn stream(&self) -> Option<normals::JitterStream> {
+        (self.amount > 0.0).then(|| normals::JitterStream::new(self.seed, self.amount))
+    }
+
+    /// Jitters a whole signal.
     pub fn apply(&self, signal: &mut [Sample]) {
-        if self.amount > 0.0 {
-            assert_eq!(self.len, signal.len(), "jitter drawn for another length");
-            normals::jitter(signal, self.seed, self.amount);
+        if let Some(mut stream) = self.stream() {
+            stream.apply(signal);
         }
     }
 }
@@ -1695,7 +1691,7 @@ mod tests {
         const TOL: f64 = 5e-7;
         use rand::SeedableRng;
         let mut rng = SynthRng::seed_from_u64(11);
-        let x = noise(&mut rng, 0.5, 1.0);
+        let x = noise(rng.next_u64(), 0.5, 1.0);
         for (pass, cutoff) in
             [(Pass::Low, 20.0), (Pass::Low, 55.0), (Pass::Low, 1_500.0), (Pass::High, 7_000.0)]
         {

@@ -9,12 +9,11 @@
 //! and each effect keeps the history its taps reach back into, so a sample takes the same
 //! operations in the same order whatever the block size.
 
-use rand::Rng;
 use rayon::prelude::*;
 
 use super::Layer;
-use super::normals::{self, Normals};
-use super::primitives::{Sample, SynthRng, add_into, linspace_at};
+use super::normals::{self, JitterStream};
+use super::primitives::{Jitter, Sample, SynthRng, add_into, linspace_at};
 use crate::jobs::{Cancelled, Progress};
 
 const SR: f64 = super::primitives::SAMPLE_RATE as f64;
@@ -31,9 +30,8 @@ pub enum Effect {
     Taps { dry: f64, taps: Vec<(usize, f64)> },
     /// Every sample times a gain.
     Gain(Sample),
-    /// The reference's `apply_humanize` on the whole layer: each sample times its own gain
-    /// `clip(1 + z · amount · 0.1, 0.9, 1.1)`, `z` from `Normals::new(seed)`.
-    Jitter { seed: u64, amount: f64 },
+    /// The reference's `apply_humanize` on the whole layer.
+    Jitter(Jitter),
 }
 
 impl Effect {
@@ -65,13 +63,6 @@ impl Effect {
         let offset = ((0.001 + 0.009 * width) * SR) as usize;
         let mix = 0.12 * width;
         Some(Effect::Taps { dry: 1.0 - mix, taps: vec![(offset, mix)] })
-    }
-
-    /// The effect run over a whole signal at once.
-    pub fn apply(&self, signal: &mut [Sample]) {
-        if let Some(mut stage) = Stage::new(self, signal.len(), signal.len()) {
-            stage.run(signal);
-        }
     }
 }
 
@@ -111,11 +102,7 @@ impl<'a> Score<'a> {
     /// Humanize on the whole layer, its one draw from the generator made now (none at 0, as the
     /// reference skips `apply_humanize` then).
     pub fn humanized(self, amount: f64, rng: &mut SynthRng) -> Score<'a> {
-        if amount <= 0.0 {
-            return self;
-        }
-        let seed = rng.next_u64();
-        self.then(Effect::Jitter { seed, amount })
+        self.then(Effect::Jitter(Jitter::draw(amount, rng)))
     }
 }
 
@@ -139,7 +126,7 @@ fn fit(mut note: Vec<Sample>, available: usize) -> Vec<Sample> {
 enum Stage {
     Taps(TapsStage),
     Gain(Sample),
-    Jitter(Normals, Sample),
+    Jitter(JitterStream),
 }
 
 impl Stage {
@@ -158,9 +145,7 @@ impl Stage {
                 }
             }
             Effect::Gain(g) => Some(Stage::Gain(*g)),
-            Effect::Jitter { seed, amount } => {
-                (*amount > 0.0).then(|| Stage::Jitter(Normals::new(*seed), (amount * 0.1) as Sample))
-            }
+            Effect::Jitter(jitter) => jitter.stream().map(Stage::Jitter),
         }
     }
 
@@ -170,7 +155,7 @@ impl Stage {
         match self {
             Stage::Taps(t) => t.run(x),
             Stage::Gain(g) => x.iter_mut().for_each(|v| *v *= *g),
-            Stage::Jitter(n, scale) => normals::jitter_with(n, x, *scale),
+            Stage::Jitter(stream) => stream.apply(x),
         }
     }
 }
@@ -303,11 +288,21 @@ struct Live {
     samples: Vec<Sample>,
 }
 
+/// A note not yet rendered.
+struct Due<'a> {
+    /// Its layer's place among the voices.
+    voice: usize,
+    /// Its place among its layer's notes.
+    order: usize,
+    start: usize,
+    render: Render<'a>,
+}
+
 /// A layer being played.
 struct Voice<'a> {
     layer: Layer,
-    /// Notes not yet rendered: (start, order, render), by start.
-    due: std::iter::Peekable<std::vec::IntoIter<(usize, usize, Render<'a>)>>,
+    /// Notes not yet rendered, by start.
+    due: std::iter::Peekable<std::vec::IntoIter<Due<'a>>>,
     /// Rendered notes that reach this block or a later one, by order.
     live: Vec<Live>,
     stages: Vec<Stage>,
@@ -354,28 +349,21 @@ pub struct Played {
     pub kept: Vec<(Layer, Vec<Sample>)>,
 }
 
-/// The least time between two progress reports of one render.
-const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-
 /// Blocks whose notes render together, a group ahead of the blocks being played.
 const GROUP_BLOCKS: usize = 16;
 
-/// Notes due to start before `to`: (voice, start, order, render).
-fn take_due<'a>(voices: &mut [Voice<'a>], to: usize) -> Vec<(usize, usize, usize, Render<'a>)> {
-    let mut due = Vec::new();
-    for (v, voice) in voices.iter_mut().enumerate() {
-        while let Some((start, order, render)) = voice.due.next_if(|n| n.0 < to) {
-            due.push((v, start, order, render));
-        }
-    }
-    due
+/// Notes due to start before `to`, from every voice.
+fn take_due<'a>(voices: &mut [Voice<'a>], to: usize) -> Vec<Due<'a>> {
+    voices.iter_mut().flat_map(|voice| std::iter::from_fn(|| voice.due.next_if(|n| n.start < to))).collect()
 }
 
-/// Renders notes on all cores, each cut to fit a layer of `len` samples.
-fn render_notes(due: Vec<(usize, usize, usize, Render<'_>)>, len: usize) -> Vec<(usize, Live)> {
+/// Renders notes on all cores, each cut to fit a layer of `len` samples: (voice, note).
+fn render_notes(due: Vec<Due<'_>>, len: usize) -> Vec<(usize, Live)> {
     due.into_par_iter()
         .with_max_len(1)
-        .map(|(v, start, order, render)| (v, Live { order, start, samples: fit(render(), len - start) }))
+        .map(|n| {
+            (n.voice, Live { order: n.order, start: n.start, samples: fit((n.render)(), len - n.start) })
+        })
         .collect()
 }
 
@@ -393,20 +381,21 @@ pub fn play(
     keep: bool,
 ) -> Result<Played, Cancelled> {
     assert!(block > 0 && block.is_multiple_of(normals::BATCH), "a block of {block} samples");
-    // On one of rayon's threads: from any other, each block's parallel steps would wake the
-    // pool and put this thread to sleep, hundreds of times a render.
+    // On one of rayon's threads: from any other, each group's join would wake the pool and put
+    // this thread to sleep.
     rayon::scope(|_| {
         let mut voices: Vec<Voice> = scores
             .into_iter()
-            .map(|(layer, score)| {
-                let mut due: Vec<(usize, usize, Render)> = score
+            .enumerate()
+            .map(|(voice, (layer, score))| {
+                let mut due: Vec<Due> = score
                     .notes
                     .into_iter()
                     .enumerate()
                     .filter(|(_, (start, _))| *start < len)
-                    .map(|(order, (start, render))| (start, order, render))
+                    .map(|(order, (start, render))| Due { voice, order, start, render })
                     .collect();
-                due.sort_by_key(|n| n.0);
+                due.sort_by_key(|n| n.start);
                 Voice {
                     layer,
                     due: due.into_iter().peekable(),
@@ -426,14 +415,9 @@ pub fn play(
         // render the next group's notes, and it joins them when it is done.
         let group = GROUP_BLOCKS * block;
         let mut ready = render_notes(take_due(&mut voices, group.min(len)), len);
-        // Progress at most every REPORT_EVERY (each report may wake a window to draw it).
-        let mut reported: Option<std::time::Instant> = None;
         for group_from in (0..len).step_by(group) {
             progress.checkpoint()?;
-            if reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY) {
-                progress.report(group_from as f32 / len as f32, "rendering");
-                reported = Some(std::time::Instant::now());
-            }
+            progress.report(group_from as f32 / len as f32, "rendering");
             for (v, note) in ready {
                 let live = &mut voices[v].live;
                 let at = live.partition_point(|l| l.order < note.order);
@@ -471,10 +455,17 @@ pub fn play(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{RngExt, SeedableRng};
+    use rand::{Rng, RngExt, SeedableRng};
 
     fn close(a: impl Into<f64>, b: f64, tol: f64) -> bool {
         (a.into() - b).abs() <= tol
+    }
+
+    /// `effect` run over a whole signal at once.
+    fn apply(effect: &Effect, signal: &mut [Sample]) {
+        if let Some(mut stage) = Stage::new(effect, signal.len(), signal.len()) {
+            stage.run(signal);
+        }
     }
 
     /// A score played alone in blocks of `block`.
@@ -538,13 +529,13 @@ mod tests {
         let mut impulse = vec![0.0; 44_100];
         impulse[0] = 1.0;
         let mut r = impulse.clone();
-        Effect::reverb(0.5, 1.0).apply(&mut r);
+        apply(&Effect::reverb(0.5, 1.0), &mut r);
         for (i, d) in [0.029, 0.037, 0.041, 0.053, 0.067].iter().enumerate() {
             let at = (d * 44_100.0) as usize;
             assert!(close(r[at], 0.5 * 0.7f64.powi(i as i32), 1e-7), "tap {i}");
         }
         let mut d = impulse;
-        Effect::delay(0.1, 0.5, 0.4).apply(&mut d);
+        apply(&Effect::delay(0.1, 0.5, 0.4), &mut d);
         assert!(close(d[4410], 0.5 * 0.4, 1e-7));
         assert!(close(d[4 * 4410], 0.0625 * 0.4, 1e-7));
         assert_eq!(d[5 * 4410], 0.0);
@@ -575,7 +566,15 @@ mod tests {
         let delayed = define(&x64, &delay_taps);
         let both = define(&delayed, &reverb_taps);
         let (reverb, delay) = (Effect::reverb(0.4, 0.6), Effect::delay(1_234.0 / 44_100.0 + 1e-9, 0.5, 0.3));
-        assert_eq!(reverb, Effect::Taps { dry: 1.0, taps: reverb_taps.clone() });
+        // The reverb's own taps: the same delays, the same gains up to `powi`'s rounding (which
+        // the compiler may fold differently from one call site to another).
+        let Effect::Taps { dry, taps } = &reverb else { panic!("the reverb is taps") };
+        assert_eq!(*dry, 1.0);
+        assert_eq!(taps.len(), reverb_taps.len());
+        for ((d, g), (want_d, want_g)) in taps.iter().zip(&reverb_taps) {
+            assert_eq!(d, want_d);
+            assert!((g - want_g).abs() <= 1e-15, "{g} vs {want_g}");
+        }
         let check = |got: &[Sample], want: &[f64], what: &str| {
             assert_eq!(got.len(), want.len());
             let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -584,10 +583,10 @@ mod tests {
             }
         };
         let mut whole = x.clone();
-        reverb.apply(&mut whole);
+        apply(&reverb, &mut whole);
         check(&whole, &define(&x64, &reverb_taps), "reverb");
         let mut whole = x.clone();
-        delay.apply(&mut whole);
+        apply(&delay, &mut whole);
         check(&whole, &delayed, "delay");
         for block in [1_024, 48] {
             let x = x.clone();
@@ -605,30 +604,30 @@ mod tests {
         let mut impulse = vec![0.0; 2000];
         impulse[3] = 1.0;
         let mut w = impulse.clone();
-        Effect::width(1.0).unwrap().apply(&mut w);
+        apply(&Effect::width(1.0).unwrap(), &mut w);
         assert!(close(w[3], 0.88, 1e-7));
         assert!(close(w[443], 0.12, 1e-7));
         assert!(close(w.iter().sum::<Sample>(), 1.0, 1e-7));
         // Width 0.5: int((0.001 + 0.0045) · 44100) = int(242.55) = 242 samples, 6%.
         let mut w = impulse.clone();
-        Effect::width(0.5).unwrap().apply(&mut w);
+        apply(&Effect::width(0.5).unwrap(), &mut w);
         assert!(close(w[3], 0.94, 1e-7) && close(w[245], 0.06, 1e-7));
         assert_eq!(Effect::width(0.0), None);
         // A copy as long as the signal or longer: left out, the dry part stays.
         let mut short = vec![1.0; 100];
-        Effect::width(1.0).unwrap().apply(&mut short);
+        apply(&Effect::width(1.0).unwrap(), &mut short);
         assert!(short.iter().all(|v| close(*v, 0.88, 1e-7)));
     }
 
     #[test]
     fn a_layer_jittered_in_blocks_takes_the_gains_it_would_whole() {
         // Humanize on the whole layer, played in blocks of 48 and whole, against the gains of
-        // one stream over all 1,000 samples (`normals::jitter`, whose draws its own test
+        // one stream over all 1,000 samples (`JitterStream`, whose draws its own test
         // checks) times the constant note.
         let mut want = vec![0.5; 1000];
         let mut rng = SynthRng::seed_from_u64(3);
         let seed = SynthRng::seed_from_u64(3).next_u64();
-        normals::jitter(&mut want, seed, 0.4);
+        JitterStream::new(seed, 0.4).apply(&mut want);
         for block in [48, BLOCK] {
             let mut score = Score::new();
             score.add(0, || vec![0.5; 1000]);

@@ -84,7 +84,7 @@ pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let dur = spb * 0.92;
         score.add(
             at(start),
-            jittered(dur, c.human, rng, move || {
+            jittered(c.human, rng, move || {
                 note(Osc::Triangle, freq, dur, 0.30, t, cutoff, [0.04 * am, 0.12, 0.7, 0.22 * am])
             }),
         );

@@ -81,7 +81,7 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Score<'static> {
     for (i, degree) in fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0) {
         let start = i as f64 * note_dur;
         let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
-        score.add(at(start), jittered(dur, c.human, rng, move || note(osc, freq, dur, amp, t, cutoff, env)));
+        score.add(at(start), jittered(c.human, rng, move || note(osc, freq, dur, amp, t, cutoff, env)));
     }
     finish(ctx, score, fig.delay, fig.reverb)
 }
@@ -106,7 +106,7 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let (freq, dur) = (scale_freq(c, *main, 5), note_dur * 1.5);
         score.add(
             start + (note_dur * 0.15 * SR) as usize,
-            jittered(dur, c.human, rng, move || note(osc, freq, dur, 0.18, t, cutoff, env)),
+            jittered(c.human, rng, move || note(osc, freq, dur, 0.18, t, cutoff, env)),
         );
     }
     finish(ctx, score, [0.3, 0.35, 0.25], [0.5, 0.7])
@@ -141,7 +141,7 @@ pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
         let env = [atk * am, 0.12, 0.55, rel * am];
         let render = move || note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, env);
-        score.add(at(e.start_sec), jittered(e.dur_sec, c.human * 0.6, rng, render));
+        score.add(at(e.start_sec), jittered(c.human * 0.6, rng, render));
     }
     finish(ctx, score, [0.33, 0.35, 0.28], [0.55, 0.75])
 }

@@ -9,7 +9,7 @@ mod texture_accent;
 
 use super::config::{Accent, Bass, Grain, Melody, MelodyEngine, Pad, Rhythm, SynthConfig, Texture};
 use super::harmony::{HarmonyPlan, MelodyPolicy};
-use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, adsr, samples};
+use super::primitives::{Jitter, Osc, SAMPLE_RATE, Sample, SynthRng, adsr};
 use super::score::{Effect, Score};
 
 /// What every layer reads.
@@ -61,12 +61,11 @@ fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64;
 /// A note whose humanize jitter (`amount`) is drawn now, as the reference draws it when the note
 /// is made, and applied after `render` on whichever thread renders the note.
 fn jittered<R: FnOnce() -> Vec<Sample> + Send>(
-    dur: f64,
     amount: f64,
     rng: &mut SynthRng,
     render: R,
 ) -> impl FnOnce() -> Vec<Sample> + Send + use<R> {
-    let jitter = Jitter::draw(samples(dur), amount, rng);
+    let jitter = Jitter::draw(amount, rng);
     move || {
         let mut n = render();
         jitter.apply(&mut n);

@@ -5,7 +5,7 @@
 use rand::Rng;
 
 use super::{Ctx, jittered};
-use crate::synth::primitives::{SAMPLE_RATE, Sample, SynthRng, adsr, filtered_sine, highpass, noise_from};
+use crate::synth::primitives::{SAMPLE_RATE, Sample, SynthRng, adsr, filtered_sine, highpass, noise};
 use crate::synth::score::Score;
 
 const SR: f64 = SAMPLE_RATE as f64;
@@ -47,7 +47,7 @@ fn hat(
 ) -> impl FnOnce() -> Vec<Sample> + Send + use<> {
     let seed = rng.next_u64();
     move || {
-        let mut h = noise_from(seed, dur, amp);
+        let mut h = noise(seed, dur, amp);
         highpass(&mut h, cutoff);
         adsr(&mut h, 0.001, 0.02, 0.1, release);
         h
@@ -75,7 +75,7 @@ pub fn minimal(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let human = ctx.config.human;
     let score = kick_pattern(ctx, &[1, 0, 0, 0, 0, 0, 0, 0], |t| {
         let t = ctx.t_offset + t;
-        jittered(0.15, human, rng, move || kick(60.0, 0.15, 0.35, t, 8.0, 150.0))
+        jittered(human, rng, move || kick(60.0, 0.15, 0.35, t, 8.0, 150.0))
     });
     score.reverb(ctx.space() * 0.3, ctx.space() * 0.5)
 }
@@ -93,7 +93,7 @@ pub fn soft_four(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let at = ctx.t_offset + t;
         score.add(
             (t * SR) as usize,
-            jittered(0.18, ctx.config.human, rng, move || kick(50.0, 0.18, 0.28, at, 6.0, 100.0)),
+            jittered(ctx.config.human, rng, move || kick(50.0, 0.18, 0.28, at, 6.0, 100.0)),
         );
     }
     score.reverb(ctx.space() * 0.25, ctx.space() * 0.4)
@@ -103,7 +103,7 @@ pub fn hats_only(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let mut score = Score::new();
     for t in slot_times(ctx, 4).0 {
         let h = hat(rng, 0.05, 0.08, 6000.0, 0.03);
-        score.add((t * SR) as usize, jittered(0.05, ctx.config.human, rng, h));
+        score.add((t * SR) as usize, jittered(ctx.config.human, rng, h));
     }
     score
 }

@@ -1,15 +1,13 @@
 //! Texture and accent styles (`synth.py`: `texture_*`, `accent_*`): shimmering high sines, noise
 //! beds, random plinks and crackles, and sparse bells, plucks and chimes.
 
-use rand::RngExt;
-
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 use super::{Ctx, jittered, note};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
     Lfo, Osc, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, adsr_window, highpass, lfo, lowpass, mix_into,
-    noise_from, samples, sine,
+    noise, samples, sine,
 };
 use crate::synth::score::Score;
 
@@ -18,27 +16,59 @@ const SR: f64 = SAMPLE_RATE as f64;
 /// Samples of a shimmer rendered as one note: a whole number of [`Sine::BLOCK`]s.
 const SHIMMER_PIECE: usize = 1 << 16;
 
-/// Whole-length high sines on `degrees` (octave 6) under an LFO tremolo, summed and enveloped,
-/// as notes of [`SHIMMER_PIECE`] samples (each the part of the whole it covers), so the pieces
-/// render on any thread as the render reaches them.
-#[allow(clippy::too_many_arguments)]
-fn shimmer_with<'a>(
-    ctx: &Ctx,
-    score: &mut Score<'a>,
-    degrees: &[i32],
+/// A shimmer's sound: whole-length high sines on `degrees` (octave 6) under an LFO tremolo
+/// (`depth.0 + depth.1 · lfo` at `rate / (motion + 0.2)` Hz), enveloped, then a delay and a
+/// reverb.
+struct Shimmer {
+    degrees: &'static [i32],
     amp: f64,
     rate: f64,
     depth: (f64, f64),
+    /// Attack (× attack), decay, sustain, release (× attack).
     env: [f64; 4],
-) {
-    let (c, am) = (ctx.config, ctx.attack());
+    /// Delay time, feedback (× echo), wet (× echo).
+    delay: [f64; 3],
+    /// Reverb room (× space); its size is the space.
+    room: f64,
+}
+
+const SHIMMER: Shimmer = Shimmer {
+    degrees: &[0, 2, 4],
+    amp: 0.04,
+    rate: 2.0,
+    depth: (0.5, 0.5),
+    env: [0.5, 0.3, 0.8, 1.5],
+    delay: [0.4, 0.5, 0.4],
+    room: 0.8,
+};
+
+const SHIMMER_SLOW: Shimmer = Shimmer {
+    degrees: &[0, 4],
+    amp: 0.035,
+    rate: 0.5,
+    depth: (0.4, 0.6),
+    env: [1.0, 0.5, 0.85, 2.0],
+    delay: [0.5, 0.55, 0.45],
+    room: 0.85,
+};
+
+/// A shimmer's score: its tones as notes of [`SHIMMER_PIECE`] samples (each the part of the
+/// whole it covers, so the pieces render on any thread as the render reaches them), then its
+/// delay and reverb.
+fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
+    let (c, am, em) = (ctx.config, ctx.attack(), ctx.echo());
     // Every tone takes the same tremolo and envelope, so the sum takes them once; the tones and
     // the tremolo (the `lfo`) are built a block at a time, while it is in cache.
-    let tones: Vec<Sine> =
-        degrees.iter().map(|d| Sine::new(scale_freq(c, *d, 6), ctx.duration, amp, ctx.t_offset)).collect();
-    let lfo = Lfo::new(ctx.duration, rate);
+    let tones: Vec<Sine> = style
+        .degrees
+        .iter()
+        .map(|d| Sine::new(scale_freq(c, *d, 6), ctx.duration, style.amp, ctx.t_offset))
+        .collect();
+    let lfo = Lfo::new(ctx.duration, style.rate / (c.motion + 0.2));
     let n = samples(ctx.duration);
-    let depth = (depth.0 as Sample, depth.1 as Sample);
+    let depth = (style.depth.0 as Sample, style.depth.1 as Sample);
+    let env = style.env;
+    let mut score = Score::new();
     for piece in (0..n).step_by(SHIMMER_PIECE) {
         let tones = tones.clone();
         score.add(piece, move || {
@@ -60,34 +90,16 @@ fn shimmer_with<'a>(
             signal
         });
     }
-}
-
-/// A shimmer (one whole-length note) through its delay and reverb.
-#[allow(clippy::too_many_arguments)]
-fn shimmer_score(
-    ctx: &Ctx,
-    degrees: &[i32],
-    amp: f64,
-    rate: f64,
-    depth: (f64, f64),
-    env: [f64; 4],
-    d: [f64; 3],
-    size: f64,
-) -> Score<'static> {
-    let em = ctx.echo();
-    let mut score = Score::new();
-    shimmer_with(ctx, &mut score, degrees, amp, rate, depth, env);
-    score.delay(d[0], d[1] * em, d[2] * em).reverb(ctx.space() * size, ctx.space())
+    let d = style.delay;
+    score.delay(d[0], d[1] * em, d[2] * em).reverb(ctx.space() * style.room, ctx.space())
 }
 
 pub fn shimmer(ctx: &Ctx) -> Score<'static> {
-    let rate = 2.0 / (ctx.config.motion + 0.2);
-    shimmer_score(ctx, &[0, 2, 4], 0.04, rate, (0.5, 0.5), [0.5, 0.3, 0.8, 1.5], [0.4, 0.5, 0.4], 0.8)
+    shimmer_score(ctx, &SHIMMER)
 }
 
 pub fn shimmer_slow(ctx: &Ctx) -> Score<'static> {
-    let rate = 0.5 / (ctx.config.motion + 0.2);
-    shimmer_score(ctx, &[0, 4], 0.035, rate, (0.4, 0.6), [1.0, 0.5, 0.85, 2.0], [0.5, 0.55, 0.45], 0.85)
+    shimmer_score(ctx, &SHIMMER_SLOW)
 }
 
 pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
@@ -99,7 +111,7 @@ pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let amp = rng.random_range(0.01..0.04);
         let seed = rng.next_u64();
         score.add(pos, move || {
-            let mut crackle = noise_from(seed, 0.002, amp);
+            let mut crackle = noise(seed, 0.002, amp);
             highpass(&mut crackle, 2000.0);
             crackle
         });
@@ -107,7 +119,7 @@ pub fn vinyl_crackle(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     // The hiss is added after every crackle, as the reference mixes it into their sum.
     let (seed, duration) = (rng.next_u64(), ctx.duration);
     score.add(0, move || {
-        let mut hiss = noise_from(seed, duration, 0.008);
+        let mut hiss = noise(seed, duration, 0.008);
         lowpass(&mut hiss, 8000.0);
         highpass(&mut hiss, 1000.0);
         hiss
@@ -120,7 +132,7 @@ pub fn breath(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let (seed, freq) = (rng.next_u64(), scale_freq(ctx.config, 0, 3));
     let mut score = Score::new();
     score.add(0, move || {
-        let mut signal = noise_from(seed, duration, 0.06);
+        let mut signal = noise(seed, duration, 0.06);
         lowpass(&mut signal, freq * 2.0);
         highpass(&mut signal, freq * 0.5);
         for (v, w) in signal.iter_mut().zip(lfo(duration, 0.2 / (motion + 0.1))) {
@@ -174,7 +186,7 @@ pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     const R: i32 = -1;
     let score = hits(ctx, [0, R, R, R, 4, R, R, R, 2, R, R, R, R, R, R, R], |degree, start_sec| {
         let (freq, t) = (scale_freq(c, degree, 5), ctx.t_offset + start_sec);
-        jittered(0.8, c.human, rng, move || {
+        jittered(c.human, rng, move || {
             let mut bell = sine(freq, 0.8, 0.12, t);
             for (partial, amp) in [(2.0, 0.06), (3.0, 0.03)] {
                 mix_into(&mut bell, &sine(freq * partial, 0.8, amp, t), 1.0);
@@ -192,7 +204,7 @@ pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
     let score = hits(ctx, [0, R, R, 4, R, R, 2, R, R, R, 0, R, R, R, R, R], |degree, start_sec| {
         let (t, cutoff, freq) =
             (ctx.t_offset + start_sec, 1500.0 * ctx.b() + 400.0, scale_freq(c, degree, 4));
-        jittered(0.5, c.human, rng, move || {
+        jittered(c.human, rng, move || {
             note(Osc::Triangle, freq, 0.5, 0.15, t, cutoff, [0.003 * am, 0.15, 0.05, 0.4 * am])
         })
     });
