@@ -9,7 +9,8 @@
 //! and each effect keeps the history its taps reach back into, so a sample takes the same
 //! operations in the same order whatever the block size.
 
-use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Layer;
 use super::normals::{self, JitterStream};
@@ -151,12 +152,16 @@ impl Stage {
 
     /// Runs the stage on the next block of the layer (blocks but the last a multiple of
     /// [`normals::BATCH`] samples, so a jitter stream draws as it would over the whole layer).
-    fn run(&mut self, x: &mut [Sample]) {
+    /// `silent`: the block is all zeros. Returns whether it still is.
+    fn run(&mut self, x: &mut [Sample], silent: bool) -> bool {
         match self {
-            Stage::Taps(t) => t.run(x),
+            Stage::Taps(t) => return t.run(x, silent),
+            Stage::Gain(_) if silent => {}
             Stage::Gain(g) => x.iter_mut().for_each(|v| *v *= *g),
+            // (Drawn even for silence, where the gains change nothing, to keep the stream's place.)
             Stage::Jitter(stream) => stream.apply(x),
         }
+        silent
     }
 }
 
@@ -171,19 +176,24 @@ const TAPS_CHUNK: usize = 64;
 struct TapsStage {
     dry: Sample,
     taps: Vec<(usize, Sample)>,
+    longest: usize,
     ring: Vec<Sample>,
     mask: usize,
     /// Samples taken in so far.
     at: usize,
+    /// The input is all zeros from this sample on (as far as it has been taken in).
+    quiet_from: usize,
 }
 
 impl TapsStage {
     fn new(dry: Sample, taps: Vec<(usize, Sample)>, longest: usize, block: usize) -> TapsStage {
         let size = (2 * longest + block).next_power_of_two();
-        TapsStage { dry, taps, ring: vec![0.0; size + GUARD], mask: size - 1, at: 0 }
+        TapsStage { dry, taps, longest, ring: vec![0.0; size + GUARD], mask: size - 1, at: 0, quiet_from: 0 }
     }
 
-    fn run(&mut self, x: &mut [Sample]) {
+    /// The next block (`silent`: all zeros); returns whether the output is silent, which it is
+    /// when every tap reads a zero (the block, untouched, is then still all zeros).
+    fn run(&mut self, x: &mut [Sample], silent: bool) -> bool {
         let size = self.mask + 1;
         // The input into the ring (it is shorter than the ring, so it wraps at most once), then
         // the guard again if the ring's first slots were written.
@@ -194,8 +204,15 @@ impl TapsStage {
         if start < GUARD || x.len() > first {
             self.ring.copy_within(..GUARD, size);
         }
-        taps_from_ring(x, &self.ring, self.at, self.mask, self.dry, &self.taps);
+        let quiet = silent && self.quiet_from + self.longest <= self.at;
+        if !quiet {
+            taps_from_ring(x, &self.ring, self.at, self.mask, self.dry, &self.taps);
+        }
         self.at += x.len();
+        if !silent {
+            self.quiet_from = self.at;
+        }
+        quiet
     }
 }
 
@@ -299,38 +316,55 @@ struct Due<'a> {
 }
 
 /// A layer being played.
-struct Voice<'a> {
+struct Voice {
     layer: Layer,
-    /// Notes not yet rendered, by start.
-    due: std::iter::Peekable<std::vec::IntoIter<Due<'a>>>,
     /// Rendered notes that reach this block or a later one, by order.
     live: Vec<Live>,
     stages: Vec<Stage>,
     block: Vec<Sample>,
+    /// The block is all zeros.
+    silent: bool,
     peak: f64,
     energy: f64,
     kept: Option<Vec<Sample>>,
 }
 
-impl Voice<'_> {
+impl Voice {
     /// Makes the block `[from, to)`: the notes that reach it summed in order, through the
     /// effects, measured (and kept, where the caller wants the layer).
     fn play(&mut self, from: usize, to: usize) {
         let block = &mut self.block[..to - from];
-        block.fill(0.0);
+        // The first note that reaches the block is copied in (zeros around it), the others added.
+        let mut sounding = false;
         for note in &self.live {
             let (a, b) = (note.start.max(from), (note.start + note.samples.len()).min(to));
             if a < b {
-                add_into(&mut block[a - from..b - from], &note.samples[a - note.start..b - note.start]);
+                let part = &note.samples[a - note.start..b - note.start];
+                if sounding {
+                    add_into(&mut block[a - from..b - from], part);
+                } else {
+                    block[..a - from].fill(0.0);
+                    block[b - from..].fill(0.0);
+                    block[a - from..b - from].copy_from_slice(part);
+                    sounding = true;
+                }
             }
         }
-        self.live.retain(|note| note.start + note.samples.len() > to);
-        for stage in &mut self.stages {
-            stage.run(block);
+        // A block left silent by the last one is still all zeros.
+        if !sounding && !self.silent {
+            block.fill(0.0);
         }
-        let (peak, energy) = measure(block);
-        self.peak = self.peak.max(peak);
-        self.energy += energy;
+        self.live.retain(|note| note.start + note.samples.len() > to);
+        let mut silent = !sounding;
+        for stage in &mut self.stages {
+            silent = stage.run(block, silent);
+        }
+        self.silent = silent;
+        if !silent {
+            let (peak, energy) = measure(block);
+            self.peak = self.peak.max(peak);
+            self.energy += energy;
+        }
         if let Some(kept) = &mut self.kept {
             kept.extend_from_slice(block);
         }
@@ -349,29 +383,47 @@ pub struct Played {
     pub kept: Vec<(Layer, Vec<Sample>)>,
 }
 
-/// Blocks whose notes render together, a group ahead of the blocks being played.
-const GROUP_BLOCKS: usize = 16;
+/// How far ahead of the block being played notes are handed to the other threads: 16 blocks
+/// of [`BLOCK`] (about 1.5 s).
+const LOOKAHEAD: usize = 16 * BLOCK;
 
-/// Notes due to start before `to`, from every voice.
-fn take_due<'a>(voices: &mut [Voice<'a>], to: usize) -> Vec<Due<'a>> {
-    voices.iter_mut().flat_map(|voice| std::iter::from_fn(|| voice.due.next_if(|n| n.start < to))).collect()
+/// A note being rendered on some thread: its samples once they are ready (or the panic that
+/// stopped its render, to go on with on the thread that plays).
+#[derive(Default)]
+struct Slot {
+    ready: AtomicBool,
+    samples: Mutex<Option<std::thread::Result<Vec<Sample>>>>,
 }
 
-/// Renders notes on all cores, each cut to fit a layer of `len` samples: (voice, note).
-fn render_notes(due: Vec<Due<'_>>, len: usize) -> Vec<(usize, Live)> {
-    due.into_par_iter()
-        .with_max_len(1)
-        .map(|n| {
-            (n.voice, Live { order: n.order, start: n.start, samples: fit((n.render)(), len - n.start) })
-        })
-        .collect()
+impl Slot {
+    fn render(&self, render: impl FnOnce() -> Vec<Sample>) {
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(render));
+        *self.samples.lock().unwrap_or_else(|e| e.into_inner()) = Some(rendered);
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// Waits for the note, running other queued work (notes) on this thread meanwhile.
+    fn take(&self) -> Vec<Sample> {
+        while !self.ready.load(Ordering::Acquire) {
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                std::thread::yield_now();
+            }
+        }
+        match self.samples.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(Ok(samples)) => samples,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => unreachable!("a note is taken once"),
+        }
+    }
 }
 
 /// Plays `len` samples of every score, `block` samples at a time (a multiple of
 /// [`normals::BATCH`]): one thread makes each layer's block (its notes summed in order, its
 /// effects, its levels), sums the layers in the order given and runs the `on_mix` effects on the
-/// sum, block after block, while the other threads render the notes due in the next
-/// [`GROUP_BLOCKS`] blocks (it joins them when it is done). The samples do not depend on `block`.
+/// sum, block after block. The notes that start within [`LOOKAHEAD`] samples of the block are
+/// queued for the other threads as it goes, so they are rendered by the time it reaches them
+/// (where one is not, this thread renders queued notes until it is). The samples do not depend
+/// on `block`.
 pub fn play(
     scores: Vec<(Layer, Score<'_>)>,
     len: usize,
@@ -381,70 +433,66 @@ pub fn play(
     keep: bool,
 ) -> Result<Played, Cancelled> {
     assert!(block > 0 && block.is_multiple_of(normals::BATCH), "a block of {block} samples");
-    // On one of rayon's threads: from any other, each group's join would wake the pool and put
-    // this thread to sleep.
-    rayon::scope(|_| {
-        let mut voices: Vec<Voice> = scores
-            .into_iter()
-            .enumerate()
-            .map(|(voice, (layer, score))| {
-                let mut due: Vec<Due> = score
-                    .notes
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, (start, _))| *start < len)
-                    .map(|(order, (start, render))| Due { voice, order, start, render })
-                    .collect();
-                due.sort_by_key(|n| n.start);
-                Voice {
-                    layer,
-                    due: due.into_iter().peekable(),
-                    live: Vec::new(),
-                    stages: score.effects.iter().filter_map(|e| Stage::new(e, len, block)).collect(),
-                    block: vec![0.0; block.min(len)],
-                    peak: 0.0,
-                    energy: 0.0,
-                    kept: keep.then(|| Vec::with_capacity(len)),
-                }
-            })
-            .collect();
+    // Every note inside the layer, by start (then voice, then order).
+    let mut due: Vec<Due> = Vec::new();
+    let mut voices: Vec<Voice> = Vec::new();
+    for (voice, (layer, score)) in scores.into_iter().enumerate() {
+        let notes = score.notes.into_iter().enumerate().filter(|(_, (start, _))| *start < len);
+        due.extend(notes.map(|(order, (start, render))| Due { voice, order, start, render }));
+        voices.push(Voice {
+            layer,
+            live: Vec::new(),
+            stages: score.effects.iter().filter_map(|e| Stage::new(e, len, block)).collect(),
+            block: vec![0.0; block.min(len)],
+            silent: true,
+            peak: 0.0,
+            energy: 0.0,
+            kept: keep.then(|| Vec::with_capacity(len)),
+        });
+    }
+    due.sort_by_key(|n| n.start);
+    let slots: Vec<Slot> = due.iter().map(|_| Slot::default()).collect();
+    let placed: Vec<(usize, usize, usize)> = due.iter().map(|n| (n.voice, n.order, n.start)).collect();
+    // On one of rayon's threads, which queues the notes and plays.
+    rayon::scope_fifo(|scope| {
         let mut on_mix: Vec<Stage> = on_mix.iter().filter_map(|e| Stage::new(e, len, block)).collect();
         let mut mix: Vec<Sample> = Vec::with_capacity(len);
         let mut peak = 0.0f64;
-        // Notes render a group of blocks ahead: while one thread plays a group's blocks, the others
-        // render the next group's notes, and it joins them when it is done.
-        let group = GROUP_BLOCKS * block;
-        let mut ready = render_notes(take_due(&mut voices, group.min(len)), len);
-        for group_from in (0..len).step_by(group) {
-            progress.checkpoint()?;
-            progress.report(group_from as f32 / len as f32, "rendering");
-            for (v, note) in ready {
-                let live = &mut voices[v].live;
-                let at = live.partition_point(|l| l.order < note.order);
-                live.insert(at, note);
+        let mut queue = due.into_iter().zip(&slots).peekable();
+        let mut taken = 0;
+        for from in (0..len).step_by(block) {
+            if from % LOOKAHEAD < block {
+                progress.checkpoint()?;
+                progress.report(from as f32 / len as f32, "rendering");
             }
-            let group_to = (group_from + group).min(len);
-            let next = take_due(&mut voices, (group_to + group).min(len));
-            let play_group = || {
-                for from in (group_from..group_to).step_by(block) {
-                    let to = (from + block).min(len);
-                    voices.iter_mut().for_each(|voice| voice.play(from, to));
-                    let Some((first, rest)) = voices.split_first() else {
-                        mix.resize(to, 0.0);
-                        continue;
-                    };
-                    mix.extend_from_slice(&first.block[..to - from]);
-                    let out = &mut mix[from..to];
-                    for voice in rest {
-                        add_into(out, &voice.block[..to - from]);
-                    }
-                    for stage in &mut on_mix {
-                        stage.run(out);
-                    }
-                    peak = peak.max(measure(out).0);
-                }
+            let to = (from + block).min(len);
+            while let Some((note, slot)) = queue.next_if(|(n, _)| n.start < to + LOOKAHEAD) {
+                scope.spawn_fifo(move |_| slot.render(|| fit((note.render)(), len - note.start)));
+            }
+            while taken < placed.len() && placed[taken].2 < to {
+                let (v, order, start) = placed[taken];
+                let samples = slots[taken].take();
+                let live = &mut voices[v].live;
+                let at = live.partition_point(|l| l.order < order);
+                live.insert(at, Live { order, start, samples });
+                taken += 1;
+            }
+            voices.iter_mut().for_each(|voice| voice.play(from, to));
+            let Some((first, rest)) = voices.split_first() else {
+                mix.resize(to, 0.0);
+                continue;
             };
-            ready = rayon::join(play_group, || render_notes(next, len)).1;
+            mix.extend_from_slice(&first.block[..to - from]);
+            let out = &mut mix[from..to];
+            // (Adding a silent block would only turn a −0 into a +0.)
+            for voice in rest.iter().filter(|v| !v.silent) {
+                add_into(out, &voice.block[..to - from]);
+            }
+            let mut silent = voices.iter().all(|v| v.silent);
+            for stage in &mut on_mix {
+                silent = stage.run(out, silent);
+            }
+            peak = peak.max(measure(out).0);
         }
         let levels = voices.iter().map(|v| (v.layer, v.peak, v.energy)).collect();
         let kept = voices.into_iter().filter_map(|v| Some((v.layer, v.kept?))).collect();
@@ -464,7 +512,7 @@ mod tests {
     /// `effect` run over a whole signal at once.
     fn apply(effect: &Effect, signal: &mut [Sample]) {
         if let Some(mut stage) = Stage::new(effect, signal.len(), signal.len()) {
-            stage.run(signal);
+            stage.run(signal, false);
         }
     }
 
@@ -509,6 +557,19 @@ mod tests {
             score.add(3, || vec![1.0; 4]);
             assert_eq!(played(score, 8, block), [0., 0., 0., 1., 1., 1., 1., 0.], "blocks of {block}");
         }
+    }
+
+    #[test]
+    fn a_note_whose_render_panics_stops_the_render_instead_of_hanging_it() {
+        // The note renders on another thread; the player takes its panic up where it waits.
+        let got = std::panic::catch_unwind(|| {
+            let mut score = Score::new();
+            score.add(0, || vec![1.0; 4]);
+            score.add(3, || panic!("a broken note"));
+            played(score, 64, 16)
+        });
+        let panic = got.expect_err("the render panics");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"a broken note"));
     }
 
     #[test]
@@ -594,6 +655,24 @@ mod tests {
             score.add(0, move || x);
             let got = played(score.then(delay.clone()).then(reverb.clone()), 30_000, block);
             check(&got, &both, &format!("blocks of {block}"));
+        }
+        // Bursts of that noise with silence between, as notes: silences shorter and longer
+        // than the delay's reach (4,936 samples) and the reverb's (1,772), so the effects' tails
+        // ring on into blocks with no note, and stop.
+        let bursts = [(0, 500), (3_000, 3_100), (12_000, 12_040), (25_000, 25_001)];
+        let mut gaps = vec![0.0f64; 30_000];
+        for (a, b) in bursts {
+            gaps[a..b].copy_from_slice(&x64[a..b]);
+        }
+        let want = define(&define(&gaps, &delay_taps), &reverb_taps);
+        for block in [1_024, 48] {
+            let mut score = Score::new();
+            for (a, b) in bursts {
+                let part = x[a..b].to_vec();
+                score.add(a, move || part);
+            }
+            let got = played(score.then(delay.clone()).then(reverb.clone()), 30_000, block);
+            check(&got, &want, &format!("bursts, blocks of {block}"));
         }
     }
 
