@@ -191,24 +191,46 @@ impl TapsStage {
         TapsStage { dry, taps, longest, ring: vec![0.0; size + GUARD], mask: size - 1, at: 0, quiet_from: 0 }
     }
 
-    /// The next block (`silent`: all zeros); returns whether the output is silent, which it is
-    /// when every tap reads a zero (the block, untouched, is then still all zeros).
+    /// The ring's slots for the next `n` input samples, where they are one slice ([`Self::fits`];
+    /// always for blocks of [`BLOCK`]: the ring is a power of two at least as long), for the
+    /// input to be written straight into before [`Self::run_written`].
+    fn slots(&mut self, n: usize) -> &mut [Sample] {
+        let start = self.at & self.mask;
+        &mut self.ring[start..start + n]
+    }
+
+    /// Whether the next `n` input samples' slots are one slice.
+    fn fits(&self, n: usize) -> bool {
+        (self.at & self.mask) + n <= self.mask + 1
+    }
+
+    /// The next block (`silent`: all zeros) in place; returns whether the output is silent,
+    /// which it is when every tap reads a zero (the block, untouched, is then still all zeros).
     fn run(&mut self, x: &mut [Sample], silent: bool) -> bool {
         let size = self.mask + 1;
-        // The input into the ring (it is shorter than the ring, so it wraps at most once), then
-        // the guard again if the ring's first slots were written.
+        // The input into the ring (it is shorter than the ring, so it wraps at most once).
         let start = self.at & self.mask;
         let first = x.len().min(size - start);
         self.ring[start..start + first].copy_from_slice(&x[..first]);
         self.ring[..x.len() - first].copy_from_slice(&x[first..]);
-        if start < GUARD || x.len() > first {
+        let quiet = self.run_written(x, silent);
+        quiet
+    }
+
+    /// The next `out.len()` outputs, their input already in the ring's slots: written to `out`
+    /// unless they are all zeros (returns whether they are; `out` is then left as it was).
+    fn run_written(&mut self, out: &mut [Sample], silent: bool) -> bool {
+        // The guard again if the ring's first slots were written.
+        let start = self.at & self.mask;
+        if start < GUARD || start + out.len() > self.mask + 1 {
+            let size = self.mask + 1;
             self.ring.copy_within(..GUARD, size);
         }
         let quiet = silent && self.quiet_from + self.longest <= self.at;
         if !quiet {
-            taps_from_ring(x, &self.ring, self.at, self.mask, self.dry, &self.taps);
+            taps_from_ring(out, &self.ring, self.at, self.mask, self.dry, &self.taps);
         }
-        self.at += x.len();
+        self.at += out.len();
         if !silent {
             self.quiet_from = self.at;
         }
@@ -217,22 +239,23 @@ impl TapsStage {
 }
 
 wide_fn! {
-/// `x[k] = dry · x[k] + Σ g · input[at + k − d]`, the input read from `ring` (slot `i & mask`
-/// holds input sample `i`). Runs of 64 outputs are summed side by side, tap after tap (one
+/// `out[k] = dry · input[at + k] + Σ g · input[at + k − d]`, the input read from `ring` (slot
+/// `i & mask` holds input sample `i`). Runs of 64 outputs are summed side by side, tap after tap (one
 /// running sum would wait on its previous add from tap to tap; 64 at a time is ~10% faster than
 /// 32, and 128 spills registers), each tap's 64 inputs one slice of the ring thanks to its guard.
 fn taps_from_ring(
-    x: &mut [Sample],
+    out: &mut [Sample],
     ring: &[Sample],
     at: usize,
     mask: usize,
     dry: Sample,
     taps: &[(usize, Sample)],
 ) {
-    let mut chunks = x.chunks_exact_mut(TAPS_CHUNK);
+    let mut chunks = out.chunks_exact_mut(TAPS_CHUNK);
     let mut pos = at;
     for chunk in &mut chunks {
-        let mut acc: [Sample; TAPS_CHUNK] = (&*chunk).try_into().expect("a chunk");
+        let now = pos & mask;
+        let mut acc: [Sample; TAPS_CHUNK] = ring[now..now + TAPS_CHUNK].try_into().expect("a chunk");
         acc.iter_mut().for_each(|v| *v *= dry);
         for (d, g) in taps {
             let from = pos.wrapping_sub(*d) & mask;
@@ -245,7 +268,7 @@ fn taps_from_ring(
         pos += TAPS_CHUNK;
     }
     for (k, v) in chunks.into_remainder().iter_mut().enumerate() {
-        let mut acc = *v * dry;
+        let mut acc = ring[(pos + k) & mask] * dry;
         for (d, g) in taps {
             acc += ring[(pos + k).wrapping_sub(*d) & mask] * g;
         }
@@ -333,7 +356,20 @@ impl Voice {
     /// Makes the block `[from, to)`: the notes that reach it summed in order, through the
     /// effects, measured (and kept, where the caller wants the layer).
     fn play(&mut self, from: usize, to: usize) {
-        let block = &mut self.block[..to - from];
+        let n = to - from;
+        let block = &mut self.block[..n];
+        // Where the first effect is taps, the notes are summed straight into its ring.
+        let split = usize::from(matches!(self.stages.first(), Some(Stage::Taps(t)) if t.fits(n)));
+        let (first, stages) = self.stages.split_at_mut(split);
+        let mut direct = first.iter_mut().find_map(|stage| match stage {
+            Stage::Taps(taps) => Some(taps),
+            _ => None,
+        });
+        let is_direct = direct.is_some();
+        let input = match &mut direct {
+            Some(taps) => taps.slots(n),
+            None => &mut *block,
+        };
         // The first note that reaches the block is copied in (zeros around it), the others added.
         let mut sounding = false;
         for note in &self.live {
@@ -341,22 +377,28 @@ impl Voice {
             if a < b {
                 let part = &note.samples[a - note.start..b - note.start];
                 if sounding {
-                    add_into(&mut block[a - from..b - from], part);
+                    add_into(&mut input[a - from..b - from], part);
                 } else {
-                    block[..a - from].fill(0.0);
-                    block[b - from..].fill(0.0);
-                    block[a - from..b - from].copy_from_slice(part);
+                    input[..a - from].fill(0.0);
+                    input[b - from..].fill(0.0);
+                    input[a - from..b - from].copy_from_slice(part);
                     sounding = true;
                 }
             }
         }
-        // A block left silent by the last one is still all zeros.
-        if !sounding && !self.silent {
-            block.fill(0.0);
+        // (A block left silent by the last one is still all zeros; the ring's slots are not.)
+        if !sounding && (is_direct || !self.silent) {
+            input.fill(0.0);
         }
         self.live.retain(|note| note.start + note.samples.len() > to);
         let mut silent = !sounding;
-        for stage in &mut self.stages {
+        if let Some(taps) = direct {
+            silent = taps.run_written(block, silent);
+            if silent && !self.silent {
+                block.fill(0.0);
+            }
+        }
+        for stage in stages {
             silent = stage.run(block, silent);
         }
         self.silent = silent;
