@@ -213,8 +213,7 @@ impl TapsStage {
         let first = x.len().min(size - start);
         self.ring[start..start + first].copy_from_slice(&x[..first]);
         self.ring[..x.len() - first].copy_from_slice(&x[first..]);
-        let quiet = self.run_written(x, silent);
-        quiet
+        self.run_written(x, silent)
     }
 
     /// The next `out.len()` outputs, their input already in the ring's slots: written to `out`
