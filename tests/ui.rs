@@ -650,7 +650,6 @@ fn editing_a_field_renders_again_and_undo_brings_it_back() {
     harness.get_by_label("very_fast").click();
     wait_for_render(&mut harness);
     assert_eq!(harness.state().audition.config.to_synth().bpm(), 154.0);
-    wait_for_render(&mut harness);
     step_until(&mut harness, "the re-render", |h| {
         h.state().audition.last.as_ref().is_some_and(|r| r.summary.starts_with("154 BPM"))
     });

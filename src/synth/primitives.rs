@@ -1361,14 +1361,6 @@ pub(crate) fn add_into(signal: &mut [Sample], other: &[Sample]) {
 }
 }
 
-/// Adds `other` into `signal` sample by sample (the shorter length wins).
-pub fn mix_into(signal: &mut [Sample], other: &[Sample], gain: f64) {
-    let gain = gain as Sample;
-    for (s, o) in signal.iter_mut().zip(other) {
-        *s += o * gain;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

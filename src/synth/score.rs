@@ -327,16 +327,6 @@ struct Live {
     samples: Vec<Sample>,
 }
 
-/// A note not yet rendered.
-struct Due<'a> {
-    /// Its layer's place among the voices.
-    voice: usize,
-    /// Its place among its layer's notes.
-    order: usize,
-    start: usize,
-    render: Render<'a>,
-}
-
 /// A layer being played.
 struct Voice {
     layer: Layer,
@@ -428,15 +418,23 @@ pub struct Played {
 /// of [`BLOCK`] (about 1.5 s).
 const LOOKAHEAD: usize = 16 * BLOCK;
 
-/// A note being rendered on some thread: its samples once they are ready (or the panic that
-/// stopped its render, to go on with on the thread that plays).
-#[derive(Default)]
+/// A note placed in a layer, and its samples once they are rendered, on some thread (or the
+/// panic that stopped its render, to go on with on the thread that plays).
 struct Slot {
+    /// Its layer's place among the voices.
+    voice: usize,
+    /// Its place among its layer's notes.
+    order: usize,
+    start: usize,
     ready: AtomicBool,
     samples: Mutex<Option<std::thread::Result<Vec<Sample>>>>,
 }
 
 impl Slot {
+    fn new(voice: usize, order: usize, start: usize) -> Slot {
+        Slot { voice, order, start, ready: AtomicBool::new(false), samples: Mutex::new(None) }
+    }
+
     fn render(&self, render: impl FnOnce() -> Vec<Sample>) {
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(render));
         *self.samples.lock().unwrap_or_else(|e| e.into_inner()) = Some(rendered);
@@ -475,11 +473,11 @@ pub fn play(
 ) -> Result<Played, Cancelled> {
     assert!(block > 0 && block.is_multiple_of(normals::BATCH), "a block of {block} samples");
     // Every note inside the layer, by start (then voice, then order).
-    let mut due: Vec<Due> = Vec::new();
+    let mut notes: Vec<(Slot, Render)> = Vec::new();
     let mut voices: Vec<Voice> = Vec::new();
     for (voice, (layer, score)) in scores.into_iter().enumerate() {
-        let notes = score.notes.into_iter().enumerate().filter(|(_, (start, _))| *start < len);
-        due.extend(notes.map(|(order, (start, render))| Due { voice, order, start, render }));
+        let inside = score.notes.into_iter().enumerate().filter(|(_, (start, _))| *start < len);
+        notes.extend(inside.map(|(order, (start, render))| (Slot::new(voice, order, start), render)));
         voices.push(Voice {
             layer,
             live: Vec::new(),
@@ -491,15 +489,14 @@ pub fn play(
             kept: keep.then(|| Vec::with_capacity(len)),
         });
     }
-    due.sort_by_key(|n| n.start);
-    let slots: Vec<Slot> = due.iter().map(|_| Slot::default()).collect();
-    let placed: Vec<(usize, usize, usize)> = due.iter().map(|n| (n.voice, n.order, n.start)).collect();
+    notes.sort_by_key(|(slot, _)| slot.start);
+    let (slots, renders): (Vec<Slot>, Vec<Render>) = notes.into_iter().unzip();
     // On one of rayon's threads, which queues the notes and plays.
     rayon::scope_fifo(|scope| {
         let mut on_mix: Vec<Stage> = on_mix.iter().filter_map(|e| Stage::new(e, len, block)).collect();
         let mut mix: Vec<Sample> = Vec::with_capacity(len);
         let mut peak = 0.0f64;
-        let mut queue = due.into_iter().zip(&slots).peekable();
+        let mut queue = slots.iter().zip(renders).peekable();
         let mut taken = 0;
         for from in (0..len).step_by(block) {
             if from % LOOKAHEAD < block {
@@ -507,15 +504,13 @@ pub fn play(
                 progress.report(from as f32 / len as f32, "rendering");
             }
             let to = (from + block).min(len);
-            while let Some((note, slot)) = queue.next_if(|(n, _)| n.start < to + LOOKAHEAD) {
-                scope.spawn_fifo(move |_| slot.render(|| fit((note.render)(), len - note.start)));
+            while let Some((slot, render)) = queue.next_if(|(slot, _)| slot.start < to + LOOKAHEAD) {
+                scope.spawn_fifo(move |_| slot.render(|| fit(render(), len - slot.start)));
             }
-            while taken < placed.len() && placed[taken].2 < to {
-                let (v, order, start) = placed[taken];
-                let samples = slots[taken].take();
-                let live = &mut voices[v].live;
-                let at = live.partition_point(|l| l.order < order);
-                live.insert(at, Live { order, start, samples });
+            while let Some(slot) = slots.get(taken).filter(|slot| slot.start < to) {
+                let live = &mut voices[slot.voice].live;
+                let at = live.partition_point(|l| l.order < slot.order);
+                live.insert(at, Live { order: slot.order, start: slot.start, samples: slot.take() });
                 taken += 1;
             }
             voices.iter_mut().for_each(|voice| voice.play(from, to));

@@ -6,7 +6,7 @@ use rand::RngExt;
 
 use super::{Ctx, at, jittered, note};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
-use crate::synth::primitives::{Osc, Sample, SynthRng, adsr, highpass, lfo, lowpass, mix_into, samples};
+use crate::synth::primitives::{Osc, Sample, SynthRng, add_into, adsr, highpass, lfo, lowpass, samples};
 use crate::synth::score::Score;
 
 /// The chord segments and, for each, the note length: `min(seg × stretch, duration − start)`.
@@ -104,7 +104,7 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Score<'static> {
                 note(Osc::Sine, low_freq, dur, 0.26, t, low_cutoff, [2.2 * am, 0.5, 0.95, 2.6 * am]);
             let fifth =
                 note(Osc::Sine, fifth_freq, dur, 0.18, t, fifth_cutoff, [2.4 * am, 0.5, 0.9, 2.6 * am]);
-            mix_into(&mut low, &fifth, 1.0);
+            add_into(&mut low, &fifth);
             low
         });
     }

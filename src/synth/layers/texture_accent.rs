@@ -6,8 +6,8 @@ use rand::{Rng, RngExt};
 use super::{Ctx, jittered, note};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, adsr_window, highpass, lfo, lowpass, mix_into,
-    noise, samples, sine,
+    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, adsr_window, highpass, lfo, lowpass, noise, samples,
+    sine,
 };
 use crate::synth::score::Score;
 
@@ -189,7 +189,7 @@ pub fn bells(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         jittered(c.human, rng, move || {
             let mut bell = sine(freq, 0.8, 0.12, t);
             for (partial, amp) in [(2.0, 0.06), (3.0, 0.03)] {
-                mix_into(&mut bell, &sine(freq * partial, 0.8, amp, t), 1.0);
+                Osc::Sine.add(&mut bell, freq * partial, 0.8, amp, t);
             }
             adsr(&mut bell, 0.005 * am, 0.2, 0.1, 0.6 * am);
             bell
@@ -226,7 +226,7 @@ pub fn chime(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let amp = rng.random_range(0.06..0.12);
         score.add(pos, move || {
             let mut c = sine(freq, 1.2, amp, t);
-            mix_into(&mut c, &sine(freq * 2.0, 1.2, 0.03, t), 1.0);
+            Osc::Sine.add(&mut c, freq * 2.0, 1.2, 0.03, t);
             adsr(&mut c, 0.002, 0.3, 0.05, 0.9);
             c
         });
