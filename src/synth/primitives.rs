@@ -55,6 +55,8 @@ pub struct Sine {
     cos_turn: Sample,
     /// `(sin, cos)` of `k` steps, `k` in 0..PHASORS: a block's phasors from one `sin_cos`.
     turns: [(f64, f64); PHASORS],
+    /// `(sin, cos)` of a [`Sine::BLOCK`]'s steps: one block's start to the next one's.
+    block_turn: (f64, f64),
 }
 
 /// The phasors a [`Sine`] block turns side by side: four eight-lane registers, so that four
@@ -71,35 +73,55 @@ impl Sine {
 
     /// `amp · sin(phase0 + step · i)`.
     fn with(step: f64, phase0: f64, amp: f64) -> Sine {
-        let (sin_turn, cos_turn) = (PHASORS as f64 * step).sin_cos();
+        // The turns by k steps, each the last turned by one step (double precision: after 32
+        // turns they are within ~1e-14 of sin_cos(k · step), with one sin_cos per tone instead
+        // of 33; notes are short, so these were ~3% of a render).
+        let (sin_1, cos_1) = step.sin_cos();
+        let mut turns = [(0.0, 1.0); PHASORS];
+        for k in 1..PHASORS {
+            let (s, c) = turns[k - 1];
+            turns[k] = (s * cos_1 + c * sin_1, c * cos_1 - s * sin_1);
+        }
+        let (s, c) = turns[PHASORS - 1];
+        let (sin_turn, cos_turn) = (s * cos_1 + c * sin_1, c * cos_1 - s * sin_1);
         Sine {
             step,
             phase0,
             amp: amp as Sample,
             sin_turn: sin_turn as Sample,
             cos_turn: cos_turn as Sample,
-            turns: std::array::from_fn(|k| (k as f64 * step).sin_cos()),
+            turns,
+            block_turn: (Self::BLOCK as f64 * step).sin_cos(),
         }
     }
 
-    /// Adds samples `first..first + out.len()` of the tone into `out`, restarted exactly every
-    /// [`Sine::BLOCK`] samples.
+    /// Adds samples `first..first + out.len()` of the tone into `out`.
     pub fn add(&self, out: &mut [Sample], first: usize) {
-        sine_add_blocks(self, out, first);
+        self.from(first).add(out);
+    }
+
+    /// The tone from sample `first` on, to be added a part at a time.
+    pub fn from(&self, first: usize) -> SineFrom<'_> {
+        SineFrom { sine: self, at: first, phase: self.phase_at(first) }
+    }
+
+    /// `(sin, cos)` of the phase at sample `i`, in double precision.
+    fn phase_at(&self, i: usize) -> (f64, f64) {
+        (self.phase0 + i as f64 * self.step).sin_cos()
     }
 
     /// [`PHASORS`] rotating phasors, sample k on phasor k mod 32, each turned by 32 steps at a
     /// time: no sin() per sample, and independent chains the processor can run side by side.
-    /// Started exactly at `first` (in double precision); over a block of 32 turns the drift
-    /// from single-precision rounding stays about a millionth of the amplitude
+    /// Started from the block's first phase in double precision; over a block of 32 turns the
+    /// drift from single-precision rounding stays about a millionth of the amplitude
     /// (`a_long_sine_stays_on_the_closed_form_across_blocks`), below 16-bit PCM's step.
     #[inline(always)]
-    fn add_block(&self, block: &mut [Sample], first: usize) {
+    fn add_block(&self, block: &mut [Sample], (sin0, cos0): (f64, f64)) {
         let (sin_turn, cos_turn) = (self.sin_turn, self.cos_turn);
         let mut s: [Sample; PHASORS] = [0.0; PHASORS];
         let mut c: [Sample; PHASORS] = [0.0; PHASORS];
-        // The phase at `first`, turned by 0..PHASORS steps (angle sums, in double precision).
-        let (sin0, cos0) = (self.phase0 + first as f64 * self.step).sin_cos();
+        // The block's first phase (`sin0`, `cos0`) turned by 0..PHASORS steps (angle sums, in
+        // double precision).
         for (k, (sin_k, cos_k)) in self.turns.iter().enumerate() {
             s[k] = (sin0 * cos_k + cos0 * sin_k) as Sample;
             c[k] = (cos0 * cos_k - sin0 * sin_k) as Sample;
@@ -121,12 +143,42 @@ impl Sine {
     }
 }
 
-wide_fn! {
-/// [`Sine::add`]: the blocks in turn.
-fn sine_add_blocks(sine: &Sine, out: &mut [Sample], first: usize) {
-    for (b, block) in out.chunks_mut(Sine::BLOCK).enumerate() {
-        sine.add_block(block, first + b * Sine::BLOCK);
+/// A [`Sine`] from some sample on ([`Sine::from`]), added a part at a time: the phase at each
+/// [`Sine::BLOCK`] is the last block's turned on by a block's steps, in double precision (its
+/// rounding moves it by ~1e-16 a block, far below single precision however long the tone), and
+/// taken afresh after a part that is not whole blocks. One `sin_cos` for a tone added whole,
+/// where there was one a block.
+pub struct SineFrom<'a> {
+    sine: &'a Sine,
+    /// The next sample's index.
+    at: usize,
+    /// `(sin, cos)` of its phase.
+    phase: (f64, f64),
+}
+
+impl SineFrom<'_> {
+    /// Adds the tone's next `out.len()` samples into `out`.
+    pub fn add(&mut self, out: &mut [Sample]) {
+        self.phase = sine_add_blocks(self.sine, out, self.phase);
+        self.at += out.len();
+        if !out.len().is_multiple_of(Sine::BLOCK) {
+            self.phase = self.sine.phase_at(self.at);
+        }
     }
+}
+
+wide_fn! {
+/// [`SineFrom::add`]: the blocks in turn from the phase of the first; returns the phase a block
+/// past the last.
+fn sine_add_blocks(sine: &Sine, out: &mut [Sample], phase: (f64, f64)) -> (f64, f64) {
+    let mut phase = phase;
+    let (sin_b, cos_b) = sine.block_turn;
+    for block in out.chunks_mut(Sine::BLOCK) {
+        sine.add_block(block, phase);
+        let (s, c) = phase;
+        phase = (s * cos_b + c * sin_b, c * cos_b - s * sin_b);
+    }
+    phase
 }
 }
 
@@ -1302,7 +1354,7 @@ pub fn highpass(signal: &mut [Sample], cutoff: f64) {
 /// `0.5 + 0.5 sin(2π rate t)` over `duration`.
 pub fn lfo(duration: f64, rate: f64) -> Vec<Sample> {
     let mut out = vec![0.0; samples(duration)];
-    Lfo::new(duration, rate).write(&mut out, 0);
+    Lfo::new(duration, rate).from(0).write(&mut out);
     out
 }
 
@@ -1315,10 +1367,20 @@ impl Lfo {
         Lfo(Sine::new(rate, duration, 0.5, 0.0))
     }
 
-    /// Writes samples `first..first + out.len()` of the LFO into `out`.
-    pub fn write(&self, out: &mut [Sample], first: usize) {
+    /// The LFO from sample `first` on, to be written a part at a time.
+    pub fn from(&self, first: usize) -> LfoFrom<'_> {
+        LfoFrom(self.0.from(first))
+    }
+}
+
+/// An [`Lfo`] from some sample on ([`Lfo::from`]).
+pub struct LfoFrom<'a>(SineFrom<'a>);
+
+impl LfoFrom<'_> {
+    /// Writes the LFO's next `out.len()` samples into `out`.
+    pub fn write(&mut self, out: &mut [Sample]) {
         out.fill(0.5);
-        self.0.add(out, first);
+        self.0.add(out);
     }
 }
 
@@ -1426,8 +1488,24 @@ mod tests {
             .map(|(i, v)| (*v as f64 - amp * (2.0 * PI * freq * (t0 + i as f64 / 44_100.0)).sin()).abs())
             .fold(0.0, f64::max);
         // Single-precision turns drift by about a millionth of the amplitude over a block (1e-6
-        // measured), below 16-bit PCM's step (3e-5 of full scale); each block restarts exactly.
+        // measured), below 16-bit PCM's step (3e-5 of full scale); each block restarts from a
+        // phase carried in double precision.
         assert!(worst < 1e-5 * amp, "{worst}");
+        // The same tone from sample 5 on, added in parts of whole blocks and not.
+        let tone = Sine::new(freq, duration, amp, t0);
+        let mut parts = vec![0.0; 40_000];
+        let mut from = tone.from(5);
+        let mut rest = &mut parts[..];
+        for len in [Sine::BLOCK, 100, 3 * Sine::BLOCK, 7, 2 * Sine::BLOCK + 1] {
+            let (part, after) = rest.split_at_mut(len);
+            from.add(part);
+            rest = after;
+        }
+        from.add(rest);
+        for (i, v) in parts.iter().enumerate() {
+            let want = amp * (2.0 * PI * freq * (t0 + (i + 5) as f64 / 44_100.0)).sin();
+            assert!((*v as f64 - want).abs() < 1e-5 * amp, "[{i}] {v} vs {want}");
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use rand::{Rng, RngExt};
 use super::{Ctx, jittered, note};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SynthRng, adsr, adsr_window, highpass, lfo, lowpass, noise, samples,
-    sine,
+    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo, lowpass,
+    noise, samples, sine,
 };
 use crate::synth::score::Score;
 
@@ -75,13 +75,14 @@ fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
             let end = (piece + SHIMMER_PIECE).min(n);
             let mut signal: Vec<Sample> = vec![0.0; end - piece];
             let mut tremolo: [Sample; Sine::BLOCK] = [0.0; Sine::BLOCK];
-            for (b, block) in signal.chunks_mut(Sine::BLOCK).enumerate() {
-                let first = piece + b * Sine::BLOCK;
-                for tone in &tones {
-                    tone.add(block, first);
+            let mut tones: Vec<SineFrom> = tones.iter().map(|tone| tone.from(piece)).collect();
+            let mut lfo = lfo.from(piece);
+            for block in signal.chunks_mut(Sine::BLOCK) {
+                for tone in &mut tones {
+                    tone.add(block);
                 }
                 let tremolo = &mut tremolo[..block.len()];
-                lfo.write(tremolo, first);
+                lfo.write(tremolo);
                 for (v, w) in block.iter_mut().zip(tremolo.iter()) {
                     *v *= depth.0 + depth.1 * w;
                 }
