@@ -171,8 +171,10 @@ const GUARD: usize = TAPS_CHUNK;
 const TAPS_CHUNK: usize = 64;
 
 /// Feed-forward taps with the input they reach back into: a ring of the last `mask + 1` input
-/// samples, at least twice the longest tap plus a block, so that a tap reaching before the start
-/// reads a slot not yet written (a zero).
+/// samples, at least the longest tap plus a block. So a block's taps read input not yet written
+/// over by the block, and a tap reaching before the start reads a slot not yet written (a zero):
+/// such a read of sample `i − d < 0` lands on slot `size + i − d`, past every sample written so
+/// far (`i + block ≤ size + i − d`).
 struct TapsStage {
     dry: Sample,
     taps: Vec<(usize, Sample)>,
@@ -187,7 +189,7 @@ struct TapsStage {
 
 impl TapsStage {
     fn new(dry: Sample, taps: Vec<(usize, Sample)>, longest: usize, block: usize) -> TapsStage {
-        let size = (2 * longest + block).next_power_of_two();
+        let size = (longest + block).next_power_of_two();
         TapsStage { dry, taps, longest, ring: vec![0.0; size + GUARD], mask: size - 1, at: 0, quiet_from: 0 }
     }
 
@@ -474,29 +476,41 @@ pub fn play(
     assert!(block > 0 && block.is_multiple_of(normals::BATCH), "a block of {block} samples");
     // Every note inside the layer, by start (then voice, then order).
     let mut notes: Vec<(Slot, Render)> = Vec::new();
-    let mut voices: Vec<Voice> = Vec::new();
+    let mut layers: Vec<(Layer, Vec<Effect>)> = Vec::new();
     for (voice, (layer, score)) in scores.into_iter().enumerate() {
         let inside = score.notes.into_iter().enumerate().filter(|(_, (start, _))| *start < len);
         notes.extend(inside.map(|(order, (start, render))| (Slot::new(voice, order, start), render)));
-        voices.push(Voice {
-            layer,
-            live: Vec::new(),
-            stages: score.effects.iter().filter_map(|e| Stage::new(e, len, block)).collect(),
-            block: vec![0.0; block.min(len)],
-            silent: true,
-            peak: 0.0,
-            energy: 0.0,
-            kept: keep.then(|| Vec::with_capacity(len)),
-        });
+        layers.push((layer, score.effects));
     }
     notes.sort_by_key(|(slot, _)| slot.start);
     let (slots, renders): (Vec<Slot>, Vec<Render>) = notes.into_iter().unzip();
     // On one of rayon's threads, which queues the notes and plays.
     rayon::scope_fifo(|scope| {
+        let mut queue = slots.iter().zip(renders).peekable();
+        let mut queue_before = |end: usize| {
+            while let Some((slot, render)) = queue.next_if(|(slot, _)| slot.start < end) {
+                scope.spawn_fifo(move |_| slot.render(|| fit(render(), len - slot.start)));
+            }
+        };
+        // The first notes are queued before the layers' effects are set up (their rings are
+        // up to a megabyte each to zero), so the other threads start on them at once.
+        queue_before(block.min(len) + LOOKAHEAD);
+        let mut voices: Vec<Voice> = layers
+            .into_iter()
+            .map(|(layer, effects)| Voice {
+                layer,
+                live: Vec::new(),
+                stages: effects.iter().filter_map(|e| Stage::new(e, len, block)).collect(),
+                block: vec![0.0; block.min(len)],
+                silent: true,
+                peak: 0.0,
+                energy: 0.0,
+                kept: keep.then(|| Vec::with_capacity(len)),
+            })
+            .collect();
         let mut on_mix: Vec<Stage> = on_mix.iter().filter_map(|e| Stage::new(e, len, block)).collect();
         let mut mix: Vec<Sample> = Vec::with_capacity(len);
         let mut peak = 0.0f64;
-        let mut queue = slots.iter().zip(renders).peekable();
         let mut taken = 0;
         for from in (0..len).step_by(block) {
             if from % LOOKAHEAD < block {
@@ -504,9 +518,7 @@ pub fn play(
                 progress.report(from as f32 / len as f32, "rendering");
             }
             let to = (from + block).min(len);
-            while let Some((slot, render)) = queue.next_if(|(slot, _)| slot.start < to + LOOKAHEAD) {
-                scope.spawn_fifo(move |_| slot.render(|| fit(render(), len - slot.start)));
-            }
+            queue_before(to + LOOKAHEAD);
             while let Some(slot) = slots.get(taken).filter(|slot| slot.start < to) {
                 let live = &mut voices[slot.voice].live;
                 let at = live.partition_point(|l| l.order < slot.order);
@@ -709,6 +721,29 @@ mod tests {
             }
             let got = played(score.then(delay.clone()).then(reverb.clone()), 30_000, block);
             check(&got, &want, &format!("bursts, blocks of {block}"));
+        }
+    }
+
+    #[test]
+    fn a_tap_as_long_as_the_ring_holds_reads_zeros_before_the_start() {
+        // One tap of d samples in blocks of b: the ring is (d + b) rounded up to a power of two,
+        // so d = 8,192 − b fills it exactly and one more doubles it. Against
+        // `y[n] = x[n] + 0.5 x[n − d]` (zero for n < d) on noise.
+        let mut rng = SynthRng::seed_from_u64(9);
+        let x: Vec<Sample> = (0..30_000).map(|_| rng.random_range(-1.0..1.0)).collect();
+        for block in [1_024, 48] {
+            for d in [8_192 - block, 8_193 - block] {
+                let x = x.clone();
+                let want: Vec<f64> = (0..x.len())
+                    .map(|n| x[n] as f64 + if n >= d { 0.5 * x[n - d] as f64 } else { 0.0 })
+                    .collect();
+                let mut score = Score::new();
+                score.add(0, move || x);
+                let got = played(score.then(Effect::Taps { dry: 1.0, taps: vec![(d, 0.5)] }), 30_000, block);
+                for (n, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!((*g as f64 - w).abs() <= 1e-6, "tap {d}, blocks of {block}: [{n}] {g} vs {w}");
+                }
+            }
         }
     }
 
