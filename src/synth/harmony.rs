@@ -167,23 +167,36 @@ pub fn chord_tones_ascending(ext: ChordExtensions, root: i32) -> Vec<i32> {
     tones
 }
 
-/// Chord tones as pitch classes 0..7, without repeats.
-pub fn chord_tone_classes(root: i32, ext: ChordExtensions) -> Vec<i32> {
+/// Chord tones as pitch classes 0..7, without repeats (at most five, kept on the stack: the
+/// melody asks for them at every step).
+pub fn chord_tone_classes(root: i32, ext: ChordExtensions) -> ToneClasses {
     let r = root.rem_euclid(7);
-    let mut tones = vec![r, (r + 2) % 7, (r + 4) % 7];
-    if matches!(ext, ChordExtensions::Sevenths | ChordExtensions::Lush) {
-        tones.push((r + 6) % 7);
-    }
-    if ext == ChordExtensions::Lush {
-        tones.push((r + 1) % 7);
-    }
-    let mut out = Vec::new();
-    for t in tones {
-        if !out.contains(&t) {
-            out.push(t);
+    let extra: &[i32] = match ext {
+        ChordExtensions::Sevenths => &[6],
+        ChordExtensions::Lush => &[6, 1],
+        ChordExtensions::Triads => &[],
+    };
+    let mut out = ToneClasses { tones: [0; 5], len: 0 };
+    for t in [0, 2, 4].iter().chain(extra).map(|step| (r + step) % 7) {
+        if !out.as_slice().contains(&t) {
+            out.tones[out.len] = t;
+            out.len += 1;
         }
     }
     out
+}
+
+/// What [`chord_tone_classes`] finds.
+#[derive(Clone, Copy, Debug)]
+pub struct ToneClasses {
+    tones: [i32; 5],
+    len: usize,
+}
+
+impl ToneClasses {
+    pub fn as_slice(&self) -> &[i32] {
+        &self.tones[..self.len]
+    }
 }
 
 /// x in 0..1 to tension 0..1.
@@ -266,18 +279,21 @@ fn grid_step_beats(density: f64) -> f64 {
     }
 }
 
-/// Chord-tone pitches (diatonic steps from the register's bottom) within min..=max.
-fn chord_tone_pitches(root: i32, min: i32, max: i32, ext: ChordExtensions) -> Vec<(i32, i32)> {
-    let mut out = Vec::new();
-    for tone in chord_tone_classes(root, ext) {
-        for octave in 0..=(max / 7) {
-            let cand = tone + 7 * octave;
-            if (min..=max).contains(&cand) {
-                out.push((tone, cand));
-            }
-        }
-    }
-    out
+/// Chord-tone pitches (diatonic steps from the register's bottom) within min..=max, with their
+/// pitch classes: `(class, pitch)`, class by class, each from its lowest octave up.
+fn chord_tone_pitches(
+    root: i32,
+    min: i32,
+    max: i32,
+    ext: ChordExtensions,
+) -> impl Iterator<Item = (i32, i32)> {
+    let classes = chord_tone_classes(root, ext);
+    (0..classes.len).flat_map(move |i| {
+        let tone = classes.tones[i];
+        (0..=(max / 7))
+            .map(move |octave| (tone, tone + 7 * octave))
+            .filter(move |(_, cand)| (min..=max).contains(cand))
+    })
 }
 
 fn nearest_chord_tone_pitch(pitch: i32, root: i32, min: i32, max: i32, ext: ChordExtensions) -> i32 {
@@ -373,7 +389,7 @@ pub fn procedural_melody_events(
     let step_beats = grid_step_beats(policy.density);
     let steps_per_bar = ((beats_per_bar / step_beats).round() as usize).clamp(1, 64);
     let jitter_sd = Normal::new(0.0, (config.human * 0.006 * spb).max(0.0)).ok();
-    let mut events: Vec<NoteEvent> = Vec::new();
+    let mut events: Vec<NoteEvent> = Vec::with_capacity(total_bars * steps_per_bar);
     let mut motif: Vec<(usize, i32)> = Vec::new();
 
     for bar in 0..total_bars {
@@ -439,7 +455,7 @@ pub fn procedural_melody_events(
                     }
                     (current + direction * step_size).clamp(min_pitch, max_pitch)
                 };
-                if !chord_tone_classes(root, ext).contains(&pitch.rem_euclid(7)) {
+                if !chord_tone_classes(root, ext).as_slice().contains(&pitch.rem_euclid(7)) {
                     if rng.random::<f64>() < 0.55 - 0.45 * tension {
                         pitch = nearest_chord_tone_pitch(pitch, root, min_pitch, max_pitch, ext);
                     } else {
@@ -544,8 +560,8 @@ mod tests {
     #[test]
     fn chord_tones_with_extensions() {
         assert_eq!(chord_tones_ascending(ChordExtensions::Lush, 5), vec![5, 7, 9, 11, 13]);
-        assert_eq!(chord_tone_classes(5, ChordExtensions::Lush), vec![5, 0, 2, 4, 6]);
-        assert_eq!(chord_tone_classes(3, ChordExtensions::Triads), vec![3, 5, 0]);
+        assert_eq!(chord_tone_classes(5, ChordExtensions::Lush).as_slice(), [5, 0, 2, 4, 6]);
+        assert_eq!(chord_tone_classes(3, ChordExtensions::Triads).as_slice(), [3, 5, 0]);
     }
 
     #[test]
