@@ -385,13 +385,16 @@ impl Edges {
 
 /// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20): what
 /// the filter makes at a centre of a unit step that starts `m` samples past it.
-/// Computed once, into [`window_tables`].
-fn tap_tails() -> [f64; 41] {
-    let mut tails = [0.0; 41];
-    for m in (0..40).rev() {
-        tails[m] = tails[m + 1] + tap_at(m as i64 - 20);
-    }
-    tails
+/// Computed once (each edge kernel reads it too).
+fn tap_tails() -> &'static [f64; 41] {
+    static TAILS: OnceLock<[f64; 41]> = OnceLock::new();
+    TAILS.get_or_init(|| {
+        let mut tails = [0.0; 41];
+        for m in (0..40).rev() {
+            tails[m] = tails[m + 1] + tap_at(m as i64 - 20);
+        }
+        tails
+    })
 }
 
 /// The decimation filter's tap at offset `d` from a window's centre: zero past ±19, the 39 taps
@@ -455,7 +458,7 @@ fn window_tables() -> &'static WindowTables {
             taps: [[0.0; TAPS_MAX as usize + 1]; 2],
         };
         for u in 0..=2 * STEPS_MAX {
-            t.steps[(u % 2) as usize][(u / 2) as usize] = step_correction(&tails, STEPS_MAX - u) as Sample;
+            t.steps[(u % 2) as usize][(u / 2) as usize] = step_correction(tails, STEPS_MAX - u) as Sample;
         }
         for u in 0..=2 * TAPS_MAX {
             t.taps[(u % 2) as usize][(u / 2) as usize] = tap_at(TAPS_MAX - u) as Sample;
@@ -566,16 +569,22 @@ impl EdgeKernel {
 
     fn new(rho: f64) -> Option<EdgeKernel> {
         // Where residual `s` (sample ie + s, x = (s + φ) / rho) crosses a region's end.
-        let mut cuts = vec![0.0, 1.0];
+        // (On the stack: 0, 1 and at most one crossing per (j, s); a kernel is made for most
+        // melody notes, whose lengths all differ.)
+        let mut cuts = [0.0; 2 + 5 * 8];
+        cuts[1] = 1.0;
+        let mut n = 2;
         for j in -2..=2 {
             for s in -4..=3 {
                 let phi = j as f64 * rho - s as f64;
                 if phi > 0.0 && phi < 1.0 {
-                    cuts.push(phi);
+                    cuts[n] = phi;
+                    n += 1;
                 }
             }
         }
-        cuts.sort_by(f64::total_cmp);
+        let cuts = &mut cuts[..n];
+        cuts.sort_unstable_by(f64::total_cmp);
         let (lo, hi) =
             cuts.windows(2).map(|w| (w[0], w[1])).max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))?;
         if hi - lo < 0.5 {
@@ -602,7 +611,7 @@ impl EdgeKernel {
                 // The edge's first sample lies `dd` past output m's centre: the step's correction
                 // there, and each residual through its tap (residual q is at dd + q − 4).
                 let dd = p as i64 + 24 - 2 * m as i64;
-                let step = step_correction(&tails, dd);
+                let step = step_correction(tails, dd);
                 let taps = &taps[(dd + 24) as usize..(dd + 32) as usize];
                 let values: [f64; 4] = std::array::from_fn(|c| {
                     let mut v = if c == 0 { step } else { 0.0 };
