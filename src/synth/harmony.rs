@@ -287,9 +287,8 @@ fn chord_tone_pitches(
     max: i32,
     ext: ChordExtensions,
 ) -> impl Iterator<Item = (i32, i32)> {
-    let classes = chord_tone_classes(root, ext);
-    (0..classes.len).flat_map(move |i| {
-        let tone = classes.tones[i];
+    let ToneClasses { tones, len } = chord_tone_classes(root, ext);
+    tones.into_iter().take(len).flat_map(move |tone| {
         (0..=(max / 7))
             .map(move |octave| (tone, tone + 7 * octave))
             .filter(move |(_, cand)| (min..=max).contains(cand))

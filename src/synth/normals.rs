@@ -128,28 +128,37 @@ impl Normals {
 wide_fn! {
 fn fill_normals(normals: &mut Normals, out: &mut [Sample], scale: f64) {
     let scale = scale as Sample;
-    let mut pairs = out.chunks_exact_mut(2 * BATCH);
+    with_normals(normals, out, |v, z| *v = z * scale);
+}
+}
+
+/// Calls `each(sample, z)` for every sample of `signal` and the stream's next normal number, the
+/// numbers drawn two batches at a time ([`Normals::draw2`]), then one, then a whole batch for a
+/// tail shorter than that (none for no tail): parts of a signal taken in turn, all but the last
+/// multiples of [`BATCH`], meet the numbers the whole would.
+#[inline(always)]
+fn with_normals(normals: &mut Normals, signal: &mut [Sample], each: impl Fn(&mut Sample, f32)) {
+    let mut pairs = signal.chunks_exact_mut(2 * BATCH);
     for pair in &mut pairs {
         let z = normals.draw2();
         for k in 0..2 * BATCH {
-            pair[k] = z[k] * scale;
+            each(&mut pair[k], z[k]);
         }
     }
     let mut chunks = pairs.into_remainder().chunks_exact_mut(BATCH);
     for chunk in &mut chunks {
         let z = normals.draw();
         for k in 0..BATCH {
-            chunk[k] = z[k] * scale;
+            each(&mut chunk[k], z[k]);
         }
     }
     let rest = chunks.into_remainder();
     if !rest.is_empty() {
         let z = normals.draw();
         for (v, z) in rest.iter_mut().zip(z) {
-            *v = z * scale;
+            each(v, z);
         }
     }
-}
 }
 
 /// The reference's `apply_humanize` with this module's draws: each sample times its own gain
@@ -176,27 +185,7 @@ wide_fn! {
 /// Multiplies each sample by its own gain `clip(1 + z · scale, 0.9, 1.1)`, `z` the stream's next
 /// normals, [`BATCH`] at a time (a last part shorter than that takes a whole batch).
 fn jitter_with(normals: &mut Normals, signal: &mut [Sample], scale: Sample) {
-    let mut pairs = signal.chunks_exact_mut(2 * BATCH);
-    for pair in &mut pairs {
-        let z = normals.draw2();
-        for k in 0..2 * BATCH {
-            pair[k] *= (1.0 + z[k] * scale).clamp(0.9, 1.1);
-        }
-    }
-    let mut chunks = pairs.into_remainder().chunks_exact_mut(BATCH);
-    for chunk in &mut chunks {
-        let z = normals.draw();
-        for k in 0..BATCH {
-            chunk[k] *= (1.0 + z[k] * scale).clamp(0.9, 1.1);
-        }
-    }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        let z = normals.draw();
-        for (v, z) in rest.iter_mut().zip(z) {
-            *v *= (1.0 + z * scale).clamp(0.9, 1.1);
-        }
-    }
+    with_normals(normals, signal, |v, z| *v *= (1.0 + z * scale).clamp(0.9, 1.1));
 }
 }
 

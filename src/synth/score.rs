@@ -350,13 +350,12 @@ impl Voice {
         let n = to - from;
         let block = &mut self.block[..n];
         // Where the first effect is taps, the notes are summed straight into its ring.
-        let split = usize::from(matches!(self.stages.first(), Some(Stage::Taps(t)) if t.fits(n)));
-        let (first, stages) = self.stages.split_at_mut(split);
-        let mut direct = first.iter_mut().find_map(|stage| match stage {
-            Stage::Taps(taps) => Some(taps),
+        let is_direct = matches!(self.stages.first(), Some(Stage::Taps(t)) if t.fits(n));
+        let (first, stages) = self.stages.split_at_mut(usize::from(is_direct));
+        let mut direct = match first {
+            [Stage::Taps(taps)] => Some(taps),
             _ => None,
-        });
-        let is_direct = direct.is_some();
+        };
         let input = match &mut direct {
             Some(taps) => taps.slots(n),
             None => &mut *block,
