@@ -149,23 +149,27 @@ mod tests {
     }
 
     #[test]
-    fn the_avx2_and_baseline_copies_render_the_same_bits() {
+    fn every_copy_of_the_hot_loops_renders_the_same_bits() {
         // Every preset (all grains, so sine, triangle and the band-limited saw; every filter,
-        // envelope, delay and reverb), rendered with the AVX2 copies of the hot loops and with
-        // the baseline ones. Where the processor has no AVX2 both renders run the baseline.
-        let renders = |baseline_only: bool| -> Vec<Vec<f32>> {
-            wide::set_baseline_only(baseline_only);
+        // envelope, delay and reverb), rendered with the AVX-512, the AVX2 and the baseline
+        // copies of the hot loops. Where the processor lacks the wider ones, those renders run
+        // the widest copy it has.
+        use wide::Width;
+        let renders = |width: Width| -> Vec<Vec<f32>> {
+            wide::set_widest(width);
             let out = crate::app::presets()
                 .iter()
                 .map(|p| render(&p.config.to_synth(), 2.0, 3, &Silent).unwrap().samples)
                 .collect();
-            wide::set_baseline_only(false);
+            wide::set_widest(Width::Avx512);
             out
         };
-        let (avx2, baseline) = (renders(false), renders(true));
-        assert_eq!(avx2.len(), crate::app::presets().len());
-        for (i, (a, b)) in avx2.iter().zip(&baseline).enumerate() {
-            assert!(a == b, "preset {i} renders differently with the AVX2 loops");
+        let baseline = renders(Width::Baseline);
+        assert_eq!(baseline.len(), crate::app::presets().len());
+        for width in [Width::Avx2, Width::Avx512] {
+            for (i, (a, b)) in renders(width).iter().zip(&baseline).enumerate() {
+                assert!(a == b, "preset {i} renders differently with the {width:?} loops");
+            }
         }
     }
 

@@ -1,18 +1,31 @@
-//! The synth's hot loops compiled twice: for the baseline x86-64 the build targets (SSE2, four
-//! f32 or two f64 lanes per instruction) and for AVX2 (eight or four), the one to run picked by
-//! what the processor has. The arithmetic and its order are the same either way (Rust neither fuses nor reorders
-//! float operations), so the output is the same bit for bit; only the instructions differ.
+//! The synth's hot loops compiled three times: for the baseline x86-64 the build targets (SSE2,
+//! four f32 or two f64 lanes per instruction), for AVX2 (eight or four) and for AVX-512 (sixteen
+//! or eight), the one to run picked by what the processor has. The arithmetic and its order are
+//! the same in every copy (Rust neither fuses nor reorders float operations), so the output is
+//! the same bit for bit; only the instructions differ.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
-static BASELINE_ONLY: AtomicBool = AtomicBool::new(false);
+/// The widest instructions the copies may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Width {
+    Baseline = 0,
+    Avx2 = 1,
+    Avx512 = 2,
+}
 
-/// Whether the AVX2 copies run: the processor has AVX2 and [`set_baseline_only`] is off.
+static WIDEST: AtomicU8 = AtomicU8::new(Width::Avx512 as u8);
+
+fn allowed(width: Width) -> bool {
+    WIDEST.load(Ordering::Relaxed) >= width as u8
+}
+
+/// Whether the AVX2 copies may run: the processor has AVX2 and [`set_widest`] allows them.
 #[inline]
 pub fn avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2") && !BASELINE_ONLY.load(Ordering::Relaxed)
+        std::arch::is_x86_feature_detected!("avx2") && allowed(Width::Avx2)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -20,16 +33,34 @@ pub fn avx2() -> bool {
     }
 }
 
-/// Runs only the baseline copies from now on (`true`), as a processor without AVX2 would, or
-/// the AVX2 copies where there is AVX2 (`false`), for every thread. For checking that both
-/// render the same.
-pub fn set_baseline_only(on: bool) {
-    BASELINE_ONLY.store(on, Ordering::Relaxed);
+/// Whether the AVX-512 copies run: the processor has AVX-512 (foundation, byte and word,
+/// double and quad word, vector length) and [`set_widest`] allows them.
+#[inline]
+pub fn avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && allowed(Width::Avx512)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
-/// Defines a function whose body is compiled for the baseline and for AVX2, and which runs the
-/// AVX2 copy where the processor has it. Plain parameters only (`name: Type`); rebind inside
-/// what must be `mut`.
+/// Runs copies no wider than `width` from now on, for every thread, as a processor with no
+/// wider instructions would (the widest the processor has where it has less). For checking
+/// that every copy renders the same.
+pub fn set_widest(width: Width) {
+    WIDEST.store(width as u8, Ordering::Relaxed);
+}
+
+/// Defines a function whose body is compiled for the baseline, for AVX2 and for AVX-512, and
+/// which runs the widest copy the processor has. Plain parameters only (`name: Type`); rebind
+/// inside what must be `mut`.
 macro_rules! wide_fn {
     (
         $(#[$meta:meta])*
@@ -39,6 +70,15 @@ macro_rules! wide_fn {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
             fn body($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            if $crate::synth::wide::avx512() {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+                fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                // SAFETY: `avx512()` found AVX-512 on this processor.
+                return unsafe { avx512($($arg),*) };
+            }
             #[cfg(target_arch = "x86_64")]
             if $crate::synth::wide::avx2() {
                 #[target_feature(enable = "avx2")]
