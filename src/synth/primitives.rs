@@ -8,6 +8,7 @@
 //! normal numbers (humanize, noise) from a [`Normals`] stream that one draw from it seeds.
 
 use std::f64::consts::PI;
+use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 use rand::Rng;
@@ -116,7 +117,7 @@ impl Sine {
     /// drift from single-precision rounding stays about a millionth of the amplitude
     /// (`a_long_sine_stays_on_the_closed_form_across_blocks`), below 16-bit PCM's step.
     #[inline(always)]
-    fn add_block(&self, block: &mut [Sample], (sin0, cos0): (f64, f64)) {
+    fn add_block<P: Put>(&self, block: &mut [P], (sin0, cos0): (f64, f64)) {
         let (sin_turn, cos_turn) = (self.sin_turn, self.cos_turn);
         let mut s: [Sample; PHASORS] = [0.0; PHASORS];
         let mut c: [Sample; PHASORS] = [0.0; PHASORS];
@@ -129,7 +130,7 @@ impl Sine {
         let mut runs = block.chunks_exact_mut(PHASORS);
         for run in &mut runs {
             for (k, v) in run.iter_mut().enumerate() {
-                *v += self.amp * s[k];
+                v.put(self.amp * s[k]);
             }
             for k in 0..PHASORS {
                 let next = s[k] * cos_turn + c[k] * sin_turn;
@@ -138,8 +139,29 @@ impl Sine {
             }
         }
         for (k, v) in runs.into_remainder().iter_mut().enumerate() {
-            *v += self.amp * s[k];
+            v.put(self.amp * s[k]);
         }
+    }
+}
+
+/// Where an oscillator puts a sample: added into a signal ([`Sample`]), or written into a slot
+/// not written yet ([`MaybeUninit`]) as `0 + v`, what adding into zeros would make (a −0 comes
+/// out +0), so a fresh signal need not be zeroed first.
+pub trait Put {
+    fn put(&mut self, v: Sample);
+}
+
+impl Put for Sample {
+    #[inline(always)]
+    fn put(&mut self, v: Sample) {
+        *self += v;
+    }
+}
+
+impl Put for MaybeUninit<Sample> {
+    #[inline(always)]
+    fn put(&mut self, v: Sample) {
+        self.write(0.0 + v);
     }
 }
 
@@ -159,18 +181,27 @@ pub struct SineFrom<'a> {
 impl SineFrom<'_> {
     /// Adds the tone's next `out.len()` samples into `out`.
     pub fn add(&mut self, out: &mut [Sample]) {
-        self.phase = sine_add_blocks(self.sine, out, self.phase);
-        self.at += out.len();
-        if !out.len().is_multiple_of(Sine::BLOCK) {
-            self.phase = self.sine.phase_at(self.at);
-        }
+        let phase = sine_add_blocks(self.sine, out, self.phase);
+        self.moved_on(out.len(), phase);
+    }
+
+    /// Writes the tone's next `out.len()` samples into `out`, every slot.
+    pub fn write(&mut self, out: &mut [MaybeUninit<Sample>]) {
+        let phase = sine_write_blocks(self.sine, out, self.phase);
+        self.moved_on(out.len(), phase);
+    }
+
+    /// Past `len` more samples, `phase` the phase a block past the last.
+    fn moved_on(&mut self, len: usize, phase: (f64, f64)) {
+        self.at += len;
+        self.phase = if len.is_multiple_of(Sine::BLOCK) { phase } else { self.sine.phase_at(self.at) };
     }
 }
 
-wide_fn! {
-/// [`SineFrom::add`]: the blocks in turn from the phase of the first; returns the phase a block
-/// past the last.
-fn sine_add_blocks(sine: &Sine, out: &mut [Sample], phase: (f64, f64)) -> (f64, f64) {
+/// [`SineFrom::add`] and [`SineFrom::write`]: the blocks in turn from the phase of the first;
+/// returns the phase a block past the last.
+#[inline(always)]
+fn sine_blocks<P: Put>(sine: &Sine, out: &mut [P], phase: (f64, f64)) -> (f64, f64) {
     let mut phase = phase;
     let (sin_b, cos_b) = sine.block_turn;
     for block in out.chunks_mut(Sine::BLOCK) {
@@ -179,6 +210,17 @@ fn sine_add_blocks(sine: &Sine, out: &mut [Sample], phase: (f64, f64)) -> (f64, 
         phase = (s * cos_b + c * sin_b, c * cos_b - s * sin_b);
     }
     phase
+}
+
+wide_fn! {
+fn sine_add_blocks(sine: &Sine, out: &mut [Sample], phase: (f64, f64)) -> (f64, f64) {
+    sine_blocks(sine, out, phase)
+}
+}
+
+wide_fn! {
+fn sine_write_blocks(sine: &Sine, out: &mut [MaybeUninit<Sample>], phase: (f64, f64)) -> (f64, f64) {
+    sine_blocks(sine, out, phase)
 }
 }
 
@@ -1303,17 +1345,25 @@ pub fn filtered_sine(
     let q = Biquad::for_cutoff(Pass::Low, cutoff);
     let tone = Sine::new(freq, duration, amp, t_offset);
     let rate = if n > 1 { fall / (n - 1) as f64 } else { 0.0 };
-    let mut out = vec![0.0; n];
     let (settled, steady) = match q.steady_sine(&tone, amp, rate) {
         Some((k, steady)) if k < n => (k, Some(steady)),
         _ => (n, None),
     };
+    // The tone written into the first `settled` samples and the settled sinusoid into the rest
+    // (none when `settled` is `n`), into memory not zeroed first.
+    let mut out = Vec::with_capacity(n);
+    let (head, tail) = out.spare_capacity_mut()[..n].split_at_mut(settled);
+    tone.from(0).write(head);
+    if let Some(steady) = &steady {
+        steady.from(settled).write(tail);
+    }
+    // SAFETY: the writes above wrote every one of the `n` slots (`SineFrom::write` writes all
+    // it is given; `tail` is empty where there is no settled sinusoid).
+    unsafe { out.set_len(n) };
     let (head, tail) = out.split_at_mut(settled);
-    tone.add(head, 0);
     decay(head, rate, 0);
     q.run(head);
-    if let Some(steady) = steady {
-        steady.add(tail, settled);
+    if steady.is_some() {
         decay(tail, rate, settled);
     }
     out
