@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: benchtop's synth against LatentScore's own (latentscore 0.1.8) rendering the same
 # 30 s of a dense config (the "Dense electronic" preset: density 6, procedural melody, gritty
-# grain, electronic rhythm), in one run, on this machine. Prints each side's median of 9 runs
-# and the ratio (three alternating rounds).
+# grain, electronic rhythm), in one run, on this machine. Prints each side's median in each of
+# five alternating rounds and the ratio.
 #   benches/synth_render.sh [VENV]   (VENV: a virtualenv with latentscore; made if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +17,14 @@ cargo build --profile perf --locked --quiet --bin benchtop
 bin="$CARGO_TARGET_DIR/perf/benchtop"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Both sides render nine times in one process and report the median; three rounds, alternating
-# the sides, so that a slow spell of this shared machine falls on both. The ratio reported is the
-# median of the three rounds' ratios.
+# Five rounds, alternating the sides, so that a slow spell of this shared machine falls on both.
+# In a round each side renders several times in one process and reports its median: the
+# reference 9 times (~1 s each), benchtop 99 times (~10 ms each), so that benchtop's median spans
+# about a second of the machine's load rather than the tenth of a second nine of its runs take.
+# The ratio reported is the median of the five rounds' ratios.
 median() { grep 'median' "$1" | sed 's/.*: \([0-9.]*\) ms/\1/'; }
-for round in 1 2 3; do
-  "$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 9 > "$work/ours$round.txt"
+for round in 1 2 3 4 5; do
+  "$bin" bench synth --preset "Dense electronic" --seconds 30 --runs 99 > "$work/ours$round.txt"
   "$venv/bin/python" benches/synth_reference.py --preset "Dense electronic" --seconds 30 --runs 9 > "$work/py$round.txt"
   echo "round $round: benchtop $(median "$work/ours$round.txt") ms, reference $(median "$work/py$round.txt") ms"
   echo "$(median "$work/py$round.txt") $(median "$work/ours$round.txt")" >> "$work/rounds.txt"
