@@ -362,6 +362,8 @@ fn the_open_panel_is_remembered_between_runs() {
 fn snapshots_of_the_shell() {
     let mut harness = harness_with(headless_machine(), [900.0, 560.0]);
     probed(&mut harness);
+    // (The status bar names a start-up job still running, e.g. reading the FT-vs-PT seeds.)
+    idle(&mut harness);
     harness.snapshot("shell_scaling_curves");
     harness.get_by_label("Vibes").click();
     harness.run();

@@ -147,7 +147,7 @@ impl Sine {
 /// Where an oscillator puts a sample: added into a signal ([`Sample`]), or written into a slot
 /// not written yet ([`MaybeUninit`]) as `0 + v`, what adding into zeros would make (a −0 comes
 /// out +0), so a fresh signal need not be zeroed first.
-pub trait Put {
+trait Put {
     fn put(&mut self, v: Sample);
 }
 
