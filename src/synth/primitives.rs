@@ -1354,7 +1354,7 @@ pub fn filtered_sine(
     let mut out = Vec::with_capacity(n);
     let (head, tail) = out.spare_capacity_mut()[..n].split_at_mut(settled);
     tone.from(0).write(head);
-    if let Some(steady) = &steady {
+    if let Some(steady) = steady {
         steady.from(settled).write(tail);
     }
     // SAFETY: the writes above wrote every one of the `n` slots (`SineFrom::write` writes all
@@ -1363,9 +1363,7 @@ pub fn filtered_sine(
     let (head, tail) = out.split_at_mut(settled);
     decay(head, rate, 0);
     q.run(head);
-    if steady.is_some() {
-        decay(tail, rate, settled);
-    }
+    decay(tail, rate, settled);
     out
 }
 
@@ -1551,19 +1549,30 @@ mod tests {
         // phase carried in double precision.
         assert!(worst < 1e-5 * amp, "{worst}");
         // The same tone from sample 5 on, added in parts of whole blocks and not.
+        fn in_parts<T>(signal: &mut [T], mut put: impl FnMut(&mut [T])) {
+            let mut rest = signal;
+            for len in [Sine::BLOCK, 100, 3 * Sine::BLOCK, 7, 2 * Sine::BLOCK + 1] {
+                let (part, after) = rest.split_at_mut(len);
+                put(part);
+                rest = after;
+            }
+            put(rest);
+        }
         let tone = Sine::new(freq, duration, amp, t0);
         let mut parts = vec![0.0; 40_000];
         let mut from = tone.from(5);
-        let mut rest = &mut parts[..];
-        for len in [Sine::BLOCK, 100, 3 * Sine::BLOCK, 7, 2 * Sine::BLOCK + 1] {
-            let (part, after) = rest.split_at_mut(len);
-            from.add(part);
-            rest = after;
-        }
-        from.add(rest);
-        for (i, v) in parts.iter().enumerate() {
+        in_parts(&mut parts, |part| from.add(part));
+        // And written, in the same parts, into slots holding NaN (as if never written): every
+        // slot is written, with what adding into zeros gave.
+        let mut written = vec![MaybeUninit::new(f32::NAN); 40_000];
+        let mut from = tone.from(5);
+        in_parts(&mut written, |part| from.write(part));
+        // SAFETY: every slot was initialized (to NaN) before the writes.
+        let written: Vec<f32> = written.iter().map(|v| unsafe { v.assume_init() }).collect();
+        for (i, (v, w)) in parts.iter().zip(&written).enumerate() {
             let want = amp * (2.0 * PI * freq * (t0 + (i + 5) as f64 / 44_100.0)).sin();
             assert!((*v as f64 - want).abs() < 1e-5 * amp, "[{i}] {v} vs {want}");
+            assert_eq!(v.to_bits(), w.to_bits(), "[{i}] written {w}, added {v}");
         }
     }
 
