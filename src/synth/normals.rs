@@ -185,7 +185,7 @@ wide_fn! {
 /// Multiplies each sample by its own gain `clip(1 + z · scale, 0.9, 1.1)`, `z` the stream's next
 /// normals, [`BATCH`] at a time (a last part shorter than that takes a whole batch).
 fn jitter_with(normals: &mut Normals, signal: &mut [Sample], scale: Sample) {
-    with_normals(normals, signal, |v, z| *v *= (1.0 + z * scale).clamp(0.9, 1.1));
+    with_normals(normals, signal, |v, z| *v *= z.mul_add(scale, 1.0).clamp(0.9, 1.1));
 }
 }
 
@@ -232,8 +232,8 @@ fn ln_unit(u: f32) -> f32 {
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     let s4 = s2 * s2;
-    let p = (1.0 + s2 * (1.0 / 3.0)) + s4 * ((1.0 / 5.0 + s2 * (1.0 / 7.0)) + s4 * (1.0 / 9.0));
-    e * LN_2 + 2.0 * s * p
+    let p = s4.mul_add(s4.mul_add(1.0 / 9.0, s2.mul_add(1.0 / 7.0, 1.0 / 5.0)), s2.mul_add(1.0 / 3.0, 1.0));
+    e.mul_add(LN_2, (2.0 * s) * p)
 }
 
 /// `(sin x, cos x)` for `|x| ≤ π/4`: Taylor to `x⁹` and `x¹⁰` (the first terms left out are
@@ -242,9 +242,14 @@ fn ln_unit(u: f32) -> f32 {
 fn sin_cos_quarter(x: f32) -> (f32, f32) {
     let x2 = x * x;
     let x4 = x2 * x2;
-    let s = (1.0 - x2 * (1.0 / 6.0)) + x4 * ((1.0 / 120.0 - x2 * (1.0 / 5040.0)) + x4 * (1.0 / 362_880.0));
-    let c = (1.0 - x2 * 0.5)
-        + x4 * ((1.0 / 24.0 - x2 * (1.0 / 720.0)) + x4 * (1.0 / 40_320.0 - x2 * (1.0 / 3_628_800.0)));
+    let s = x4.mul_add(
+        x4.mul_add(1.0 / 362_880.0, x2.mul_add(-1.0 / 5040.0, 1.0 / 120.0)),
+        x2.mul_add(-1.0 / 6.0, 1.0),
+    );
+    let c = x4.mul_add(
+        x4.mul_add(x2.mul_add(-1.0 / 3_628_800.0, 1.0 / 40_320.0), x2.mul_add(-1.0 / 720.0, 1.0 / 24.0)),
+        x2.mul_add(-0.5, 1.0),
+    );
     (x * s, c)
 }
 

@@ -130,38 +130,39 @@ impl Sine {
         let mut runs = block.chunks_exact_mut(PHASORS);
         for run in &mut runs {
             for (k, v) in run.iter_mut().enumerate() {
-                v.put(self.amp * s[k]);
+                v.put(self.amp, s[k]);
             }
             for k in 0..PHASORS {
-                let next = s[k] * cos_turn + c[k] * sin_turn;
-                c[k] = c[k] * cos_turn - s[k] * sin_turn;
+                let next = s[k].mul_add(cos_turn, c[k] * sin_turn);
+                c[k] = c[k].mul_add(cos_turn, -(s[k] * sin_turn));
                 s[k] = next;
             }
         }
         for (k, v) in runs.into_remainder().iter_mut().enumerate() {
-            v.put(self.amp * s[k]);
+            v.put(self.amp, s[k]);
         }
     }
 }
 
-/// Where an oscillator puts a sample: added into a signal ([`Sample`]), or written into a slot
-/// not written yet ([`MaybeUninit`]) as `0 + v`, what adding into zeros would make (a −0 comes
-/// out +0), so a fresh signal need not be zeroed first.
+/// Where an oscillator puts a sample `a · b`: added into a signal ([`Sample`]) in one fused
+/// multiply-add, or written into a slot not written yet ([`MaybeUninit`]) as the same fused
+/// multiply-add onto +0 (what adding into zeros would make: a −0 comes out +0), so a fresh
+/// signal need not be zeroed first.
 trait Put {
-    fn put(&mut self, v: Sample);
+    fn put(&mut self, a: Sample, b: Sample);
 }
 
 impl Put for Sample {
     #[inline(always)]
-    fn put(&mut self, v: Sample) {
-        *self += v;
+    fn put(&mut self, a: Sample, b: Sample) {
+        *self = a.mul_add(b, *self);
     }
 }
 
 impl Put for MaybeUninit<Sample> {
     #[inline(always)]
-    fn put(&mut self, v: Sample) {
-        self.write(0.0 + v);
+    fn put(&mut self, a: Sample, b: Sample) {
+        self.write(a.mul_add(b, 0.0));
     }
 }
 
@@ -682,7 +683,8 @@ impl EdgeKernel {
         let x = ((phi - self.mid) * self.per_half) as Sample;
         let c = &self.coef[parity];
         for m in 0..KERNEL_SLOTS {
-            out[m] += scale * (c[0][m] + x * (c[1][m] + x * (c[2][m] + x * c[3][m])));
+            let cubic = x.mul_add(x.mul_add(x.mul_add(c[3][m], c[2][m]), c[1][m]), c[0][m]);
+            out[m] = scale.mul_add(cubic, out[m]);
         }
     }
 }
@@ -726,12 +728,12 @@ fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
     let mut j = IOTA8;
     for oct in &mut octs {
         for lane in 0..LANES {
-            oct[lane] += amp * (first + slope * j[lane]);
+            oct[lane] = amp.mul_add(j[lane].mul_add(slope, first), oct[lane]);
             j[lane] += LANES as Sample;
         }
     }
     for (lane, slot) in octs.into_remainder().iter_mut().enumerate() {
-        *slot += amp * (first + slope * j[lane]);
+        *slot = amp.mul_add(j[lane].mul_add(slope, first), *slot);
     }
 }
 }
@@ -866,12 +868,12 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
                 let taps = w.taps(d0 - 4 + (qa + q) as i64, WINDOW_CHUNK);
                 let r = *r as Sample;
                 for (v, tap) in y.iter_mut().zip(taps) {
-                    *v += tap * r;
+                    *v = tap.mul_add(r, *v);
                 }
             }
             let amp = amp as Sample;
             for (slot, v) in out[from..=to].iter_mut().zip(&y) {
-                *slot += amp * v;
+                *slot = amp.mul_add(*v, *slot);
             }
         }
     }
@@ -984,12 +986,12 @@ pub fn adsr_window(
             let mut k = IOTA8.map(|lane| lane + k0);
             for oct in &mut octs {
                 for lane in 0..LANES {
-                    oct[lane] *= from + k[lane] * step;
+                    oct[lane] *= k[lane].mul_add(step, from);
                     k[lane] += LANES as Sample;
                 }
             }
             for (lane, v) in octs.into_remainder().iter_mut().enumerate() {
-                *v *= from + k[lane] * step;
+                *v *= k[lane].mul_add(step, from);
             }
         }
         if ramp_end < end && (first..window_end).contains(&ramp_end) {
@@ -1101,7 +1103,8 @@ impl Biquad {
         let (head, rest) = signal.split_at_mut(whole);
         let mut s = [0.0, 0.0];
         if super::wide::avx2() {
-            // SAFETY: `avx2()` found AVX2 on this processor (it is false on other architectures).
+            // SAFETY: `avx2()` found AVX2 and FMA on this processor (it is false on other
+            // architectures).
             #[cfg(target_arch = "x86_64")]
             {
                 s = unsafe { blocks.run_avx2(head, s) };
@@ -1125,14 +1128,6 @@ impl Biquad {
 
 /// Samples [`Biquad::run`] computes at a time.
 const BIQUAD_BLOCK: usize = 8;
-
-/// `((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7))`: a fixed order, as vector halves add.
-#[inline(always)]
-fn sum8(v: [f64; 8]) -> f64 {
-    let q = [v[0] + v[4], v[1] + v[5], v[2] + v[6], v[3] + v[7]];
-    let p = [q[0] + q[2], q[1] + q[3]];
-    p[0] + p[1]
-}
 
 /// What a biquad does to a block of [`BIQUAD_BLOCK`] samples, from its state at the block's start.
 struct BiquadBlocks {
@@ -1190,10 +1185,12 @@ impl BiquadBlocks {
         blocks
     }
 
-    /// One block in place, the state moved past it. Each output is the state's part (double
-    /// precision, then rounded) plus the inputs' part summed as a tree,
-    /// `((x0 c0 + x1 c1) + (x2 c2 + x3 c3)) + ((x4 c4 + x5 c5) + (x6 c6 + x7 c7))`, as
-    /// [`Self::run_avx2`] sums eight outputs at a time.
+    /// One block in place, the state moved past it, in fused multiply-adds (one rounding each).
+    /// Each output is the state's part (double precision, `s1 · r1 + s0 · r0`, then rounded)
+    /// plus the inputs' part, `x7 c7 + (… + (x1 c1 + x0 c0))`; the next state is
+    /// `A¹ s1 + (A⁰ s0 + fed)`, so that it waits on two multiply-adds a block, with the inputs'
+    /// share `fed` summed as [`Self::run_avx2`] sums it: lanes `j` and `j + 4` fused, then the
+    /// halves, then the pair.
     #[inline(always)]
     fn run(&self, block: &mut [Sample], s: [f64; 2]) -> [f64; 2] {
         const N: usize = BIQUAD_BLOCK;
@@ -1201,22 +1198,29 @@ impl BiquadBlocks {
         x.copy_from_slice(block);
         let c = &self.input_cols;
         for k in 0..N {
-            let pair = |j: usize| x[j] * c[j][k] + x[j + 1] * c[j + 1][k];
-            let inputs = (pair(0) + pair(2)) + (pair(4) + pair(6));
-            block[k] = (s[0] * self.state_rows[0][k] + s[1] * self.state_rows[1][k]) as Sample + inputs;
+            let mut inputs = x[0] * c[0][k];
+            for j in 1..N {
+                inputs = x[j].mul_add(c[j][k], inputs);
+            }
+            let state = s[1].mul_add(self.state_rows[1][k], s[0] * self.state_rows[0][k]);
+            block[k] = state as Sample + inputs;
         }
         let xd = x.map(f64::from);
-        let fed = [0, 1].map(|i| sum8(std::array::from_fn(|j| self.feed[i][j] * xd[j])));
-        [0, 1].map(|i| fed[i] + (self.a_n[i][0] * s[0] + self.a_n[i][1] * s[1]))
+        let fed = [0, 1].map(|i| {
+            let q: [f64; 4] =
+                std::array::from_fn(|l| self.feed[i][l + 4].mul_add(xd[l + 4], self.feed[i][l] * xd[l]));
+            (q[0] + q[2]) + (q[1] + q[3])
+        });
+        [0, 1].map(|i| self.a_n[i][1].mul_add(s[1], self.a_n[i][0].mul_add(s[0], fed[i])))
     }
 
-    /// [`Self::run`] over whole blocks with AVX2 instructions, the same operations in the same
-    /// order lane by lane (so the same bits).
+    /// [`Self::run`] over whole blocks with AVX2 and FMA instructions, the same operations in
+    /// the same order lane by lane (so the same bits).
     ///
     /// # Safety
-    /// The processor must have AVX2.
+    /// The processor must have AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn run_avx2(&self, signal: &mut [Sample], s: [f64; 2]) -> [f64; 2] {
         use std::arch::x86_64::*;
         const N: usize = BIQUAD_BLOCK;
@@ -1241,40 +1245,39 @@ impl BiquadBlocks {
             for i in (0..signal.len()).step_by(N) {
                 let at = signal.as_mut_ptr().add(i);
                 let x = _mm256_loadu_ps(at);
+                // The next state's share of the inputs (it does not wait on the state): each
+                // part's lanes j and j + 4 fused, then the halves, then the two parts' pairs.
+                let xd = [
+                    _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
+                    _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)),
+                ];
+                let halves = |i: usize| {
+                    let q = _mm256_fmadd_pd(feed[i][1], xd[1], _mm256_mul_pd(feed[i][0], xd[0]));
+                    _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1))
+                };
+                let fed = _mm_hadd_pd(halves(0), halves(1));
                 // The state's part, four outputs to a double-precision register.
                 let (s0, s1) = (
                     _mm256_set1_pd(_mm_cvtsd_f64(state)),
                     _mm256_set1_pd(_mm_cvtsd_f64(_mm_unpackhi_pd(state, state))),
                 );
                 let part = |h: usize| {
-                    _mm256_cvtpd_ps(_mm256_add_pd(
-                        _mm256_mul_pd(s0, rows[0][h]),
-                        _mm256_mul_pd(s1, rows[1][h]),
-                    ))
+                    _mm256_cvtpd_ps(_mm256_fmadd_pd(s1, rows[1][h], _mm256_mul_pd(s0, rows[0][h])))
                 };
                 let state_part = _mm256_set_m128(part(1), part(0));
-                // The inputs' part.
+                // The inputs' part: one chain of multiply-adds (it does not feed the next block,
+                // so blocks overlap).
                 let xj = |j: usize| _mm256_broadcast_ss(&*at.add(j));
-                let pair = |j: usize| {
-                    _mm256_add_ps(_mm256_mul_ps(xj(j), cols[j]), _mm256_mul_ps(xj(j + 1), cols[j + 1]))
-                };
-                let inputs = _mm256_add_ps(_mm256_add_ps(pair(0), pair(2)), _mm256_add_ps(pair(4), pair(6)));
-                // The next state: each part's eight products summed as `sum8` sums them.
-                let xd = [
-                    _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
-                    _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)),
-                ];
-                let halves = |i: usize| {
-                    let q = _mm256_add_pd(_mm256_mul_pd(feed[i][0], xd[0]), _mm256_mul_pd(feed[i][1], xd[1]));
-                    _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1))
-                };
-                let fed = _mm_hadd_pd(halves(0), halves(1));
-                let moved = _mm_add_pd(
-                    _mm_mul_pd(a_col[0], _mm_unpacklo_pd(state, state)),
-                    _mm_mul_pd(a_col[1], _mm_unpackhi_pd(state, state)),
+                let mut inputs = _mm256_mul_ps(xj(0), cols[0]);
+                for (j, col) in cols.iter().enumerate().skip(1) {
+                    inputs = _mm256_fmadd_ps(xj(j), *col, inputs);
+                }
+                state = _mm_fmadd_pd(
+                    a_col[1],
+                    _mm_unpackhi_pd(state, state),
+                    _mm_fmadd_pd(a_col[0], _mm_unpacklo_pd(state, state), fed),
                 );
                 _mm256_storeu_ps(at, _mm256_add_ps(state_part, inputs));
-                state = _mm_add_pd(fed, moved);
             }
             let mut out = [0.0; 2];
             _mm_storeu_pd(out.as_mut_ptr(), state);

@@ -257,12 +257,14 @@ fn taps_from_ring(
     for chunk in &mut chunks {
         let now = pos & mask;
         let mut acc: [Sample; TAPS_CHUNK] = ring[now..now + TAPS_CHUNK].try_into().expect("a chunk");
-        acc.iter_mut().for_each(|v| *v *= dry);
+        if dry != 1.0 {
+            acc.iter_mut().for_each(|v| *v *= dry);
+        }
         for (d, g) in taps {
             let from = pos.wrapping_sub(*d) & mask;
             let src = &ring[from..from + TAPS_CHUNK];
             for k in 0..TAPS_CHUNK {
-                acc[k] += src[k] * g;
+                acc[k] = src[k].mul_add(*g, acc[k]);
             }
         }
         chunk.copy_from_slice(&acc);
@@ -271,7 +273,7 @@ fn taps_from_ring(
     for (k, v) in chunks.into_remainder().iter_mut().enumerate() {
         let mut acc = ring[(pos + k) & mask] * dry;
         for (d, g) in taps {
-            acc += ring[(pos + k).wrapping_sub(*d) & mask] * g;
+            acc = ring[(pos + k).wrapping_sub(*d) & mask].mul_add(*g, acc);
         }
         *v = acc;
     }
@@ -298,7 +300,7 @@ pub fn measure(x: &[Sample]) -> (f64, f64) {
                 // a NaN is passed over either way).
                 let a = chunk[k].abs();
                 peak[k] = if a > peak[k] { a } else { peak[k] };
-                squares[k] += chunk[k] * chunk[k];
+                squares[k] = chunk[k].mul_add(chunk[k], squares[k]);
             }
         }
         for (e, q) in energy.iter_mut().zip(squares) {

@@ -1,8 +1,12 @@
 //! The synth's hot loops compiled three times: for the baseline x86-64 the build targets (SSE2,
-//! four f32 or two f64 lanes per instruction), for AVX2 (eight or four) and for AVX-512 (sixteen
-//! or eight), the one to run picked by what the processor has. The arithmetic and its order are
-//! the same in every copy (Rust neither fuses nor reorders float operations), so the output is
-//! the same bit for bit; only the instructions differ.
+//! four f32 or two f64 lanes per instruction), for AVX2 with FMA (eight or four) and for AVX-512
+//! (sixteen or eight), the one to run picked by what the processor has. The arithmetic and its
+//! order are the same in every copy (Rust neither fuses nor reorders float operations on its own;
+//! the fused multiply-adds the loops ask for with `mul_add` round once in every copy: an FMA
+//! instruction in the wide ones, the C library's exact `fmaf`/`fma` in the baseline), so the
+//! output is the same bit for bit; only the instructions differ. The baseline copy pays a call
+//! per fused multiply-add: it runs only on x86-64 processors without AVX2 and FMA (before 2013),
+//! while other architectures' baselines have the instruction (aarch64's `fmla`).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -20,12 +24,15 @@ fn allowed(width: Width) -> bool {
     WIDEST.load(Ordering::Relaxed) >= width as u8
 }
 
-/// Whether the AVX2 copies may run: the processor has AVX2 and [`set_widest`] allows them.
+/// Whether the AVX2 copies may run: the processor has AVX2 and FMA and [`set_widest`] allows
+/// them.
 #[inline]
 pub fn avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2") && allowed(Width::Avx2)
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+            && allowed(Width::Avx2)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -34,7 +41,7 @@ pub fn avx2() -> bool {
 }
 
 /// Whether the AVX-512 copies run: the processor has AVX-512 (foundation, byte and word,
-/// double and quad word, vector length) and [`set_widest`] allows them.
+/// double and quad word, vector length) and FMA, and [`set_widest`] allows them.
 #[inline]
 pub fn avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -43,6 +50,7 @@ pub fn avx512() -> bool {
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512dq")
             && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
             && allowed(Width::Avx512)
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -72,7 +80,7 @@ macro_rules! wide_fn {
             fn body($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             if $crate::synth::wide::avx512() {
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma")]
                 fn avx512($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
@@ -81,7 +89,7 @@ macro_rules! wide_fn {
             }
             #[cfg(target_arch = "x86_64")]
             if $crate::synth::wide::avx2() {
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,fma")]
                 fn avx2($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
