@@ -127,7 +127,7 @@ fn render_in_blocks(
     let gain = if played.peak > 0.0 { (PEAK / played.peak) as Sample } else { 0.0 };
     {
         use rayon::prelude::*;
-        samples.par_iter_mut().for_each(|v| *v *= gain);
+        samples.par_chunks_mut(1 << 16).for_each(|part| primitives::scale(part, gain));
     }
     progress.report(1.0, "rendered");
     Ok(Rendered { samples, layers, harmony, seed })

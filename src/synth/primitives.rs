@@ -187,9 +187,20 @@ impl SineFrom<'_> {
     }
 
     /// Writes the tone's next `out.len()` samples into `out`, every slot.
-    pub fn write(&mut self, out: &mut [MaybeUninit<Sample>]) {
+    fn write(&mut self, out: &mut [MaybeUninit<Sample>]) {
         let phase = sine_write_blocks(self.sine, out, self.phase);
         self.moved_on(out.len(), phase);
+    }
+
+    /// Appends the tone's next `n` samples to `out`, written into its spare capacity (no zeros
+    /// written first): what adding them into `n` zeros would make.
+    pub fn extend(&mut self, out: &mut Vec<Sample>, n: usize) {
+        out.reserve(n);
+        let len = out.len();
+        self.write(&mut out.spare_capacity_mut()[..n]);
+        // SAFETY: `write` wrote every one of the `n` slots past `len` (`sine_blocks` puts a
+        // value into each slot it is given), which `reserve` made room for.
+        unsafe { out.set_len(len + n) };
     }
 
     /// Past `len` more samples, `phase` the phase a block past the last.
@@ -305,12 +316,13 @@ pub fn decimation_taps() -> &'static [f64; 41] {
     })
 }
 
-wide_fn! {
 /// `decimate(x, 2, ftype="fir", zero_phase=True)` for the outputs `js`, which scipy runs as
 /// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · X[2j+i]`, zeros outside the
 /// `len` oversampled samples. `x` holds `X[from..]`, at least every sample the windows reach.
 /// The half-band filter is zero at every even offset but the centre, and symmetric: one centre
-/// tap and ten pairs. Adds `amp · y[j]` to `out[j]`.
+/// tap and ten pairs. Adds `amp · y[j]` to `out[j]`. Inlined into [`band_limited_add`]'s copies
+/// (through [`Wave::full`]).
+#[inline(always)]
 fn decimate2_add(
     x: &[f64],
     from: usize,
@@ -357,7 +369,6 @@ fn decimate2_add(
         };
         out[j] += (amp * y) as Sample;
     }
-}
 }
 
 /// The two band-limited waves: the naive wave minus its PolyBLEP residuals, per oversampled phase.
@@ -718,8 +729,9 @@ fn first_at_or_past(at: f64, start: f64, step: f64, nh: usize, guess: usize) -> 
     }
 }
 
-wide_fn! {
 /// Adds `amp · (first + slope · j)` to `out[j]` (a stretch between two edges: at most a period).
+/// Inlined into [`band_limited_add`]'s copies (through [`Wave::fill`]).
+#[inline(always)]
 fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
     let (first, slope, amp) = (first as Sample, slope as Sample, amp as Sample);
     // j as a float counter in eight lanes (no conversion per sample; exact below 2^24).
@@ -736,6 +748,44 @@ fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
         *slot = amp.mul_add(j[lane].mul_add(slope, first), *slot);
     }
 }
+
+/// A band-limited wave being rendered ([`band_limited_add`]): oversampled sample `i` at the
+/// unwrapped phase `start + i · step` of `nh`. Its methods are plain functions (not closures)
+/// that inline into each of the oscillator's copies for the processor.
+struct Wave {
+    edges: Edges,
+    blep: Blep,
+    start: f64,
+    step: f64,
+    nh: usize,
+    amp: f64,
+}
+
+impl Wave {
+    /// Adds the outputs `js` computed in full: every oversampled sample their windows reach,
+    /// then the decimation filter.
+    #[inline(always)]
+    fn full(&self, js: std::ops::RangeInclusive<usize>, out: &mut [Sample]) {
+        let from = (2 * js.start()).saturating_sub(19);
+        let to = (2 * js.end() + 19).min(self.nh - 1);
+        // The index as a float counter (exact), in a plain loop the compiler inlines whole.
+        let mut x = vec![0.0; to + 1 - from];
+        let mut i = from as f64;
+        for v in x.iter_mut() {
+            let t = self.start + i * self.step;
+            *v = self.edges.sample(t - t.floor(), self.blep);
+            i += 1.0;
+        }
+        decimate2_add(&x, from, self.nh, js, self.amp, out);
+    }
+
+    /// Adds, to the outputs `js` (whose centres lie before edge `k`), the piece of the naive
+    /// wave before edge `k` at each centre.
+    #[inline(always)]
+    fn fill(&self, out: &mut [Sample], js: std::ops::Range<usize>, k: i64) {
+        let (_, first) = self.edges.edge(k, self.start + (2 * js.start) as f64 * self.step);
+        ramp_add(&mut out[js], first, self.edges.slope() * 2.0 * self.step, self.amp);
+    }
 }
 
 wide_fn! {
@@ -759,19 +809,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
     let step = duration * freq / nh.max(1) as f64;
     let per_step = 1.0 / step;
     let unwrapped = |i: usize| start + i as f64 * step;
-    let full = |js: std::ops::RangeInclusive<usize>, out: &mut [Sample]| {
-        let from = (2 * js.start()).saturating_sub(19);
-        let to = (2 * js.end() + 19).min(nh - 1);
-        // The index as a float counter (exact), in a plain loop the compiler inlines whole.
-        let mut x = vec![0.0; to + 1 - from];
-        let mut i = from as f64;
-        for v in x.iter_mut() {
-            let t = start + i * step;
-            *v = edges.sample(t - t.floor(), blep);
-            i += 1.0;
-        }
-        decimate2_add(&x, from, nh, js, amp, out);
-    };
+    let wave = Wave { edges, blep, start, step, nh, amp };
     // Edges at least 10 oversampled samples apart: the eight samples around an edge hold no
     // other edge's residuals (a residual reaches two samples either side of its edge).
     let per = edges.per_period() as f64;
@@ -780,18 +818,13 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         return;
     }
     if !separate || n < 40 {
-        full(0..=n - 1, out);
+        wave.full(0..=n - 1, out);
         return;
     }
     // Windows inside the signal: outputs 10 ..= last; the rest in full.
     let last = (nh - 20) / 2;
-    full(0..=9, out);
-    full(last + 1..=n - 1, out);
-    // Outputs js whose centres lie before edge k: amp · (the piece before edge k at each centre).
-    let fill = |out: &mut [Sample], js: std::ops::Range<usize>, k: i64| {
-        let (_, first) = edges.edge(k, unwrapped(2 * js.start));
-        ramp_add(&mut out[js], first, edges.slope() * 2.0 * step, amp);
-    };
+    wave.full(0..=9, out);
+    wave.full(last + 1..=n - 1, out);
     let w = window_tables();
     // A kernel for notes with enough edges to repay making it (about a microsecond) if it is not
     // at hand.
@@ -806,7 +839,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
             continue;
         }
         if at > unwrapped(nh - 1) + 5.0 * step {
-            fill(out, next..last + 1, k);
+            wave.fill(out, next..last + 1, k);
             next = last + 1;
             break;
         }
@@ -814,7 +847,7 @@ fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, 
         let ie = first_at_or_past(at, start, step, nh, (((at - start) * per_step).ceil().max(0.0) as usize).min(nh));
         // The naive wave up to the edge: outputs whose centre 2j is before it.
         let before = ie.div_ceil(2).clamp(next, last + 1);
-        fill(out, next..before, k);
+        wave.fill(out, next..before, k);
         next = before;
         let (jump, _) = edges.edge(k, at);
         // Most edges: the note's kernel, where it holds and the edge's outputs lie inside.
@@ -1355,14 +1388,10 @@ pub fn filtered_sine(
     // The tone written into the first `settled` samples and the settled sinusoid into the rest
     // (none when `settled` is `n`), into memory not zeroed first.
     let mut out = Vec::with_capacity(n);
-    let (head, tail) = out.spare_capacity_mut()[..n].split_at_mut(settled);
-    tone.from(0).write(head);
+    tone.from(0).extend(&mut out, settled);
     if let Some(steady) = steady {
-        steady.from(settled).write(tail);
+        steady.from(settled).extend(&mut out, n - settled);
     }
-    // SAFETY: the writes above wrote every one of the `n` slots (`SineFrom::write` writes all
-    // it is given; `tail` is empty where there is no settled sinusoid).
-    unsafe { out.set_len(n) };
     let (head, tail) = out.split_at_mut(settled);
     decay(head, rate, 0);
     q.run(head);
@@ -1472,6 +1501,24 @@ impl Jitter {
             stream.apply(signal);
         }
     }
+}
+
+wide_fn! {
+/// An LFO's tremolo: `signal[i] · (depth.0 + depth.1 · lfo[i])` (the lengths are equal).
+pub fn tremolo(signal: &mut [Sample], lfo: &[Sample], depth: (Sample, Sample)) {
+    for (v, w) in signal.iter_mut().zip(lfo) {
+        *v *= w.mul_add(depth.1, depth.0);
+    }
+}
+}
+
+wide_fn! {
+/// `signal[i] · gain`.
+pub(crate) fn scale(signal: &mut [Sample], gain: Sample) {
+    for v in signal {
+        *v *= gain;
+    }
+}
 }
 
 wide_fn! {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Layer;
 use super::normals::{self, JitterStream};
-use super::primitives::{Jitter, Sample, SynthRng, add_into, linspace_at};
+use super::primitives::{Jitter, Sample, SynthRng, add_into, linspace_at, scale};
 use crate::jobs::{Cancelled, Progress};
 
 const SR: f64 = super::primitives::SAMPLE_RATE as f64;
@@ -157,7 +157,7 @@ impl Stage {
         match self {
             Stage::Taps(t) => return t.run(x, silent),
             Stage::Gain(_) if silent => {}
-            Stage::Gain(g) => x.iter_mut().for_each(|v| *v *= *g),
+            Stage::Gain(g) => scale(x, *g),
             // (Drawn even for silence, where the gains change nothing, to keep the stream's place.)
             Stage::Jitter(stream) => stream.apply(x),
         }

@@ -18,45 +18,63 @@ pub enum Width {
     Avx512 = 2,
 }
 
+/// The widest copies [`set_widest`] allows.
 static WIDEST: AtomicU8 = AtomicU8::new(Width::Avx512 as u8);
 
-fn allowed(width: Width) -> bool {
-    WIDEST.load(Ordering::Relaxed) >= width as u8
+/// The widest copies that run: what the processor has, no wider than [`WIDEST`]; [`UNKNOWN`]
+/// until first asked (a hot loop asks once a call, so this is one load where the processor's
+/// features were several).
+static RUNS: AtomicU8 = AtomicU8::new(UNKNOWN);
+const UNKNOWN: u8 = u8::MAX;
+
+#[inline(always)]
+fn runs() -> u8 {
+    match RUNS.load(Ordering::Relaxed) {
+        UNKNOWN => detect(),
+        width => width,
+    }
 }
 
-/// Whether the AVX2 copies may run: the processor has AVX2 and FMA and [`set_widest`] allows
-/// them.
-#[inline]
-pub fn avx2() -> bool {
+#[cold]
+#[inline(never)]
+fn detect() -> u8 {
+    let width = (processor() as u8).min(WIDEST.load(Ordering::Relaxed));
+    RUNS.store(width, Ordering::Relaxed);
+    width
+}
+
+/// The widest copies this processor can run: AVX-512 (foundation, byte and word, double and
+/// quad word, vector length) with FMA, or AVX2 with FMA, or the baseline.
+fn processor() -> Width {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && allowed(Width::Avx2)
+        use std::arch::is_x86_feature_detected as has;
+        if !(has!("avx2") && has!("fma")) {
+            return Width::Baseline;
+        }
+        if has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl") {
+            return Width::Avx512;
+        }
+        Width::Avx2
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        Width::Baseline
     }
+}
+
+/// Whether the AVX2 copies may run: the processor has AVX2 and FMA and [`set_widest`] allows
+/// them (false on other architectures).
+#[inline(always)]
+pub fn avx2() -> bool {
+    runs() >= Width::Avx2 as u8
 }
 
 /// Whether the AVX-512 copies run: the processor has AVX-512 (foundation, byte and word,
 /// double and quad word, vector length) and FMA, and [`set_widest`] allows them.
-#[inline]
+#[inline(always)]
 pub fn avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("fma")
-            && allowed(Width::Avx512)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    runs() >= Width::Avx512 as u8
 }
 
 /// Runs copies no wider than `width` from now on, for every thread, as a processor with no
@@ -64,6 +82,7 @@ pub fn avx512() -> bool {
 /// that every copy renders the same.
 pub fn set_widest(width: Width) {
     WIDEST.store(width as u8, Ordering::Relaxed);
+    RUNS.store((processor() as u8).min(width as u8), Ordering::Relaxed);
 }
 
 /// Defines a function whose body is compiled for the baseline, for AVX2 and for AVX-512, and

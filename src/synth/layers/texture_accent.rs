@@ -6,7 +6,7 @@ use rand::{Rng, RngExt};
 use super::{Ctx, jittered, note};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo, lowpass,
+    self, Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo, lowpass,
     noise, samples, sine,
 };
 use crate::synth::score::Score;
@@ -72,21 +72,25 @@ fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
     for piece in (0..n).step_by(SHIMMER_PIECE) {
         let tones = tones.clone();
         score.add(piece, move || {
-            let end = (piece + SHIMMER_PIECE).min(n);
-            let mut signal: Vec<Sample> = vec![0.0; end - piece];
+            let len = (piece + SHIMMER_PIECE).min(n) - piece;
+            let mut signal: Vec<Sample> = Vec::with_capacity(len);
             let mut tremolo: [Sample; Sine::BLOCK] = [0.0; Sine::BLOCK];
             let mut tones: Vec<SineFrom> = tones.iter().map(|tone| tone.from(piece)).collect();
             let mut lfo = lfo.from(piece);
-            for block in signal.chunks_mut(Sine::BLOCK) {
-                for tone in &mut tones {
+            for start in (0..len).step_by(Sine::BLOCK) {
+                // The first tone written (not added into zeros), the others added.
+                let m = (len - start).min(Sine::BLOCK);
+                let Some((first, rest)) = tones.split_first_mut() else { break };
+                first.extend(&mut signal, m);
+                let block = &mut signal[start..];
+                for tone in rest {
                     tone.add(block);
                 }
-                let tremolo = &mut tremolo[..block.len()];
+                let tremolo = &mut tremolo[..m];
                 lfo.write(tremolo);
-                for (v, w) in block.iter_mut().zip(tremolo.iter()) {
-                    *v *= depth.0 + depth.1 * w;
-                }
+                primitives::tremolo(block, tremolo, depth);
             }
+            signal.resize(len, 0.0);
             adsr_window(&mut signal, piece, n, env[0] * am, env[1], env[2], env[3] * am);
             signal
         });
