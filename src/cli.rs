@@ -967,11 +967,11 @@ fn bench_synth(preset: &str, seconds: f64, runs: u64) -> anyhow::Result<()> {
         let started = Instant::now();
         crate::synth::render(&config, seconds, seed, &crate::jobs::Silent)?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        println!("benchtop run {seed}: {ms:.1} ms");
+        println!("benchtop run {seed}: {ms:.2} ms");
         times.push(ms);
     }
     times.sort_by(f64::total_cmp);
-    println!("benchtop median: {:.1} ms", times[times.len() / 2]);
+    println!("benchtop median: {:.2} ms", times[times.len() / 2]);
     Ok(())
 }
 

@@ -293,8 +293,9 @@ impl Blep {
 
 const OVERSAMPLE: usize = 2;
 
-/// 0, 1, …, 7: eight lanes' starting counts.
-const IOTA8: [Sample; 8] = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+/// 0, 1, …, 15: sixteen lanes' starting counts.
+const IOTA16: [Sample; 16] =
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0];
 
 /// `scipy.signal.firwin(41, 0.5, window="hamming")`: the anti-alias filter of
 /// `decimate(x, 2, ftype="fir")`, normalized to unit gain at DC.
@@ -734,10 +735,10 @@ fn first_at_or_past(at: f64, start: f64, step: f64, nh: usize, guess: usize) -> 
 #[inline(always)]
 fn ramp_add(out: &mut [Sample], first: f64, slope: f64, amp: f64) {
     let (first, slope, amp) = (first as Sample, slope as Sample, amp as Sample);
-    // j as a float counter in eight lanes (no conversion per sample; exact below 2^24).
-    const LANES: usize = 8;
+    // j as a float counter in sixteen lanes (no conversion per sample; exact below 2^24).
+    const LANES: usize = 16;
     let mut octs = out.chunks_exact_mut(LANES);
-    let mut j = IOTA8;
+    let mut j = IOTA16;
     for oct in &mut octs {
         for lane in 0..LANES {
             oct[lane] = amp.mul_add(j[lane].mul_add(slope, first), oct[lane]);
@@ -1007,16 +1008,16 @@ pub fn adsr_window(
         let step = if len > 1 { (to - from) / (len - 1) as f64 } else { 0.0 };
         let (from, to, step) = (from as Sample, to as Sample, step as Sample);
         // `from + k · step` for k < len − 1 (all of a one-sample segment), then `to` at
-        // k = len − 1. The counter is a float stepped by whole numbers, eight lanes at a time:
+        // k = len − 1. The counter is a float stepped by whole numbers, sixteen lanes at a time:
         // the same values as `k as f32` (exact below 2^24 samples, over six minutes), without
         // a conversion or a test per sample.
         let ramp_end = if len > 1 { i + len - 1 } else { i + 1 }.min(end);
         let (lo, hi) = (i.max(first), ramp_end.min(window_end));
         if lo < hi {
-            const LANES: usize = 8;
+            const LANES: usize = 16;
             let mut octs = signal[lo - first..hi - first].chunks_exact_mut(LANES);
             let k0 = (lo - i) as Sample;
-            let mut k = IOTA8.map(|lane| lane + k0);
+            let mut k = IOTA16.map(|lane| lane + k0);
             for oct in &mut octs {
                 for lane in 0..LANES {
                     oct[lane] *= k[lane].mul_add(step, from);
