@@ -281,6 +281,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Time the synth's kernels (oscillators, filter, envelope, jitter) on one note-sized
+    /// signal: nanoseconds a sample, the fastest of --runs
+    Kernels {
+        #[arg(long, default_value_t = 20_000)]
+        samples: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Render a preset of assets/synth-presets.json `--runs` times; print each time and the median
     Synth {
         #[arg(long, default_value = "Dense electronic")]
@@ -370,6 +378,7 @@ pub fn main() -> ExitCode {
         }
         Command::Datadecide(command) => datadecide(command),
         Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
+        Command::Bench(BenchCommand::Kernels { samples, runs }) => bench_kernels(samples, runs),
         Command::Bench(BenchCommand::Series { data, runs }) => bench_series(&data, runs),
         Command::Plot(args) => plot(&args),
         Command::Ft(command) => ft(command),
@@ -951,6 +960,54 @@ fn bench_series(data: &DataArgs, runs: usize) -> anyhow::Result<()> {
             times[times.len() - 1]
         );
     }
+    Ok(())
+}
+
+/// Times the synth's kernels on one signal of `n` samples (a note's length): the fastest of
+/// `runs`, in nanoseconds a sample. Kernels that work in place restore the signal first; the
+/// copy alone is the first row, to subtract.
+fn bench_kernels(n: usize, runs: usize) -> anyhow::Result<()> {
+    use crate::synth::primitives as p;
+    use rand::SeedableRng;
+    anyhow::ensure!(n >= 64 && runs > 0, "--samples must be at least 64 and --runs at least 1");
+    let dur = n as f64 / p::SAMPLE_RATE as f64;
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            f();
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!("{name:>34}: {:.3} ns a sample", best * 1e9 / n as f64);
+    };
+    let saw = p::sawtooth(440.0, dur, 0.2, 1.0);
+    let mut x = saw.clone();
+    let jitter = p::Jitter::draw(0.06, &mut p::SynthRng::seed_from_u64(1));
+    println!("{n} samples, fastest of {runs}");
+    time("copy (restores the signal)", &mut || x.copy_from_slice(std::hint::black_box(&saw)));
+    time("zeroed buffer", &mut || drop(std::hint::black_box(vec![0.0 as p::Sample; n])));
+    time("band-limited saw, 220 Hz", &mut || drop(std::hint::black_box(p::sawtooth(220.0, dur, 0.2, 1.0))));
+    time("band-limited saw, 880 Hz", &mut || drop(std::hint::black_box(p::sawtooth(880.0, dur, 0.2, 1.0))));
+    time("triangle, 440 Hz", &mut || drop(std::hint::black_box(p::triangle(440.0, dur, 0.2, 1.0))));
+    time("sine through a 92 Hz low-pass", &mut || {
+        drop(std::hint::black_box(p::filtered_sine(110.0, dur, 0.3, 0.0, 0.0, 92.0)))
+    });
+    time("copy + sine added", &mut || {
+        x.copy_from_slice(&saw);
+        p::sine_add(&mut x, 440.0, dur, 0.1, 0.0);
+    });
+    time("copy + low-pass (biquad), 740 Hz", &mut || {
+        x.copy_from_slice(&saw);
+        p::lowpass(&mut x, 740.0);
+    });
+    time("copy + envelope (ADSR)", &mut || {
+        x.copy_from_slice(&saw);
+        p::adsr(&mut x, 0.03, 0.12, 0.55, 0.16);
+    });
+    time("copy + humanize jitter", &mut || {
+        x.copy_from_slice(&saw);
+        jitter.apply(&mut x);
+    });
     Ok(())
 }
 

@@ -137,7 +137,10 @@ fn fill_normals(normals: &mut Normals, out: &mut [Sample], scale: f64) {
 /// tail shorter than that (none for no tail): parts of a signal taken in turn, all but the last
 /// multiples of [`BATCH`], meet the numbers the whole would.
 #[inline(always)]
-fn with_normals(normals: &mut Normals, signal: &mut [Sample], each: impl Fn(&mut Sample, f32)) {
+fn with_normals(stream: &mut Normals, signal: &mut [Sample], each: impl Fn(&mut Sample, f32)) {
+    // The generator's state in locals (registers) while the signal is walked, put back after.
+    let mut local = stream.clone();
+    let normals = &mut local;
     let mut pairs = signal.chunks_exact_mut(2 * BATCH);
     for pair in &mut pairs {
         let z = normals.draw2();
@@ -159,6 +162,7 @@ fn with_normals(normals: &mut Normals, signal: &mut [Sample], each: impl Fn(&mut
             each(v, z);
         }
     }
+    *stream = local;
 }
 
 /// The reference's `apply_humanize` with this module's draws: each sample times its own gain

@@ -247,12 +247,23 @@ pub fn triangle_add(out: &mut [Sample], freq: f64, duration: f64, amp: f64, t_of
     let n = samples(duration);
     assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
     let dt = duration / n.max(1) as f64;
-    // The sample index as a float counter (the same values as `i as f64`, no conversion).
-    let mut i = 0.0;
-    for v in out.iter_mut() {
+    let wave = |i: f64| {
         let tf = (t_offset + i * dt) * freq;
-        *v += (amp * 2.0 * (2.0 * (tf - (tf + 0.5).floor())).abs() - amp) as Sample;
-        i += 1.0;
+        (amp * 2.0 * (2.0 * (tf - (tf + 0.5).floor())).abs() - amp) as Sample
+    };
+    // The sample index as float counters in eight lanes (the same values as `i as f64`, no
+    // conversion; one counter would make each sample wait on the last one's add).
+    const LANES: usize = 8;
+    let mut i: [f64; LANES] = std::array::from_fn(|lane| lane as f64);
+    let mut octs = out.chunks_exact_mut(LANES);
+    for oct in &mut octs {
+        for lane in 0..LANES {
+            oct[lane] += wave(i[lane]);
+            i[lane] += LANES as f64;
+        }
+    }
+    for (v, i) in octs.into_remainder().iter_mut().zip(i) {
+        *v += wave(i);
     }
 }
 }
