@@ -1593,6 +1593,14 @@ mod tests {
         assert!(close(tri[25], 0.0, 1e-7));
         assert!(close(tri[50], 1.0, 1e-7));
         assert!(close(tri[75], 0.0, 1e-7));
+        // Every sample, in the counters' eight lanes and the remainder past them (441 = 55 · 8
+        // + 1), against the wave drawn by hand: up from -1 by 1/25 a sample to +1 at 50, down
+        // to -1 at 100.
+        for (i, v) in tri.iter().enumerate() {
+            let m = (i % 100) as f64;
+            let want = if m <= 50.0 { -1.0 + m / 25.0 } else { 3.0 - m / 25.0 };
+            assert!(close(*v, want, 1e-6), "[{i}] {v} against {want}");
+        }
     }
 
     #[test]
