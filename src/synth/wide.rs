@@ -18,12 +18,9 @@ pub enum Width {
     Avx512 = 2,
 }
 
-/// The widest copies [`set_widest`] allows.
-static WIDEST: AtomicU8 = AtomicU8::new(Width::Avx512 as u8);
-
-/// The widest copies that run: what the processor has, no wider than [`WIDEST`]; [`UNKNOWN`]
-/// until first asked (a hot loop asks once a call, so this is one load where the processor's
-/// features were several).
+/// The widest copies that run: what the processor has, or narrower where [`set_widest`] asked;
+/// [`UNKNOWN`] until first asked (a hot loop asks once a call, so this is one load where the
+/// processor's features were several tests).
 static RUNS: AtomicU8 = AtomicU8::new(UNKNOWN);
 const UNKNOWN: u8 = u8::MAX;
 
@@ -35,12 +32,15 @@ fn runs() -> u8 {
     }
 }
 
+/// Records what the processor has, unless a [`set_widest`] got there first (its width stands).
 #[cold]
 #[inline(never)]
 fn detect() -> u8 {
-    let width = (processor() as u8).min(WIDEST.load(Ordering::Relaxed));
-    RUNS.store(width, Ordering::Relaxed);
-    width
+    let width = processor() as u8;
+    match RUNS.compare_exchange(UNKNOWN, width, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => width,
+        Err(set) => set,
+    }
 }
 
 /// The widest copies this processor can run: AVX-512 (foundation, byte and word, double and
@@ -81,7 +81,6 @@ pub fn avx512() -> bool {
 /// wider instructions would (the widest the processor has where it has less). For checking
 /// that every copy renders the same.
 pub fn set_widest(width: Width) {
-    WIDEST.store(width as u8, Ordering::Relaxed);
     RUNS.store((processor() as u8).min(width as u8), Ordering::Relaxed);
 }
 

@@ -76,21 +76,20 @@ fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
             let mut signal: Vec<Sample> = Vec::with_capacity(len);
             let mut tremolo: [Sample; Sine::BLOCK] = [0.0; Sine::BLOCK];
             let mut tones: Vec<SineFrom> = tones.iter().map(|tone| tone.from(piece)).collect();
+            // The first tone written (not added into zeros), the others added.
+            let Some((first, rest)) = tones.split_first_mut() else { return vec![0.0; len] };
             let mut lfo = lfo.from(piece);
             for start in (0..len).step_by(Sine::BLOCK) {
-                // The first tone written (not added into zeros), the others added.
                 let m = (len - start).min(Sine::BLOCK);
-                let Some((first, rest)) = tones.split_first_mut() else { break };
                 first.extend(&mut signal, m);
                 let block = &mut signal[start..];
-                for tone in rest {
+                for tone in rest.iter_mut() {
                     tone.add(block);
                 }
                 let tremolo = &mut tremolo[..m];
                 lfo.write(tremolo);
                 primitives::tremolo(block, tremolo, depth);
             }
-            signal.resize(len, 0.0);
             adsr_window(&mut signal, piece, n, env[0] * am, env[1], env[2], env[3] * am);
             signal
         });
