@@ -2,8 +2,10 @@
 measured against (benches/datadecide_build.sh runs both on the same files).
 
 The six steps, as the Python tooling around DataDecide does them:
-  1. parse each eval row's `metrics` string (single quotes -> double quotes, then JSON), keep the
-     28 metrics; 2. average the MMLU subjects into mmlu_average per (params, data, seed, step) and
+  1. parse each eval row's `metrics` string, a Python literal (`None`, `True`, `nan`, `inf`, single
+     quotes: Python's own `ast` parser, with `nan`/`inf` read as floats, which `ast.literal_eval`
+     refuses), keep the 28 metrics as floats (booleans as 0/1, `None` and +-inf as NaN: missing);
+  2. average the MMLU subjects into mmlu_average per (params, data, seed, step) and
      pivot tasks x metrics to `<task>_<metric>` columns (first value of a duplicate);
   3. outer-merge the perplexities (renamed `<domain>-valppl`) on (params, data, seed, step);
   4. add tokens = step x batch x 2048 and compute = 6 x N x tokens;
@@ -16,7 +18,7 @@ difference between the two long tables.
 """
 
 import argparse
-import json
+import ast
 import resource
 import sys
 import time
@@ -45,12 +47,40 @@ PPL = ["wikitext_103", "pile", "c4_en", "m2d2_s2orc", "ice", "dolma_wiki", "dolm
 KEYS = ["params", "data", "seed", "step"]
 
 
+NAMES = {"None": None, "True": True, "False": False, "nan": float("nan"), "inf": float("inf")}
+KEPT = set(METRICS)
+
+
+def literal(node):
+    """A parsed Python literal (dict, list, tuple, str, number, None, True/False, nan, inf)."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in NAMES:
+        return NAMES[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = literal(node.operand)
+        return -value if isinstance(node.op, ast.USub) else +value
+    if isinstance(node, ast.Dict):
+        return {literal(k): literal(v) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [literal(e) for e in node.elts]
+    raise ValueError(f"not a literal: {ast.dump(node)}")
+
+
+def kept_metrics(text):
+    """The 28 kept metrics of one `metrics` string as floats; None and +-inf are NaN."""
+    out = {}
+    for key, value in literal(ast.parse(text, mode="eval").body).items():
+        if key in KEPT:
+            number = float("nan") if value is None else float(value)
+            out[key] = number if np.isfinite(number) else float("nan")
+    return out
+
+
 def build(ppl_path, eval_paths):
     # 1. parse
     raw = pd.concat([pd.read_parquet(p, columns=KEYS + ["task", "metrics"]) for p in eval_paths], ignore_index=True)
-    parsed = pd.DataFrame.from_records(
-        [json.loads(s.replace("'", '"')) for s in raw["metrics"]], columns=METRICS
-    )
+    parsed = pd.DataFrame.from_records([kept_metrics(s) for s in raw["metrics"]], columns=METRICS)
     eval_df = pd.concat([raw[KEYS + ["task"]], parsed], axis=1)
     eval_df["step"] = eval_df["step"].astype("int64")
     del raw, parsed
@@ -67,6 +97,7 @@ def build(ppl_path, eval_paths):
     ppl = pd.read_parquet(ppl_path)
     ppl = ppl.rename(columns={f"eval/{d}-validation/Perplexity": f"{d}-valppl" for d in PPL})
     ppl = ppl[KEYS + [f"{d}-valppl" for d in PPL]].drop_duplicates(subset=KEYS, keep="first")
+    ppl = ppl.replace([np.inf, -np.inf], np.nan)
     ppl["step"] = ppl["step"].astype("int64")
     merged = ppl.merge(wide, on=KEYS, how="outer")
     del wide, ppl

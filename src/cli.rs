@@ -59,8 +59,8 @@ pub enum Command {
         #[arg(long, default_value = "1B")]
         target: String,
         /// Score each recipe by the mean of its last K checkpoints (1: the final one)
-        #[arg(long, default_value_t = 1)]
-        last: usize,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        last: u32,
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
@@ -85,8 +85,8 @@ pub enum Command {
         #[arg(long, default_value = "1B")]
         target: String,
         /// Adam iterations of each step (default 3000 for step 1, 6000 for step 2)
-        #[arg(long)]
-        iterations: Option<usize>,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        iterations: Option<u32>,
         /// Also write the fitted points as JSON (the input of benches/scaling_fit_scipy.py)
         #[arg(long, value_name = "FILE")]
         points_out: Option<PathBuf>,
@@ -103,11 +103,13 @@ pub enum Command {
         /// The folder the model, its checkpoints and its report go to
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Passes over SFT-Train
-        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().epochs)]
+        /// Passes over SFT-Train (1 to 100,000)
+        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().epochs,
+              value_parser = usize_in(1, 100_000))]
         epochs: usize,
-        /// Rows per step
-        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().batch_size)]
+        /// Rows per step (1 to 65,536)
+        #[arg(long, default_value_t = crate::ml::vibe::train::TrainOptions::default().batch_size,
+              value_parser = usize_in(1, 65_536))]
         batch_size: usize,
         /// The burn backend (default: wgpu where a hardware adapter exists, else the CPU)
         #[arg(long, value_enum)]
@@ -150,8 +152,8 @@ pub enum Command {
         /// The WAV file to write
         #[arg(short, long, value_name = "FILE")]
         out: PathBuf,
-        /// Length in seconds
-        #[arg(long, default_value_t = 30.0)]
+        /// Length in seconds (0.1 to 3600)
+        #[arg(long, default_value_t = 30.0, value_parser = seconds_arg)]
         seconds: f64,
         /// Seed of the synth's random generator (the same seed renders the same audio)
         #[arg(long, default_value_t = 0)]
@@ -184,8 +186,8 @@ pub enum VibesCommand {
         /// Write the training set (data/latentscore-synthetic-train.jsonl) instead of the 02c sample
         #[arg(long)]
         map: bool,
-        /// How many vibes (default: 300 for the 02c sample, 3000 for --map)
-        #[arg(long)]
+        /// How many vibes, 1 to 1,000,000 (default: 300 for the 02c sample, 3000 for --map)
+        #[arg(long, value_parser = usize_in(1, 1_000_000))]
         vibes: Option<usize>,
         /// The generator's seed (default: the bundled file's)
         #[arg(long)]
@@ -199,6 +201,12 @@ pub enum VibesCommand {
         /// The cache folder (default: the platform's, see `benchtop doctor`)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
+        /// A commit (or a branch, resolved to its commit) instead of the one the cache pinned
+        #[arg(long)]
+        revision: Option<String>,
+        /// Download even when the Hub's listing gives no size and SHA-256 to check the file against
+        #[arg(long)]
+        no_verify: bool,
     },
 }
 
@@ -235,6 +243,24 @@ impl DataArgs {
     }
 }
 
+/// A whole-number argument that must lie in `lo..=hi` (the message gives the range).
+fn usize_in(lo: usize, hi: usize) -> impl Fn(&str) -> Result<usize, String> + Clone {
+    move |text| match text.trim().parse::<usize>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("{n} is not in {lo}..={hi}")),
+        Err(_) => Err(format!("{text:?} is not a whole number (allowed: {lo}..={hi})")),
+    }
+}
+
+/// A length in seconds: 0.1 to 3600.
+fn seconds_arg(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.1..=3600.0).contains(&s) => Ok(s),
+        Ok(s) => Err(format!("{s} s is not in 0.1..=3600")),
+        Err(_) => Err(format!("{text:?} is not a number of seconds (allowed: 0.1..=3600)")),
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct PlotArgs {
     #[command(flatten)]
@@ -261,10 +287,10 @@ pub struct PlotArgs {
     /// Seed band
     #[arg(long, value_enum, default_value_t = Band::MinMax)]
     pub band: Band,
-    /// Figure size in pixels
-    #[arg(long, default_value_t = 1600)]
+    /// Figure size in pixels (each 100 to 8192)
+    #[arg(long, default_value_t = 1600, value_parser = clap::value_parser!(u32).range(100..=8192))]
     pub width: u32,
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(100..=8192))]
     pub height: u32,
     /// fig.png, fig.svg or fig.csv
     #[arg(long, value_name = "FILE")]
@@ -278,24 +304,24 @@ pub enum BenchCommand {
     Series {
         #[command(flatten)]
         data: DataArgs,
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = usize_in(1, 1_000_000))]
         runs: usize,
     },
     /// Time the synth's kernels (oscillators, filter, envelope, jitter) on one note-sized
     /// signal: nanoseconds a sample, the fastest of --runs
     Kernels {
-        #[arg(long, default_value_t = 20_000)]
+        #[arg(long, default_value_t = 20_000, value_parser = usize_in(64, 100_000_000))]
         samples: usize,
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200, value_parser = usize_in(1, 1_000_000))]
         runs: usize,
     },
     /// Render a preset of assets/synth-presets.json `--runs` times; print each time and the median
     Synth {
         #[arg(long, default_value = "Dense electronic")]
         preset: String,
-        #[arg(long, default_value_t = 30.0)]
+        #[arg(long, default_value_t = 30.0, value_parser = seconds_arg)]
         seconds: f64,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         runs: u64,
     },
 }
@@ -316,8 +342,11 @@ pub enum DataDecideCommand {
         /// Cache folder (default: the platform cache folder)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
-        /// Attempts per file before giving up on transient failures
-        #[arg(long, default_value_t = 5, value_name = "N")]
+        /// Download even when the Hub's listing gives no size and SHA-256 to check a file against
+        #[arg(long)]
+        no_verify: bool,
+        /// Attempts per file before giving up on transient failures (1 to 100)
+        #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
         attempts: u32,
     },
     /// Build mean_eval_melted (and the per-seed table) from ppl and eval files, or from the cache
@@ -366,11 +395,72 @@ pub enum DataDecideCommand {
     },
 }
 
-/// Parses the arguments, runs the command, and turns errors into a message and exit code 1.
+/// Set by Ctrl+C (SIGINT) in the long commands: their progress reports cancellation, as the
+/// window's Cancel does, and they stop at their next checkpoint.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether Ctrl+C was pressed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The first Ctrl+C asks the command to stop cleanly; a second one ends the process at once.
+fn install_interrupt_handler() {
+    #[cfg(unix)]
+    {
+        extern "C" fn on_interrupt(_: libc::c_int) {
+            if INTERRUPTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(130) };
+            }
+        }
+        let handler: extern "C" fn(libc::c_int) = on_interrupt;
+        // SAFETY: the handler only touches an atomic and calls _exit, both async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+        }
+    }
+}
+
+/// What a long command leaves when Ctrl+C stops it (`None`: not a long command).
+fn on_interrupt(command: &Command) -> Option<String> {
+    Some(match command {
+        Command::Train { out, .. } => format!(
+            "the last checkpoint in {} is kept (saved at the step it stopped); `benchtop train --resume \
+             --out {}` continues it",
+            out.display(),
+            out.display()
+        ),
+        Command::Datadecide(DataDecideCommand::Fetch { .. })
+        | Command::Vibes(VibesCommand::FetchMap { .. }) => {
+            "files already downloaded are kept; the partial one stays as a .part file and the next fetch \
+             resumes it"
+                .to_owned()
+        }
+        Command::Datadecide(DataDecideCommand::Build { .. }) | Command::Fit { .. } => {
+            "nothing was written (no output and no temporary file is left)".to_owned()
+        }
+        Command::Datadecide(DataDecideCommand::Synth { .. }) => {
+            "the files finished before it stopped are kept; nothing is half-written".to_owned()
+        }
+        Command::Render { .. } | Command::Infer { .. } | Command::Vibes(VibesCommand::Summary { .. }) => {
+            "nothing was written".to_owned()
+        }
+        _ => return None,
+    })
+}
+
+/// Parses the arguments, runs the command, and turns errors into a message and exit code 1
+/// (130 after Ctrl+C).
 pub fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Gui { data: None }) {
+    let command = cli.command.unwrap_or(Command::Gui { data: None });
+    let interrupt_note = on_interrupt(&command);
+    if interrupt_note.is_some() {
+        install_interrupt_handler();
+    }
+    let result = match command {
         Command::Gui { data } => run_gui(data),
         Command::Doctor => {
             print!("{}", crate::doctor::run());
@@ -384,7 +474,9 @@ pub fn main() -> ExitCode {
         Command::Ft(command) => ft(command),
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),
         Command::Vibes(VibesCommand::Synth { out, map, vibes, seed }) => vibes_synth(&out, map, vibes, seed),
-        Command::Vibes(VibesCommand::FetchMap { base_url, cache }) => vibes_fetch_map(&base_url, cache),
+        Command::Vibes(VibesCommand::FetchMap { base_url, cache, revision, no_verify }) => {
+            vibes_fetch_map(&base_url, cache, revision.as_deref(), no_verify)
+        }
         Command::Fit {
             data,
             backend,
@@ -405,8 +497,8 @@ pub fn main() -> ExitCode {
             };
             let defaults = crate::ml::fit::SolveOptions::default();
             let solve = crate::ml::fit::SolveOptions {
-                step1_iterations: iterations.unwrap_or(defaults.step1_iterations),
-                step2_iterations: iterations.unwrap_or(defaults.step2_iterations),
+                step1_iterations: iterations.map_or(defaults.step1_iterations, |n| n as usize),
+                step2_iterations: iterations.map_or(defaults.step2_iterations, |n| n as usize),
                 ..defaults
             };
             fit(&data, backend, &opts, &solve, points_out.as_deref(), json)
@@ -419,7 +511,7 @@ pub fn main() -> ExitCode {
             infer(&model, vibe.as_deref(), data.as_deref(), split.as_deref(), out.as_deref(), backend)
         }
         Command::Decide { data, task, metric, target, last, json } => {
-            decide(&data, &task, metric.as_deref(), &target, last, json)
+            decide(&data, &task, metric.as_deref(), &target, last as usize, json)
         }
         Command::Render { config, out, seconds, seed, float, spectrogram } => {
             render(&config, &out, seconds, seed, float, spectrogram.as_deref())
@@ -427,6 +519,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(_) if interrupted() => {
+            eprintln!("benchtop: interrupted (Ctrl+C): {}", interrupt_note.unwrap_or_default());
+            ExitCode::from(130)
+        }
         Err(err) => {
             eprintln!("benchtop: {err:#}");
             ExitCode::FAILURE
@@ -455,6 +551,10 @@ impl ConsoleProgress {
 }
 
 impl crate::jobs::Progress for ConsoleProgress {
+    fn cancelled(&self) -> bool {
+        interrupted()
+    }
+
     fn report(&self, fraction: f32, message: &str) {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let tenth = (fraction * 10.0).floor() as i32;
@@ -485,15 +585,15 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
     use crate::datadecide::{hub, pipeline, synth, table};
     let progress = ConsoleProgress::new();
     match command {
-        DataDecideCommand::Fetch { only, revision, base_url, cache, attempts } => {
+        DataDecideCommand::Fetch { only, revision, base_url, cache, no_verify, attempts } => {
             let files = hub::select(&only)?;
             let source = hub::HubSource {
                 base_url: base_url.unwrap_or_else(|| hub::DEFAULT_BASE_URL.to_owned()),
                 revision,
             };
             let cache = cache_folder(cache)?;
-            let policy = crate::download::RetryPolicy { attempts: attempts.max(1), ..Default::default() };
-            let fetched = hub::fetch(&source, &files, &cache, &policy, &progress);
+            let policy = crate::download::RetryPolicy { attempts, ..Default::default() };
+            let fetched = hub::fetch(&source, &files, &cache, &policy, no_verify, &progress);
             progress.finish();
             for f in fetched? {
                 let how = if f.already_present { "already cached" } else { "downloaded" };
@@ -512,6 +612,16 @@ fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
             } else {
                 pipeline::Inputs { ppl: ppl.into_iter().collect(), eval, macro_avg }
             };
+            let mut outputs = vec![("--out", out.as_path())];
+            outputs.extend(per_seed.as_deref().map(|p| ("--per-seed", p)));
+            let read: Vec<&Path> = inputs
+                .eval
+                .iter()
+                .chain(&inputs.ppl)
+                .chain(&inputs.macro_avg)
+                .map(PathBuf::as_path)
+                .collect();
+            crate::paths::check_outputs(&outputs, &read)?;
             let started = Instant::now();
             let report = pipeline::build_to_files(&inputs, &out, per_seed.as_deref(), &progress);
             progress.finish();
@@ -556,7 +666,9 @@ fn render(
 ) -> anyhow::Result<()> {
     use crate::audio::wav::{WavFormat, write_wav};
     use crate::synth::config::Problem;
-    anyhow::ensure!(seconds > 0.0 && seconds <= 3600.0, "--seconds must be in (0, 3600], not {seconds}");
+    let mut outputs = vec![("--out", out)];
+    outputs.extend(spectrogram.map(|p| ("--spectrogram", p)));
+    crate::paths::check_outputs(&outputs, &[config])?;
     let payload = crate::synth::payload::load(config)?;
     let synth = payload
         .renderable()
@@ -684,10 +796,9 @@ fn infer(
         );
     }
     if let Some(out) = out {
-        let text = serde_json::to_string_pretty(&serde_json::Value::Object(infer::payload(
-            vibe,
-            &prediction.config,
-        )))?;
+        let mut payload = infer::payload(vibe, &prediction.config);
+        payload.insert("synthetic".into(), predictor.synthetic().into());
+        let text = serde_json::to_string_pretty(&serde_json::Value::Object(payload))?;
         crate::paths::write_atomically(out, |tmp| Ok(std::fs::write(tmp, text)?))
             .with_context(|| format!("writing {}", out.display()))?;
         println!(
@@ -699,10 +810,16 @@ fn infer(
     Ok(())
 }
 
-fn vibes_fetch_map(base_url: &str, cache: Option<PathBuf>) -> anyhow::Result<()> {
+fn vibes_fetch_map(
+    base_url: &str,
+    cache: Option<PathBuf>,
+    revision: Option<&str>,
+    no_verify: bool,
+) -> anyhow::Result<()> {
     let cache = cache_folder(cache)?;
     let progress = ConsoleProgress::new();
-    let got = crate::vibes::hub::fetch_map(base_url, &cache, &Default::default(), &progress);
+    let got =
+        crate::vibes::hub::fetch_map(base_url, &cache, revision, no_verify, &Default::default(), &progress);
     progress.finish();
     println!("{}", got?.display());
     Ok(())
@@ -716,6 +833,8 @@ fn vibes_summary(path: &Path, json: bool) -> anyhow::Result<()> {
     let s = set.summary();
     if json {
         let mut value = serde_json::to_value(&s)?;
+        value["synthetic"] = set.is_synthetic().into();
+        value["bad_lines_not_listed"] = set.bad.not_kept().into();
         value["bad"] = set
             .bad
             .iter()
@@ -771,8 +890,11 @@ fn ft(command: FtCommand) -> anyhow::Result<()> {
             let tag = if runs.synthetic { " (SYNTHETIC)" } else { "" };
             println!("{}: {} runs{tag}", file.display(), runs.runs.len());
             println!("matched metrics (ft_ and pt_): {}", runs.matched_metrics().join(", "));
-            for (line, reason) in &runs.skipped {
+            for (line, reason) in runs.skipped.iter() {
                 println!("skipped row {line}: {reason}");
+            }
+            if runs.skipped.not_kept() > 0 {
+                println!("… and {} more skipped rows", runs.skipped.not_kept());
             }
         }
     }
@@ -782,6 +904,8 @@ fn ft(command: FtCommand) -> anyhow::Result<()> {
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     use crate::datadecide::query::{self, Selection};
     anyhow::ensure!((0.0..1.0).contains(&args.smooth), "--smooth must be in 0..1, not {}", args.smooth);
+    let inputs: Vec<&Path> = args.data.data.iter().map(PathBuf::as_path).collect();
+    crate::paths::check_outputs(&[("--out", &args.out)], &inputs)?;
     let dataset = args.data.open()?;
     let table = &dataset.table;
     anyhow::ensure!(table.metric_index(&args.metric).is_some(), "the table has no metric {:?}", args.metric);
@@ -842,7 +966,9 @@ fn fit(
     let problems = fit::data::problems(&dataset.table, opts)?;
     let reading = start.elapsed();
     if let Some(path) = points_out {
-        let text = serde_json::to_string(&fit::points_json(&problems.problems))?;
+        let mut points = fit::points_json(&problems.problems);
+        points["synthetic"] = dataset.source.synthetic.into();
+        let text = serde_json::to_string(&points)?;
         crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, text.as_bytes())?))
             .with_context(|| format!("writing the points to {}", path.display()))?;
     }
@@ -852,7 +978,7 @@ fn fit(
     progress.finish();
     let report = report?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", json_with_synthetic(&report, dataset.source.synthetic)?);
         return Ok(());
     }
     let label = dataset.source.label();
@@ -903,7 +1029,7 @@ fn decide(
     let aggregate = if last <= 1 { Aggregate::Final } else { Aggregate::MeanOfLast(last) };
     let d = crate::datadecide::query::decision(&dataset.table, &name, target, aggregate)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        println!("{}", json_with_synthetic(&d, dataset.source.synthetic)?);
         return Ok(());
     }
     println!(
@@ -969,7 +1095,6 @@ fn bench_series(data: &DataArgs, runs: usize) -> anyhow::Result<()> {
 fn bench_kernels(n: usize, runs: usize) -> anyhow::Result<()> {
     use crate::synth::primitives as p;
     use rand::SeedableRng;
-    anyhow::ensure!(n >= 64 && runs > 0, "--samples must be at least 64 and --runs at least 1");
     let dur = n as f64 / p::SAMPLE_RATE as f64;
     let time = |name: &str, f: &mut dyn FnMut()| {
         let mut best = f64::MAX;
@@ -1012,7 +1137,6 @@ fn bench_synth(preset: &str, seconds: f64, runs: u64) -> anyhow::Result<()> {
         let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
         format!("no preset named {preset:?} (there are: {})", names.join(", "))
     })?;
-    anyhow::ensure!(seconds > 0.0 && seconds <= 3600.0, "--seconds must be in (0, 3600], not {seconds}");
     let config = found.config.to_synth();
     let mut times = Vec::new();
     for seed in 0..runs.max(1) {
@@ -1039,6 +1163,21 @@ fn print_build_report(report: &crate::datadecide::pipeline::Report, out: &Path, 
         "read {} eval rows and {} ppl rows; {} per-seed rows, {} seed-averaged rows",
         report.eval_rows, report.ppl_rows, report.per_seed_rows, report.mean_rows
     );
+    if report.unknown_task_rows > 0 {
+        println!(
+            "dropped {} rows of tasks the long table does not report: {}{}",
+            report.unknown_task_rows,
+            report.unknown_tasks.join(", "),
+            if report.unknown_tasks.len() == crate::datadecide::pipeline::Report::KEPT_UNKNOWN_TASKS {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+    if report.infinite_values > 0 {
+        println!("dropped {} values that were ±inf (treated as missing)", report.infinite_values);
+    }
     if report.bad_row_count > 0 {
         println!("skipped {} bad rows:", report.bad_row_count);
         for bad in &report.bad_rows {
@@ -1048,6 +1187,15 @@ fn print_build_report(report: &crate::datadecide::pipeline::Report, out: &Path, 
             println!("  … and {} more", report.bad_row_count - report.bad_rows.len());
         }
     }
+}
+
+/// A report as pretty JSON with `"synthetic"` added: whether the data it comes from is synthetic
+/// (read from the data's own marker).
+fn json_with_synthetic(report: &impl serde::Serialize, synthetic: bool) -> anyhow::Result<String> {
+    let mut value = serde_json::to_value(report)?;
+    let object = value.as_object_mut().context("a report is a JSON object")?;
+    object.insert("synthetic".into(), synthetic.into());
+    Ok(serde_json::to_string_pretty(&value)?)
 }
 
 fn init_logging() {

@@ -1,7 +1,11 @@
 //! Downloads files over HTTP(S) into the cache: streamed to `<file>.part`, resumed with HTTP Range
-//! after an interruption, retried with backoff on transient failures, checked for size (and SHA-256
-//! where the source gives one), and renamed into place only when complete. Blocking: call it from
-//! a job; it checks `cancelled` between chunks and keeps the partial file for the next attempt.
+//! after an interruption, retried with backoff on transient failures, and renamed into place only
+//! when its size and SHA-256 match what the source says it is. It fails closed: without a known
+//! size and SHA-256 nothing is downloaded unless the caller allows it ([`Remote::unverified_ok`],
+//! the user's `--no-verify`). A resumed part must come back at the right offset (Content-Range is
+//! checked), a body is cut off at the expected size, and every wait (connecting, response headers,
+//! each chunk, the listing) is bounded in time and checks `cancelled`. Blocking: call it from a
+//! job; a cancelled download keeps its partial file for the next attempt.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -11,12 +15,36 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 /// What to fetch and what it must turn out to be.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Remote {
     pub url: String,
     pub expected_size: Option<u64>,
     /// Lower-case hex SHA-256 of the whole file.
     pub sha256: Option<String>,
+    /// Download even without a known size and SHA-256 (the user asked: `--no-verify`); the file
+    /// is then checked only against the length the server announces.
+    pub unverified_ok: bool,
+}
+
+impl Remote {
+    /// A file whose size and SHA-256 are known.
+    pub fn verified(url: impl Into<String>, size: u64, sha256: impl Into<String>) -> Remote {
+        Remote {
+            url: url.into(),
+            expected_size: Some(size),
+            sha256: Some(sha256.into()),
+            unverified_ok: false,
+        }
+    }
+
+    /// A file downloaded without a size or hash to check it against (`--no-verify`).
+    pub fn unverified(url: impl Into<String>) -> Remote {
+        Remote { url: url.into(), unverified_ok: true, ..Remote::default() }
+    }
+
+    fn is_verifiable(&self) -> bool {
+        self.expected_size.is_some() && self.sha256.is_some()
+    }
 }
 
 /// How many times to try, and how long to wait between tries (doubling each time).
@@ -121,6 +149,18 @@ pub enum DownloadError {
     Truncated { url: String, got: u64, expected: u64 },
     #[error("{url} sent nothing for {secs} s")]
     Stalled { url: String, secs: u64 },
+    #[error("{url} sent no response for {secs} s")]
+    NoResponse { url: String, secs: u64 },
+    #[error(
+        "{url}: no verified size and SHA-256 ({why}); nothing was downloaded (--no-verify downloads it unchecked)"
+    )]
+    Unverified { url: String, why: String },
+    #[error("{url}: {detail}; the partial file was discarded and the download starts over")]
+    BadRange { url: String, detail: String },
+    #[error("{url} sent more than the {expected} bytes it should have; the partial file was removed")]
+    TooLong { url: String, expected: u64 },
+    #[error("{url}: {detail}")]
+    BadListing { url: String, detail: String },
     #[error("{path}: expected {expected} bytes, got {got}; the partial file was removed")]
     WrongSize { path: PathBuf, expected: u64, got: u64 },
     #[error("{path}: SHA-256 is {got}, expected {expected}; the file was removed")]
@@ -135,7 +175,11 @@ impl DownloadError {
     /// Worth another try after a pause.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Network { .. } | Self::Truncated { .. } | Self::Stalled { .. } => true,
+            Self::Network { .. }
+            | Self::Truncated { .. }
+            | Self::Stalled { .. }
+            | Self::NoResponse { .. }
+            | Self::BadRange { .. } => true,
             Self::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             _ => false,
         }
@@ -195,22 +239,27 @@ pub fn fetch(
     on_progress: &mut dyn FnMut(&Transfer),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Fetched, DownloadError> {
-    if dest.exists() {
-        // Known-good only if something says what it should be; otherwise fetch again.
-        if remote.expected_size.is_some() || remote.sha256.is_some() {
-            match verify(dest, remote, None) {
-                Ok(bytes) => {
-                    on_progress(&Transfer { done: bytes, total: Some(bytes), bytes_per_sec: 0.0 });
-                    return Ok(Fetched {
-                        path: dest.to_owned(),
-                        bytes,
-                        already_present: true,
-                        resumed_from: 0,
-                        attempts: 0,
-                    });
-                }
-                Err(err) => tracing::warn!("cached file is stale, fetching again: {err}"),
+    if !remote.is_verifiable() && !remote.unverified_ok {
+        let missing = match (remote.expected_size, &remote.sha256) {
+            (None, None) => "neither is known",
+            (None, Some(_)) => "its size is not known",
+            _ => "its SHA-256 is not known",
+        };
+        return Err(DownloadError::Unverified { url: remote.url.clone(), why: missing.to_owned() });
+    }
+    if dest.exists() && remote.is_verifiable() {
+        match verify(dest, remote, None) {
+            Ok(bytes) => {
+                on_progress(&Transfer { done: bytes, total: Some(bytes), bytes_per_sec: 0.0 });
+                return Ok(Fetched {
+                    path: dest.to_owned(),
+                    bytes,
+                    already_present: true,
+                    resumed_from: 0,
+                    attempts: 0,
+                });
             }
+            Err(err) => tracing::warn!("cached file is stale, fetching again: {err}"),
         }
     }
     if let Some(parent) = dest.parent() {
@@ -218,10 +267,7 @@ pub fn fetch(
     }
     let part = part_path(dest);
     let resumed_from = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| DownloadError::Io { path: part.clone(), source: e })?;
+    let runtime = runtime(&part)?;
     let mut failures = 0;
     loop {
         let attempt = runtime.block_on(attempt(remote, &part, policy, on_progress, cancelled));
@@ -254,7 +300,52 @@ pub fn fetch(
     }
 }
 
-/// One HTTP request, appending to `part`. Returns the total size the server announced, if any.
+fn runtime(path: &Path) -> Result<tokio::runtime::Runtime, DownloadError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DownloadError::Io { path: path.to_owned(), source: e })
+}
+
+fn client(url: &str) -> Result<reqwest::Client, DownloadError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(15))
+        .user_agent(concat!("benchtop/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DownloadError::Network { url: url.to_owned(), cause: error_chain(&e) })
+}
+
+/// Waits for `future`, looking at `cancelled` every 100 ms; gives `late()` when it takes longer than
+/// `limit`.
+async fn bounded<F: std::future::Future>(
+    future: F,
+    limit: Duration,
+    cancelled: &dyn Fn() -> bool,
+    late: impl FnOnce() -> DownloadError,
+) -> Result<F::Output, DownloadError> {
+    let started = Instant::now();
+    tokio::pin!(future);
+    loop {
+        if cancelled() {
+            return Err(DownloadError::Cancelled);
+        }
+        match tokio::time::timeout(Duration::from_millis(100), &mut future).await {
+            Ok(output) => return Ok(output),
+            Err(_) if started.elapsed() >= limit => return Err(late()),
+            Err(_) => {}
+        }
+    }
+}
+
+/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
+fn content_range(header: &str) -> Option<(u64, u64, Option<u64>)> {
+    let (range, total) = header.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let total = if total.trim() == "*" { None } else { Some(total.trim().parse().ok()?) };
+    Some((start.trim().parse().ok()?, end.trim().parse().ok()?, total))
+}
+
+/// One HTTP request, appending to `part`. Returns the total size the file must have, if known.
 async fn attempt(
     remote: &Remote,
     part: &Path,
@@ -264,39 +355,72 @@ async fn attempt(
 ) -> Result<Option<u64>, DownloadError> {
     let url = &remote.url;
     let network = |e: reqwest::Error| DownloadError::Network { url: url.clone(), cause: error_chain(&e) };
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(15))
-        .user_agent(concat!("benchtop/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(network)?;
+    let bad_range = |detail: String| {
+        let _ = std::fs::remove_file(part);
+        DownloadError::BadRange { url: url.clone(), detail }
+    };
+    let client = client(url)?;
     let mut offset = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-    if let Some(expected) = remote.expected_size {
-        if offset > expected {
-            // Longer than the file can be: start over.
-            std::fs::remove_file(part).map_err(io_err(part))?;
-            offset = 0;
-        }
+    if remote.expected_size.is_some_and(|expected| offset > expected) {
+        // Longer than the file can be: start over.
+        std::fs::remove_file(part).map_err(io_err(part))?;
+        offset = 0;
     }
     let mut request = client.get(url);
     if offset > 0 {
         request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
     }
-    let mut response = request.send().await.map_err(network)?;
+    let secs = policy.stall_timeout.as_secs();
+    let mut response = bounded(request.send(), policy.stall_timeout, cancelled, || {
+        DownloadError::NoResponse { url: url.clone(), secs }
+    })
+    .await?
+    .map_err(network)?;
     let status = response.status().as_u16();
     let append = match status {
-        206 => true,
-        200 => false,
+        206 if offset > 0 => {
+            let header = response.headers().get(reqwest::header::CONTENT_RANGE);
+            let range = header.and_then(|h| h.to_str().ok()).and_then(content_range);
+            match range {
+                None => return Err(bad_range("a resumed part came without a valid Content-Range".into())),
+                Some((start, _, _)) if start != offset => {
+                    return Err(bad_range(format!(
+                        "asked to resume at byte {offset}, got bytes from {start}"
+                    )));
+                }
+                Some((_, _, Some(total))) if remote.expected_size.is_some_and(|e| e != total) => {
+                    return Err(bad_range(format!(
+                        "the server's file has {total} bytes, expected {}",
+                        remote.expected_size.unwrap_or_default()
+                    )));
+                }
+                Some(_) => true,
+            }
+        }
+        200 | 206 => false,
         416 if offset > 0 => {
-            // The part already holds everything the server has: let verification decide.
-            return Ok(remote.expected_size.or(Some(offset)));
+            // The server has nothing past `offset`: complete only if that is the file's known size.
+            if remote.expected_size == Some(offset) {
+                return Ok(Some(offset));
+            }
+            return Err(bad_range(format!("the server refused to resume at byte {offset} (HTTP 416)")));
         }
         404 => return Err(DownloadError::NotFound { url: url.clone() }),
         _ => return Err(DownloadError::Http { url: url.clone(), status }),
     };
+    if status == 206 && !append {
+        return Err(bad_range("a partial answer (HTTP 206) to a request for the whole file".into()));
+    }
     if !append {
         offset = 0;
     }
-    let total = response.content_length().map(|len| offset + len).or(remote.expected_size);
+    let announced = response.content_length().map(|len| offset + len);
+    if let (Some(expected), Some(announced)) = (remote.expected_size, announced) {
+        if expected != announced {
+            return Err(DownloadError::WrongSize { path: part.to_owned(), expected, got: announced });
+        }
+    }
+    let total = remote.expected_size.or(announced);
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -308,21 +432,16 @@ async fn attempt(
     let started = Instant::now();
     let mut received = 0u64;
     let mut last_report = Instant::now() - Duration::from_secs(1);
-    let mut last_data = Instant::now();
     loop {
-        if cancelled() {
-            file.flush().map_err(io_err(part))?;
-            return Err(DownloadError::Cancelled);
-        }
-        let chunk = match tokio::time::timeout(Duration::from_millis(200), response.chunk()).await {
-            Err(_) => {
-                if last_data.elapsed() > policy.stall_timeout {
-                    return Err(DownloadError::Stalled {
-                        url: url.clone(),
-                        secs: policy.stall_timeout.as_secs(),
-                    });
-                }
-                continue;
+        let next = bounded(response.chunk(), policy.stall_timeout, cancelled, || DownloadError::Stalled {
+            url: url.clone(),
+            secs,
+        })
+        .await;
+        let chunk = match next {
+            Err(err) => {
+                file.flush().map_err(io_err(part))?;
+                return Err(err);
             }
             Ok(Err(e)) => {
                 file.flush().map_err(io_err(part))?;
@@ -336,7 +455,11 @@ async fn attempt(
             Ok(Ok(None)) => break,
             Ok(Ok(Some(chunk))) => chunk,
         };
-        last_data = Instant::now();
+        if total.is_some_and(|t| offset + received + chunk.len() as u64 > t) {
+            drop(file);
+            let _ = std::fs::remove_file(part);
+            return Err(DownloadError::TooLong { url: url.clone(), expected: total.unwrap_or_default() });
+        }
         file.write_all(&chunk).map_err(io_err(part))?;
         received += chunk.len() as u64;
         if last_report.elapsed() >= Duration::from_millis(100) {
@@ -357,26 +480,56 @@ async fn attempt(
     Ok(total)
 }
 
-/// GETs a small text resource (a listing, metadata): one attempt, 30 s at most.
-pub fn get_text(url: &str) -> anyhow::Result<String> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("benchtop/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        let response = client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| DownloadError::Network { url: url.to_owned(), cause: error_chain(&e) })?;
-        let status = response.status().as_u16();
-        match status {
-            200 => Ok(response.text().await?),
-            404 => Err(DownloadError::NotFound { url: url.to_owned() }.into()),
-            _ => Err(DownloadError::Http { url: url.to_owned(), status }.into()),
+/// The most a listing or other metadata may take: bytes, and time for the whole answer.
+pub const METADATA_LIMIT: u64 = 8 << 20;
+pub const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// GETs a small text resource (a listing, metadata): one attempt, at most [`METADATA_LIMIT`]
+/// bytes in [`METADATA_TIMEOUT`], stopping when `cancelled`.
+pub fn get_text(url: &str, cancelled: &dyn Fn() -> bool) -> Result<String, DownloadError> {
+    get_text_bounded(url, METADATA_LIMIT, METADATA_TIMEOUT, cancelled)
+}
+
+/// [`get_text`] with its limits given.
+pub fn get_text_bounded(
+    url: &str,
+    limit: u64,
+    timeout: Duration,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<String, DownloadError> {
+    let runtime = runtime(Path::new(url))?;
+    let secs = timeout.as_secs();
+    let whole = async {
+        let client = client(url)?;
+        let network =
+            |e: reqwest::Error| DownloadError::Network { url: url.to_owned(), cause: error_chain(&e) };
+        let mut response = client.get(url).send().await.map_err(network)?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => return Err(DownloadError::NotFound { url: url.to_owned() }),
+            status => return Err(DownloadError::Http { url: url.to_owned(), status }),
         }
+        let too_long = || DownloadError::BadListing {
+            url: url.to_owned(),
+            detail: format!("the answer is longer than {}", bytes(limit)),
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_long());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_long());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        String::from_utf8(body).map_err(|_| DownloadError::BadListing {
+            url: url.to_owned(),
+            detail: "the answer is not UTF-8".into(),
+        })
+    };
+    runtime.block_on(async {
+        bounded(whole, timeout, cancelled, || DownloadError::NoResponse { url: url.to_owned(), secs }).await?
     })
 }
 
@@ -463,30 +616,47 @@ struct Lfs {
 }
 
 impl Remote {
-    /// A Hub file at `url`, with the size and SHA-256 the Hub's listing of its folder
-    /// (`tree_url`) gives for `path`; without a listing the download still runs, checked against
-    /// the length the server sends.
-    pub fn listed(url: String, tree_url: &str, path: &str) -> Remote {
-        let (expected_size, sha256) = listed_size_and_hash(tree_url, path);
-        Remote { url, expected_size, sha256 }
+    /// A Hub file at `url`, with the size and SHA-256 that the Hub's listing of its folder
+    /// (`tree_url`) gives for `path`. Fails closed: when the listing cannot be read or does not
+    /// give both, this is an error, unless `no_verify`, which downloads the file unchecked.
+    pub fn listed(
+        url: String,
+        tree_url: &str,
+        path: &str,
+        no_verify: bool,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Remote, DownloadError> {
+        let found = get_text(tree_url, cancelled).and_then(|text| {
+            let entries: Vec<TreeEntry> =
+                serde_json::from_str(&text).map_err(|e| DownloadError::BadListing {
+                    url: tree_url.to_owned(),
+                    detail: format!("not a file listing ({e})"),
+                })?;
+            Ok(entries.into_iter().find(|e| e.path == path))
+        });
+        let why = match found {
+            Err(DownloadError::Cancelled) => return Err(DownloadError::Cancelled),
+            Ok(Some(TreeEntry { lfs: Some(lfs), size, .. })) => match lfs.size.or(size) {
+                Some(size) if is_sha256_hex(&lfs.oid) => {
+                    return Ok(Remote::verified(url, size, lfs.oid.to_ascii_lowercase()));
+                }
+                Some(_) => format!("the Hub's listing gives {:?} as its SHA-256", lfs.oid),
+                None => "the Hub's listing gives no size for it".to_owned(),
+            },
+            Ok(Some(_)) => "the Hub's listing gives no SHA-256 for it (not an LFS file)".to_owned(),
+            Ok(None) => format!("the Hub's listing {tree_url} does not name {path}"),
+            Err(err) => format!("the Hub's listing could not be read: {err}"),
+        };
+        if no_verify {
+            tracing::warn!("downloading {url} unchecked (--no-verify): {why}");
+            Ok(Remote::unverified(url))
+        } else {
+            Err(DownloadError::Unverified { url, why })
+        }
     }
 }
 
-fn listed_size_and_hash(tree_url: &str, path: &str) -> (Option<u64>, Option<String>) {
-    match get_text(tree_url).and_then(|text| {
-        serde_json::from_str::<Vec<TreeEntry>>(&text)
-            .map_err(|e| anyhow::anyhow!("{tree_url}: unexpected listing: {e}"))
-    }) {
-        Ok(entries) => match entries.into_iter().find(|e| e.path == path) {
-            Some(entry) => match entry.lfs {
-                Some(lfs) => (lfs.size.or(entry.size), Some(lfs.oid)),
-                None => (entry.size, None),
-            },
-            None => (None, None),
-        },
-        Err(err) => {
-            tracing::warn!("no size or hash for {path}: {err:#}");
-            (None, None)
-        }
-    }
+/// Whether `text` is a SHA-256 digest in hex (64 hex digits).
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -232,7 +232,7 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
     let source = HubSource { base_url: server.base.clone(), revision: None };
     let cache = dir.path().join("cache");
     let files = select(&["ppl".into(), "eval".into()]).unwrap();
-    let fetched = fetch(&source, &files, &cache, &RetryPolicy::default(), &Silent).unwrap();
+    let fetched = fetch(&source, &files, &cache, &RetryPolicy::default(), false, &Silent).unwrap();
     assert_eq!(fetched.len(), 5);
     for f in &fetched {
         let original = dir.path().join("hub").join(f.file.repo).join(f.file.path);
@@ -245,7 +245,7 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
     }
     // A second fetch finds everything cached: only the listings are asked for again.
     let before = server.requests().len();
-    let again = fetch(&source, &files, &cache, &RetryPolicy::default(), &Silent).unwrap();
+    let again = fetch(&source, &files, &cache, &RetryPolicy::default(), false, &Silent).unwrap();
     assert!(again.iter().all(|f| f.already_present));
     assert!(server.requests()[before..].iter().all(|r| r.path.starts_with("/api/")));
 
@@ -282,6 +282,7 @@ fn a_file_whose_hash_differs_from_the_listing_is_refused() {
         &select(&["ppl".into()]).unwrap(),
         &dir.path().join("cache"),
         &RetryPolicy::default(),
+        false,
         &Silent,
     )
     .unwrap_err();

@@ -29,9 +29,9 @@ fn jsonl_runs_load_their_good_lines_and_name_the_bad_ones() {
     assert_eq!(runs.runs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(), ["a", "d"]);
     let skipped: Vec<usize> = runs.skipped.iter().map(|s| s.0).collect();
     assert_eq!(skipped, [3, 4, 6]);
-    assert!(runs.skipped[0].1.starts_with("not JSON"), "{:?}", runs.skipped);
-    assert_eq!(runs.skipped[1].1, "ckpt_steps is not a number");
-    assert_eq!(runs.skipped[2].1, "a list instead of an object");
+    assert!(runs.skipped.kept[0].1.starts_with("not JSON"), "{:?}", runs.skipped);
+    assert_eq!(runs.skipped.kept[1].1, "ckpt_steps is not a number");
+    assert_eq!(runs.skipped.kept[2].1, "a list instead of an object");
     // Only arc_easy has both sides; d's pt value is missing, so only a pairs.
     assert_eq!(runs.matched_metrics(), ["arc_easy"]);
     assert_eq!(runs.runs[0].pair("arc_easy"), Some((0.61, 0.55)));
@@ -52,7 +52,7 @@ fn csv_runs_and_histories_read_the_same_way() {
     );
     let runs = Runs::open(&runs).unwrap();
     assert_eq!(runs.runs.len(), 1);
-    assert_eq!(runs.skipped, [(2, "ckpt_steps is not a number".to_owned())]);
+    assert_eq!(runs.skipped.kept, [(2, "ckpt_steps is not a number".to_owned())]);
     assert_eq!(runs.runs[0].pair("piqa"), Some((0.6, 0.58)));
     assert_eq!(column_group("comparison_metric"), "comparison");
     assert_eq!(column_group("ft_tok"), "fine-tuning");
@@ -68,7 +68,7 @@ fn csv_runs_and_histories_read_the_same_way() {
     let r1 = &h.runs["r1"];
     assert_eq!(r1.iter().map(|p| p.step).collect::<Vec<_>>(), [10.0, 20.0]);
     assert_eq!(r1[0].train_loss, 2.5);
-    assert_eq!(h.skipped.len(), 1);
+    assert_eq!(h.skipped.total, 1);
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn with_audio(mock: MockBackend) -> AppConfig {
         audio_backend: Arc::new(move || Box::new(mock.clone())),
         cache_dir: None,
         // As a headless system dialog does: nothing chosen.
-        save_dialog: Arc::new(|_, _, _| None),
+        save_dialog: Arc::new(|_, _, _| benchtop::app::file_prompt::DialogAnswer::Cancelled),
         initial_data: None,
         burn_on_window_device: false,
     }
@@ -50,7 +50,7 @@ fn with_audio(mock: MockBackend) -> AppConfig {
 /// A save dialog that answers with `dir/<suggested name>`.
 fn saving_into(dir: &std::path::Path) -> benchtop::app::SaveDialog {
     let dir = dir.to_owned();
-    Arc::new(move |name, _, _| Some(dir.join(name)))
+    Arc::new(move |name, _, _| benchtop::app::file_prompt::DialogAnswer::Chosen(dir.join(name)))
 }
 
 /// The app, after its start-up work (probes, first dataset) has settled.
@@ -1241,13 +1241,19 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
         format!("{:x}", sha2::Sha256::digest(&bytes))
     };
     let server = common::Server::start();
+    // `main` is resolved to a commit, and everything is fetched at that commit.
+    let commit = "0123456789abcdef0123456789abcdef01234567";
     server.route(
-        &format!("/datasets/{MAP_REPO}/resolve/main/{MAP_PATH}"),
+        &format!("/api/datasets/{MAP_REPO}/revision/main"),
+        common::Behaviour::Serve(format!(r#"{{"id":"{MAP_REPO}","sha":"{commit}"}}"#).into_bytes()),
+    );
+    server.route(
+        &format!("/datasets/{MAP_REPO}/resolve/{commit}/{MAP_PATH}"),
         common::Behaviour::TruncateFirst { body: bytes.clone(), first: bytes.len() / 2, times: 1 },
     );
     let folder = MAP_PATH.rsplit_once('/').unwrap().0;
     server.route(
-        &format!("/api/datasets/{MAP_REPO}/tree/main/{folder}"),
+        &format!("/api/datasets/{MAP_REPO}/tree/{commit}/{folder}"),
         common::Behaviour::Serve(
             format!(
                 r#"[{{"type":"file","path":"{MAP_PATH}","size":{n},"lfs":{{"oid":"{sha}","size":{n}}}}}]"#,
@@ -1264,7 +1270,8 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
     step_until(&mut harness, "the map", |h| {
         h.state().vibes.loading_job().is_none() && h.state().state.vibes.source.is_some()
     });
-    let cached = cached_map(dir.path());
+    let cached = cached_map(dir.path()).expect("the map's commit is pinned after the fetch");
+    assert!(cached.to_string_lossy().contains(commit), "{}", cached.display());
     assert_eq!(std::fs::read(&cached).unwrap(), bytes);
     assert_eq!(harness.state().state.vibes.source.as_ref(), Some(&cached));
     // The second request resumed where the cut-off first one ended.

@@ -145,7 +145,7 @@ fn a_line_that_is_not_utf8_is_reported_and_reading_goes_on() {
     let set = VibeSet::open(&path, &Silent).unwrap();
     assert_eq!(set.rows.len(), 2);
     assert_eq!(set.rows[1].line, 3);
-    assert_eq!(set.bad.len(), 1);
+    assert_eq!(set.bad.total, 1);
     assert_eq!(set.bad[0].line, 2);
     assert!(set.bad[0].reason.starts_with("not UTF-8"), "{}", set.bad[0]);
 }

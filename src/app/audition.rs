@@ -139,7 +139,7 @@ pub struct AuditionState {
     paste_open: bool,
     paste_text: String,
     paste_problems: Vec<String>,
-    export: super::SaveJob,
+    pub(super) export: super::SaveJob,
     /// Smoothed level meter.
     meter: f32,
     loaded: bool,

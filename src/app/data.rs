@@ -42,10 +42,15 @@ impl DataSettings {
 pub struct DataState {
     pub dataset: Option<Dataset>,
     /// A job that ends with a dataset (or with none, when a file dialog was dismissed).
-    pending: crate::jobs::Latest<Option<Dataset>>,
+    /// (The Hub source and cache of a fetch, to retry it unchecked if it cannot be verified.)
+    pending: crate::jobs::Latest<Option<Dataset>, Option<(HubSource, PathBuf)>>,
     /// Whether the pending load was asked for by the user (and earns a "Loaded" note).
     announce: bool,
     pub settings_open: bool,
+    /// A fetch that stopped because its files could not be verified, waiting for the user's word.
+    unverified: Option<super::unverified::Ask<(HubSource, PathBuf)>>,
+    /// A path asked for in benchtop's own field (the system dialog could not open).
+    open_prompt: Option<super::file_prompt::PathPrompt>,
 }
 
 impl DataState {
@@ -60,7 +65,7 @@ impl DataState {
         name: &str,
         work: impl FnOnce(&crate::jobs::JobCtx) -> anyhow::Result<Option<Dataset>> + Send + 'static,
     ) {
-        self.pending.start(jobs, name, work);
+        self.pending.start_with(jobs, name, None, work);
         self.announce = true;
     }
 
@@ -87,27 +92,48 @@ impl DataState {
     pub fn open_file(&mut self, jobs: &mut Jobs) {
         self.start(jobs, "Open a DataDecide table", |ctx| {
             ctx.message("choosing a file");
-            let picked = rfd::FileDialog::new()
-                .set_title("Open a mean_eval_melted table")
-                .add_filter("Tables", &["parquet", "csv"])
-                .add_filter("All files", &["*"])
-                .pick_file();
-            let Some(path) = picked else { return Ok(None) };
+            let tables: &[(&str, &[&str])] = &[("Tables", &["parquet", "csv"])];
+            let answer = super::file_prompt::open("Open a mean_eval_melted table", tables, false);
+            let Some(path) = answer.path()? else { return Ok(None) };
             ctx.message(format!("reading {}", path.display()));
             Dataset::open(&path).map(Some)
         });
     }
 
-    pub fn fetch_and_build(&mut self, jobs: &mut Jobs, source: HubSource, cache: PathBuf) {
-        self.start(jobs, "Fetch and build DataDecide", move |ctx| {
-            dataset::fetch_and_build(&source, &cache, ctx).map(Some)
+    /// Opens a table file on a worker.
+    pub fn open_path(&mut self, jobs: &mut Jobs, path: PathBuf) {
+        self.start(jobs, "Open a DataDecide table", move |ctx| {
+            ctx.message(format!("reading {}", path.display()));
+            Dataset::open(&path).map(Some)
         });
+    }
+
+    /// Fetches the Hub's files (`no_verify`: even those the listing gives no size and SHA-256
+    /// for, which the user agreed to), builds the tables and opens them.
+    pub fn fetch_and_build(&mut self, jobs: &mut Jobs, source: HubSource, cache: PathBuf, no_verify: bool) {
+        self.pending.start_with(
+            jobs,
+            "Fetch and build DataDecide",
+            Some((source.clone(), cache.clone())),
+            move |ctx| dataset::fetch_and_build(&source, &cache, no_verify, ctx).map(Some),
+        );
+        self.announce = true;
+    }
+
+    /// The questions the data may be waiting on: a fetch unverified, a path to open.
+    pub fn prompts(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+        if let Some((source, cache)) = super::unverified::window(ctx, &mut self.unverified) {
+            self.fetch_and_build(jobs, source, cache, true);
+        }
+        if let Some(path) = super::file_prompt::PathPrompt::show(ctx, &mut self.open_prompt) {
+            self.open_path(jobs, path);
+        }
     }
 
     /// Takes a finished load: the new dataset replaces the old one and is remembered. A failed
     /// first load falls back to the demo.
     pub fn poll(&mut self, jobs: &mut Jobs, settings: &mut DataSettings, notifications: &mut Notifications) {
-        let Some((_, result)) = self.pending.take() else { return };
+        let Some((_, fetch, result)) = self.pending.take_with() else { return };
         match result {
             Ok(Some(dataset)) => {
                 let is_demo = dataset.source.path.as_os_str() == dataset::DEMO_LONG_FILE;
@@ -126,6 +152,18 @@ impl DataState {
             Err(err) => {
                 // The job's failure is already a toast; keep what was loaded, or fall back to the demo.
                 tracing::warn!("loading data failed: {err}");
+                if let (Some(why), Some(retry)) = (super::unverified::reason(&err), fetch) {
+                    self.unverified =
+                        Some(super::unverified::Ask { what: "the DataDecide files".into(), why, retry });
+                }
+                if super::file_prompt::no_dialog(&err) {
+                    let default = super::file_prompt::default_folder();
+                    self.open_prompt = Some(super::file_prompt::PathPrompt::new(
+                        "Open a DataDecide table",
+                        &default,
+                        "Open",
+                    ));
+                }
                 if self.dataset.is_none() {
                     settings.file = None;
                     self.load_demo(jobs);
@@ -155,7 +193,7 @@ pub fn menu(
     ));
     if fetch.clicked() {
         if let Some(cache) = cache {
-            state.fetch_and_build(jobs, settings.hub_source(), cache.clone());
+            state.fetch_and_build(jobs, settings.hub_source(), cache.clone(), false);
         }
         ui.close();
     }

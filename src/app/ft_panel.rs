@@ -57,7 +57,11 @@ type Loaded = (Option<Runs>, Option<Histories>);
 pub struct FtState {
     pub runs: Option<std::sync::Arc<Runs>>,
     pub histories: Option<std::sync::Arc<Histories>>,
-    loading: Latest<Loaded>,
+    /// (Whether the load is of run histories, for the path prompt if the dialog cannot open.)
+    loading: Latest<Loaded, bool>,
+    /// A path asked for in benchtop's own field (the system dialog could not open), and whether
+    /// it is for histories.
+    open_prompt: Option<(super::file_prompt::PathPrompt, bool)>,
     started: bool,
     /// Runs whose loss curves are drawn.
     pub chosen: BTreeSet<String>,
@@ -71,7 +75,7 @@ impl FtState {
         }
         self.started = true;
         let (runs, history) = (settings.runs_file.clone(), settings.history_file.clone());
-        self.loading.start(jobs, "Open the FT-vs-PT tables", move |ctx| {
+        self.loading.start_with(jobs, "Open the FT-vs-PT tables", false, move |ctx| {
             if let Some(runs_path) = runs {
                 ctx.message(format!("reading {}", runs_path.display()));
                 let runs = crate::ft::Runs::open(&runs_path)?;
@@ -87,34 +91,58 @@ impl FtState {
     /// Asks for a runs or histories file (the dialog runs on the worker) and reads it.
     fn open(&mut self, histories: bool, jobs: &mut Jobs) {
         let what = if histories { "run histories" } else { "fine-tuning runs" };
-        self.loading.start(jobs, format!("Open {what}"), move |ctx| {
+        self.loading.start_with(jobs, format!("Open {what}"), histories, move |ctx| {
             ctx.message("choosing a file");
-            let Some(path) = rfd::FileDialog::new()
-                .set_title(format!("Open a table of {what}"))
-                .add_filter("Tables", &["parquet", "csv", "jsonl", "json", "pkl"])
-                .pick_file()
-            else {
+            let title = format!("Open a table of {what}");
+            let tables: &[(&str, &[&str])] = &[("Tables", &["parquet", "csv", "jsonl", "json", "pkl"])];
+            let Some(path) = super::file_prompt::open(&title, tables, false).path()? else {
                 return Ok((None, None));
             };
-            ctx.message(format!("reading {}", path.display()));
-            if histories {
-                Ok((None, Some(crate::ft::Histories::open(&path)?)))
-            } else {
-                Ok((Some(crate::ft::Runs::open(&path)?), None))
-            }
+            Self::read(ctx, &path, histories)
         });
+    }
+
+    fn read(ctx: &crate::jobs::JobCtx, path: &std::path::Path, histories: bool) -> anyhow::Result<Loaded> {
+        ctx.message(format!("reading {}", path.display()));
+        if histories {
+            Ok((None, Some(crate::ft::Histories::open(path)?)))
+        } else {
+            Ok((Some(crate::ft::Runs::open(path)?), None))
+        }
+    }
+
+    /// Benchtop's own path field, while an open waits for one (the system dialog could not open).
+    pub fn open_prompt(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+        let Some((prompt, histories)) = self.open_prompt.as_mut() else { return };
+        let histories = *histories;
+        let mut slot = Some(prompt.clone());
+        let chosen = super::file_prompt::PathPrompt::show(ctx, &mut slot);
+        match slot {
+            Some(p) => *prompt = p,
+            None => self.open_prompt = None,
+        }
+        if let Some(path) = chosen {
+            self.loading
+                .start_with(jobs, "Open a table", histories, move |ctx| Self::read(ctx, &path, histories));
+        }
     }
 
     /// Takes finished loads.
     pub fn poll(&mut self, settings: &mut FtSettings, notifications: &mut crate::notify::Notifications) {
-        let Some((_, result)) = self.loading.take() else { return };
-        // Failures are toasts already, through the job.
+        let Some((_, histories_asked, result)) = self.loading.take_with() else { return };
+        // Failures are toasts already, through the job; a dialog that could not open asks here.
+        if let Err(err) = &result
+            && super::file_prompt::no_dialog(err)
+        {
+            let default = super::file_prompt::default_folder();
+            let prompt = super::file_prompt::PathPrompt::new("Open a table", &default, "Open");
+            self.open_prompt = Some((prompt, histories_asked));
+        }
         if let Ok((runs, histories)) = result {
             if let Some(runs) = runs {
-                if !runs.skipped.is_empty() {
-                    let (line, reason) = &runs.skipped[0];
+                if let Some((line, reason)) = runs.skipped.first() {
                     notifications.warning(
-                        format!("{}: skipped {} rows", runs.source.display(), runs.skipped.len()),
+                        format!("{}: skipped {} rows", runs.source.display(), runs.skipped.total),
                         format!("the first, row {line}: {reason}"),
                     );
                 }

@@ -11,8 +11,10 @@ mod jobs_panel;
 pub use jobs_panel::{MlSettings, MlState};
 mod scaling;
 pub use scaling::{Facet, ScalingSettings, View as ScalingView};
+pub mod file_prompt;
 mod status_bar;
 mod toasts;
+mod unverified;
 mod vibe_model;
 mod vibes_panel;
 pub use vibes_panel::{VibesSettings, VibesState};
@@ -96,19 +98,25 @@ pub struct UiState {
 
 type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
-/// Asks where to save a file: (suggested file name, filter name, extension) to a path, or `None`
-/// when the user cancels. Runs on a worker. The app uses the system dialog (rfd); tests answer
-/// with paths of their own.
-pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> Option<std::path::PathBuf> + Send + Sync>;
+/// Asks where to save a file: (suggested file name, filter name, extension) to an answer. Runs on
+/// a worker. The app uses the system dialog (rfd); tests answer with paths of their own.
+pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> file_prompt::DialogAnswer + Send + Sync>;
+
+type Writer = Box<dyn FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send>;
 
 /// A save-to-file job slot: asks where to save (the dialog runs on the worker), then writes
-/// there. A new save replaces (and cancels) the one before.
+/// there. A new save replaces (and cancels) the one before. Where the system dialog cannot open,
+/// the job says so and [`SaveJob::prompt`] asks for the path in benchtop's own window, then writes.
 #[derive(Default)]
-pub(crate) struct SaveJob(crate::jobs::Latest<Option<std::path::PathBuf>>);
+pub(crate) struct SaveJob {
+    job: crate::jobs::Latest<Option<std::path::PathBuf>>,
+    /// The last save's writer (until it runs), title and suggested name, for the prompt.
+    pending: Option<(Arc<std::sync::Mutex<Option<Writer>>>, String, String)>,
+    prompt: Option<file_prompt::PathPrompt>,
+}
 
 impl SaveJob {
     /// `what` names the file type in the dialog's filter; `write` writes the chosen path.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
         &mut self,
         jobs: &mut Jobs,
@@ -118,20 +126,46 @@ impl SaveJob {
         (what, extension): (&'static str, &'static str),
         write: impl FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send + 'static,
     ) {
+        let title = title.into();
+        let writer: Arc<std::sync::Mutex<Option<Writer>>> =
+            Arc::new(std::sync::Mutex::new(Some(Box::new(write))));
+        self.pending = Some((writer.clone(), title.clone(), name.clone()));
+        self.prompt = None;
         let save = save.clone();
-        self.0.start(jobs, title, move |ctx| {
+        self.job.start(jobs, title, move |ctx| {
             ctx.message("choosing where to save");
-            let Some(path) = save(&name, what, extension) else { return Ok(None) };
-            ctx.message(format!("writing {}", path.display()));
-            write(ctx, &path)?;
-            Ok(Some(path))
+            let Some(path) = save(&name, what, extension).path()? else { return Ok(None) };
+            Self::write(ctx, &writer, path).map(Some)
         });
     }
 
+    fn write(
+        ctx: &crate::jobs::JobCtx,
+        writer: &std::sync::Mutex<Option<Writer>>,
+        path: std::path::PathBuf,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        let write = writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let write = write.ok_or_else(|| anyhow::anyhow!("this export was already written"))?;
+        ctx.message(format!("writing {}", path.display()));
+        write(ctx, &path)?;
+        Ok(path)
+    }
+
     /// Where a finished save wrote (nothing while it runs, or when it was dismissed or failed: a
-    /// failure is a toast already).
+    /// failure is a toast already). A save whose dialog could not open asks for a path instead.
     pub fn finished(&mut self) -> Option<std::path::PathBuf> {
-        self.0.take()?.1.ok().flatten()
+        match self.job.take()?.1 {
+            Ok(path) => path,
+            Err(err) => {
+                if file_prompt::no_dialog(&err)
+                    && let Some((_, title, name)) = &self.pending
+                {
+                    let default = file_prompt::default_folder().join(name);
+                    self.prompt = Some(file_prompt::PathPrompt::new(title.clone(), &default, "Save"));
+                }
+                None
+            }
+        }
     }
 
     /// Announces a finished save.
@@ -139,6 +173,13 @@ impl SaveJob {
         if let Some(path) = self.finished() {
             notifications.success(format!("Saved {}", path.display()));
         }
+    }
+
+    /// Benchtop's own path field, while a save waits for one; writes there when confirmed.
+    pub fn prompt(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+        let Some(path) = file_prompt::PathPrompt::show(ctx, &mut self.prompt) else { return };
+        let Some((writer, title, _)) = self.pending.clone() else { return };
+        self.job.start(jobs, title, move |ctx| Self::write(ctx, &writer, path).map(Some));
     }
 }
 
@@ -165,9 +206,7 @@ pub(crate) fn job_progress(
 
 /// The system's save dialog.
 pub fn system_save_dialog() -> SaveDialog {
-    Arc::new(|name, filter, extension| {
-        rfd::FileDialog::new().set_file_name(name).add_filter(filter, &[extension]).save_file()
-    })
+    Arc::new(file_prompt::save)
 }
 
 /// How the app finds out about the machine and reaches its sound card; tests substitute fixed
@@ -555,6 +594,12 @@ impl eframe::App for BenchtopApp {
         toasts::show_log(&ctx, &mut self.notifications, &mut self.state.notifications_open);
         self.about_window(&ctx);
         data::settings_window(&ctx, &mut self.data, &mut self.state.data);
+        // Questions a panel's work may be waiting on (shown whichever panel is open).
+        self.data.prompts(&ctx, &mut self.jobs);
+        self.vibes.prompts(&ctx, &mut self.jobs);
+        self.ft.open_prompt(&ctx, &mut self.jobs);
+        self.scaling.export.prompt(&ctx, &mut self.jobs);
+        self.audition.export.prompt(&ctx, &mut self.jobs);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -87,7 +87,7 @@ pub struct ScalingState {
     decision_suffixes: Vec<&'static str>,
     /// The table's metrics grouped for the picker (perplexities, MMLU, each task), by index.
     metric_groups: Vec<(String, Vec<usize>)>,
-    export: super::SaveJob,
+    pub(super) export: super::SaveJob,
     /// Where the curves were drawn last frame (points), for the on-screen copy.
     plot_rect: Option<egui::Rect>,
     snapshot: Snapshot,

@@ -96,7 +96,12 @@ pub struct VibesState {
     /// Worked out once per set: whether every row says it is synthetic, and the candidates.
     synthetic: bool,
     candidate_total: usize,
-    loading: crate::jobs::Latest<Option<Loaded>>,
+    /// (The Hub base URL and cache of a map download, to retry it unchecked if it cannot be verified.)
+    loading: crate::jobs::Latest<Option<Loaded>, Option<(String, PathBuf)>>,
+    /// A map download that stopped unverified, waiting for the user's word.
+    unverified: Option<super::unverified::Ask<(String, PathBuf)>>,
+    /// A path asked for in benchtop's own field (the system dialog could not open).
+    open_prompt: Option<super::file_prompt::PathPrompt>,
     /// Whether the running load was asked for by the user (and earns a note when done).
     announce: bool,
     /// The rows shown, in order, and the choices they were made with.
@@ -149,7 +154,7 @@ impl VibesState {
         name: &str,
         work: impl FnOnce(&JobCtx) -> anyhow::Result<Option<Loaded>> + Send + 'static,
     ) {
-        self.loading.start(jobs, name, work);
+        self.loading.start_with(jobs, name, None, work);
         self.announce = true;
     }
 
@@ -181,16 +186,9 @@ impl VibesState {
     pub fn open_dialog(&mut self, jobs: &mut Jobs, folder: bool) {
         self.start(jobs, "Open vibes", move |ctx| {
             ctx.message("choosing what to open");
-            let dialog = rfd::FileDialog::new().set_title("Open LatentScore pipeline rows");
-            let picked = if folder {
-                dialog.pick_folder()
-            } else {
-                dialog
-                    .add_filter("JSON Lines", &["jsonl", "json"])
-                    .add_filter("All files", &["*"])
-                    .pick_file()
-            };
-            let Some(path) = picked else { return Ok(None) };
+            let filters: &[(&str, &[&str])] = &[("JSON Lines", &["jsonl", "json"])];
+            let answer = super::file_prompt::open("Open LatentScore pipeline rows", filters, folder);
+            let Some(path) = answer.path()? else { return Ok(None) };
             let set = VibeSet::open(&path, ctx)?;
             Ok(Some(Loaded { set, source: Some(path) }))
         });
@@ -198,14 +196,41 @@ impl VibesState {
 
     /// Downloads the stage-10 embedding map into the cache (resuming a partial download) and
     /// opens it.
-    pub fn fetch_map(&mut self, jobs: &mut Jobs, base_url: String, cache: PathBuf) {
-        self.start(jobs, "Download the LatentScore embedding map", move |ctx| {
+    /// `no_verify`: download it even when the Hub's listing gives no size and SHA-256 (the user
+    /// agreed to).
+    pub fn fetch_map(&mut self, jobs: &mut Jobs, base_url: String, cache: PathBuf, no_verify: bool) {
+        let retry = Some((base_url.clone(), cache.clone()));
+        self.loading.start_with(jobs, "Download the LatentScore embedding map", retry, move |ctx| {
             let fetch = Scaled { inner: ctx, start: 0.0, span: 0.7 };
-            let path = crate::vibes::hub::fetch_map(&base_url, &cache, &Default::default(), &fetch)?;
+            let path = crate::vibes::hub::fetch_map(
+                &base_url,
+                &cache,
+                None,
+                no_verify,
+                &Default::default(),
+                &fetch,
+            )?;
             let read = Scaled { inner: ctx, start: 0.7, span: 0.3 };
             let set = VibeSet::open(&path, &read)?;
             Ok(Some(Loaded { set, source: Some(path) }))
         });
+        self.announce = true;
+    }
+
+    /// Asks whether to download the map unverified, after a download stopped for want of a listing.
+    pub fn ask_unverified(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+        if let Some((base_url, cache)) = super::unverified::window(ctx, &mut self.unverified) {
+            self.fetch_map(jobs, base_url, cache, true);
+        }
+    }
+
+    /// The questions this panel may be waiting on: a download unverified, a path to open or save.
+    pub fn prompts(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+        self.ask_unverified(ctx, jobs);
+        if let Some(path) = super::file_prompt::PathPrompt::show(ctx, &mut self.open_prompt) {
+            self.open_path(jobs, path);
+        }
+        self.export.prompt(ctx, jobs);
     }
 
     /// Takes finished loads, renders and exports; call every frame.
@@ -216,13 +241,22 @@ impl VibesState {
         player: &mut Player,
         notifications: &mut Notifications,
     ) {
-        if let Some((_, result)) = self.loading.take() {
+        if let Some((_, retry, result)) = self.loading.take_with() {
             match result {
                 Ok(Some(loaded)) => self.take(loaded, settings, jobs, notifications),
                 Ok(None) => {}
                 // The failure is already a toast; a failed first load falls back to the sample.
                 Err(err) => {
                     tracing::warn!("loading vibes failed: {err}");
+                    if let (Some(why), Some(retry)) = (super::unverified::reason(&err), retry) {
+                        self.unverified =
+                            Some(super::unverified::Ask { what: "the embedding map".into(), why, retry });
+                    }
+                    if super::file_prompt::no_dialog(&err) {
+                        let default = super::file_prompt::default_folder();
+                        self.open_prompt =
+                            Some(super::file_prompt::PathPrompt::new("Open vibes", &default, "Open"));
+                    }
                     if self.set.is_none() {
                         settings.source = None;
                         self.load_sample(jobs);
@@ -258,8 +292,8 @@ impl VibesState {
         if !set.bad.is_empty() {
             let first: Vec<String> = set.bad.iter().take(3).map(ToString::to_string).collect();
             notifications.error_text(
-                format!("{} bad line(s) skipped in {label}", set.bad.len()),
-                format!("{}{}", first.join("\n"), if set.bad.len() > 3 { "\n…" } else { "" }),
+                format!("{} bad line(s) skipped in {label}", set.bad.total),
+                format!("{}{}", first.join("\n"), if set.bad.total > 3 { "\n…" } else { "" }),
             );
         }
         self.choices = CHOICE_COLUMNS.map(|c| filter::values(&set, c));
@@ -635,7 +669,7 @@ fn table_side(
         if map.clicked()
             && let Some((base, cache)) = hub
         {
-            state.fetch_map(jobs, base.to_owned(), cache.clone());
+            state.fetch_map(jobs, base.to_owned(), cache.clone(), false);
         }
         if ui.button("Sample").on_hover_text("The bundled synthetic 02c sample").clicked() {
             state.load_sample(jobs);
@@ -658,7 +692,7 @@ fn table_side(
         ui.label(format!("{} vibes, {} candidates", set.rows.len(), state.candidate_total));
         if !set.bad.is_empty()
             && ui
-                .button(format!("{} bad lines…", set.bad.len()))
+                .button(format!("{} bad lines…", set.bad.total))
                 .on_hover_text("Lines that were skipped, with file, line number and reason")
                 .clicked()
         {
@@ -1250,13 +1284,13 @@ fn candidate_controls(
 fn bad_lines_window(ctx: &egui::Context, state: &mut VibesState) {
     let Some(set) = state.set.clone() else { return };
     egui::Window::new("Skipped lines").open(&mut state.bad_open).default_width(560.0).show(ctx, |ui| {
-        ui.label(format!("{} line(s) could not be read and were skipped; the rest loaded.", set.bad.len()));
+        ui.label(format!("{} line(s) could not be read and were skipped; the rest loaded.", set.bad.total));
         egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-            for bad in set.bad.iter().take(2000) {
+            for bad in set.bad.iter() {
                 ui.monospace(bad.to_string());
             }
-            if set.bad.len() > 2000 {
-                ui.weak(format!("… and {} more", set.bad.len() - 2000));
+            if set.bad.not_kept() > 0 {
+                ui.weak(format!("… and {} more (only the first are kept)", set.bad.not_kept()));
             }
         });
     });

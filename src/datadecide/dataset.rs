@@ -46,11 +46,11 @@ impl Dataset {
     pub fn demo() -> anyhow::Result<Self> {
         let path = Path::new(DEMO_LONG_FILE);
         let df = ParquetReader::new(Cursor::new(DEMO_LONG)).finish()?;
-        let (table, _) = LongTable::from_frame(&df, path)?;
+        let (table, skipped) = LongTable::from_frame(&df, path)?;
         let per_seed = ParquetReader::new(Cursor::new(DEMO_PER_SEED)).finish()?;
         Ok(Self {
             table: Arc::new(table),
-            source: DataSource { path: path.to_owned(), synthetic: true },
+            source: DataSource { path: path.to_owned(), synthetic: true, skipped },
             per_seed: Some(PerSeed::Frame {
                 frame: Arc::new(per_seed),
                 path: PathBuf::from(DEMO_PER_SEED_FILE),
@@ -78,13 +78,19 @@ pub fn built_paths(source: &HubSource, cache: &Path) -> (PathBuf, PathBuf) {
 
 /// Fetches the ppl and eval files (what is cached is kept), builds the tables into the cache,
 /// and opens the result.
-pub fn fetch_and_build(source: &HubSource, cache: &Path, progress: &dyn Progress) -> anyhow::Result<Dataset> {
+pub fn fetch_and_build(
+    source: &HubSource,
+    cache: &Path,
+    no_verify: bool,
+    progress: &dyn Progress,
+) -> anyhow::Result<Dataset> {
     let files = hub::select(&["ppl".to_owned(), "eval".to_owned(), "macro".to_owned()])?;
     hub::fetch(
         source,
         &files,
         cache,
         &RetryPolicy::default(),
+        no_verify,
         &Scaled { inner: progress, start: 0.0, span: 0.6 },
     )?;
     let inputs = hub::cached_inputs(source, cache)?;

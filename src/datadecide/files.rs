@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::{
-    CsvReadOptions, DataFrame, DataType, Float64Chunked, ParquetCompression, ParquetReader, ParquetWriter,
-    Schema, SchemaExt, SerReader, StringChunked,
+    ArrowDataType, CsvReadOptions, DataFrame, DataType, Float64Chunked, ParquetCompression, ParquetReader,
+    ParquetWriter, Schema, SchemaExt, SerReader, StringChunked,
 };
 
 /// Parquet key-value metadata set on every file made from synthetic data.
@@ -63,11 +63,37 @@ fn open(path: &Path) -> anyhow::Result<File> {
     File::open(path).with_context(|| format!("opening {}", path.display()))
 }
 
-/// The schema of a parquet file (only its footer is read).
+/// Whether benchtop's polars can hold a column of this type (others would stop it: decimals,
+/// 16-bit floats, structs, dictionaries, maps, intervals, extensions, zoned timestamps).
+fn supported(dtype: &ArrowDataType) -> bool {
+    use ArrowDataType as A;
+    match dtype {
+        A::Null | A::Boolean | A::Int8 | A::Int16 | A::Int32 | A::Int64 => true,
+        A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 | A::Float32 | A::Float64 => true,
+        A::Utf8 | A::LargeUtf8 | A::Utf8View | A::Binary | A::LargeBinary | A::BinaryView => true,
+        A::FixedSizeBinary(_) | A::Date32 | A::Date64 | A::Duration(_) => true,
+        A::Timestamp(_, zone) => zone.is_none(),
+        A::List(field) | A::LargeList(field) => supported(&field.dtype),
+        _ => false,
+    }
+}
+
+/// The schema of a parquet file (only its footer is read). A column of a type benchtop cannot
+/// read is an error naming the file, the column and the type.
 pub fn parquet_schema(path: &Path) -> anyhow::Result<Schema> {
     let mut reader = ParquetReader::new(open(path)?);
     let arrow =
         reader.schema().with_context(|| format!("{}: not a readable parquet file", path.display()))?;
+    for (name, field) in arrow.iter() {
+        if !supported(&field.dtype) {
+            bail!(
+                "{}: column \"{name}\" holds {:?}, a type benchtop cannot read (numbers, text, \
+                 booleans, dates and lists of them are)",
+                path.display(),
+                field.dtype
+            );
+        }
+    }
     Ok(Schema::from_arrow_schema(&arrow))
 }
 
@@ -97,11 +123,28 @@ pub fn read_parquet(path: &Path, required: &[(&str, Kind)], optional: &[&str]) -
         .with_context(|| format!("reading {}", path.display()))
 }
 
-/// Reads a CSV file with a header, checking the named columns.
+/// The first line of a CSV file benchtop wrote from synthetic data starts with this (a comment;
+/// readers skip lines starting with `#`).
+pub const CSV_SYNTHETIC_PREFIX: &str = "# SYNTHETIC";
+
+/// Whether a CSV file says, in its first line, that benchtop made it from synthetic data.
+pub fn is_synthetic_csv(path: &Path) -> anyhow::Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(CSV_SYNTHETIC_PREFIX.len());
+    open(path)?
+        .take(CSV_SYNTHETIC_PREFIX.len() as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(head == CSV_SYNTHETIC_PREFIX.as_bytes())
+}
+
+/// Reads a CSV file with a header, checking the named columns. Lines starting with `#` are
+/// comments.
 pub fn read_csv(path: &Path, required: &[(&str, Kind)]) -> anyhow::Result<DataFrame> {
     let df = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(10_000))
+        .map_parse_options(|o| o.with_comment_prefix(Some("#")))
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|r| r.finish())
         .with_context(|| format!("reading {} as CSV", path.display()))?;

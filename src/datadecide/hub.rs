@@ -84,18 +84,24 @@ pub struct FetchedFile {
     pub already_present: bool,
 }
 
-/// Fetches the files into the cache, one after another, reporting bytes, rate and ETA.
+/// Fetches the files into the cache, one after another, reporting bytes, rate and ETA. Each file's
+/// size and SHA-256 come from the Hub's listing and are checked; without them nothing is
+/// downloaded unless `no_verify`.
 pub fn fetch(
     source: &HubSource,
     files: &[&'static HubFile],
     cache: &Path,
     policy: &RetryPolicy,
+    no_verify: bool,
     progress: &dyn Progress,
 ) -> anyhow::Result<Vec<FetchedFile>> {
     let mut fetched = Vec::new();
     for (i, file) in files.iter().enumerate() {
         progress.checkpoint()?;
-        let remote = Remote::listed(source.file_url(file), &source.tree_url(file), file.path);
+        let cancelled = || progress.cancelled();
+        let remote =
+            Remote::listed(source.file_url(file), &source.tree_url(file), file.path, no_verify, &cancelled)
+                .with_context(|| format!("fetching {} from {}", file.path, file.repo))?;
         let dest = source.cached_path(cache, file);
         let label = format!("{} ({} of {})", file.path, i + 1, files.len());
         let mut on_progress = |t: &Transfer| {

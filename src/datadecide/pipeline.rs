@@ -57,10 +57,31 @@ pub struct Report {
     pub per_seed_rows: usize,
     pub mean_rows: usize,
     pub long_rows: usize,
+    /// Rows of tasks the long table does not report (dropped as they were read), and the first
+    /// few such task names.
+    pub unknown_task_rows: usize,
+    pub unknown_tasks: Vec<String>,
+    /// Metric and perplexity values that were ±inf (dropped, like missing ones).
+    pub infinite_values: usize,
 }
 
 impl Report {
     pub const KEPT_BAD_ROWS: usize = 200;
+    pub const KEPT_UNKNOWN_TASKS: usize = 20;
+
+    fn unknown_task(&mut self, task: &str) {
+        self.unknown_task_rows += 1;
+        if self.unknown_tasks.len() < Self::KEPT_UNKNOWN_TASKS
+            && !self.unknown_tasks.iter().any(|t| t == task)
+        {
+            self.unknown_tasks.push(task.to_owned());
+        }
+    }
+
+    /// Counts the ±inf among `values`.
+    fn count_infinite(&mut self, values: &[f64]) {
+        self.infinite_values += values.iter().filter(|v| v.is_infinite()).count();
+    }
 
     fn bad(&mut self, file: &Path, row: usize, reason: impl Into<String>) {
         self.bad_row_count += 1;
@@ -101,6 +122,25 @@ pub struct Built {
 }
 
 const KEYS: [&str; 4] = ["params", "data", "seed", "step"];
+
+/// The most cells (per-seed rows × metric columns) a build makes: about three times what AllenAI's
+/// files make (~22,700 rows × 330 columns, ~7.5M), so that no input, however crafted, makes the
+/// build take more than a few hundred MB.
+pub const MAX_CELLS: usize = 24_000_000;
+
+/// Whether a task feeds the long table: the ten OLMES tasks, the MMLU subjects (averaged) and the
+/// macro average. Others are dropped as they are read.
+pub fn is_kept_task(task: &str) -> bool {
+    catalog::OLMES_TASKS.contains(&task) || catalog::is_mmlu_subject(task) || task == MACRO_TASK
+}
+
+fn too_many_cells(rows: usize, columns: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the inputs make {rows} distinct (params, data, seed, step) rows × {columns} metric columns, more \
+         than the {MAX_CELLS} cells benchtop builds (AllenAI's DataDecide files make about 7.5 million); \
+         these are not DataDecide result files"
+    )
+}
 
 /// The slot of a kept metric in [`METRICS`].
 fn metric_slot(key: &str) -> Option<usize> {
@@ -205,10 +245,19 @@ impl Wide {
         Self { mmlu_sum: vec![Vec::new(); 28], mmlu_n: vec![Vec::new(); 28], ..Default::default() }
     }
 
-    fn row(&mut self, key: Key) -> usize {
-        if let Some(row) = self.rows.get(&key) {
-            return *row;
+    /// The cells the table holds: rows × (metric columns and the 28 MMLU sums).
+    fn cells(&self, rows: usize, columns: usize) -> anyhow::Result<()> {
+        if rows.saturating_mul(columns + 28) > MAX_CELLS {
+            return Err(too_many_cells(rows, columns));
         }
+        Ok(())
+    }
+
+    fn row(&mut self, key: Key) -> anyhow::Result<usize> {
+        if let Some(row) = self.rows.get(&key) {
+            return Ok(*row);
+        }
+        self.cells(self.keys.len() + 1, self.columns.len())?;
         let row = self.keys.len();
         self.rows.insert(key, row);
         self.keys.push(key);
@@ -219,7 +268,7 @@ impl Wide {
             self.mmlu_sum[slot].push(0.0);
             self.mmlu_n[slot].push(0);
         }
-        row
+        Ok(row)
     }
 
     /// The id of a task, noting whether it is an MMLU subject.
@@ -232,10 +281,11 @@ impl Wide {
         id
     }
 
-    fn set(&mut self, task: u32, slot: usize, row: usize, value: f64) {
+    fn set(&mut self, task: u32, slot: usize, row: usize, value: f64) -> anyhow::Result<()> {
         let at = task as usize * 28 + slot;
         let index = match self.column_of[at] {
             usize::MAX => {
+                self.cells(self.keys.len(), self.columns.len() + 1)?;
                 let name = format!("{}_{}", self.tasks.names[task as usize], METRICS[slot]);
                 self.columns.push((name, vec![f64::NAN; self.keys.len()]));
                 self.column_of[at] = self.columns.len() - 1;
@@ -247,20 +297,22 @@ impl Wide {
         if cell.is_nan() {
             *cell = value;
         }
+        Ok(())
     }
 
     /// Folds the MMLU sums into `mmlu_average_<metric>` columns (filling only missing cells).
-    fn finish_mmlu(&mut self) {
+    fn finish_mmlu(&mut self) -> anyhow::Result<()> {
         let task = self.task("mmlu_average");
         for slot in 0..28 {
             for row in 0..self.keys.len() {
                 let n = self.mmlu_n[slot][row];
                 if n > 0 {
                     let mean = self.mmlu_sum[slot][row] / f64::from(n);
-                    self.set(task, slot, row, mean);
+                    self.set(task, slot, row, mean)?;
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -336,10 +388,11 @@ fn add_eval_file(
         let end = (start + CHUNK).min(df.height());
         let next = end;
         let current = std::mem::take(&mut parsed);
-        let (next_parsed, ()) = rayon::join(
+        let (next_parsed, merged) = rayon::join(
             || if next < df.height() { parse(next) } else { Vec::new() },
             || merge_chunk(wide, path, report, start, current, &params, &data, &seed, &steps, &task),
         );
+        merged?;
         parsed = next_parsed;
         let done = done_before + end;
         progress.report(
@@ -350,7 +403,8 @@ fn add_eval_file(
     Ok(())
 }
 
-/// Adds parsed rows `start..` to the wide table; rows with bad keys are reported and skipped.
+/// Adds parsed rows `start..` to the wide table; rows with bad keys are reported and skipped, rows
+/// of tasks the long table does not report are dropped, ±inf values are dropped and counted.
 #[allow(clippy::too_many_arguments)]
 fn merge_chunk(
     wide: &mut Wide,
@@ -363,9 +417,13 @@ fn merge_chunk(
     seed: &[Option<&str>],
     steps: &[Option<f64>],
     task: &[Option<&str>],
-) {
+) -> anyhow::Result<()> {
     for (offset, values) in parsed.into_iter().enumerate() {
         let i = start + offset;
+        if let Some(name) = task[i].filter(|t| !is_kept_task(t)) {
+            report.unknown_task(name);
+            continue;
+        }
         let checked = (|| -> Result<(Key, u32, [f64; 28]), String> {
             let size = size_index(params[i])?;
             let recipe = data[i].ok_or("data (recipe) is empty")?;
@@ -382,22 +440,24 @@ fn merge_chunk(
                 continue;
             }
         };
-        let row = wide.row(key);
+        report.count_infinite(&values);
+        let row = wide.row(key)?;
         if wide.task_is_mmlu[task as usize] {
             for (slot, v) in values.iter().enumerate() {
-                if !v.is_nan() {
+                if v.is_finite() {
                     wide.mmlu_sum[slot][row] += v;
                     wide.mmlu_n[slot][row] += 1;
                 }
             }
         } else {
             for (slot, v) in values.iter().enumerate() {
-                if !v.is_nan() {
-                    wide.set(task, slot, row, *v);
+                if v.is_finite() {
+                    wide.set(task, slot, row, *v)?;
                 }
             }
         }
     }
+    Ok(())
 }
 
 fn nullable(values: &[f64]) -> Vec<Option<f64>> {
@@ -475,7 +535,9 @@ fn ppl_frame(paths: &[PathBuf], report: &mut Report) -> anyhow::Result<Option<Da
                 Ok(key) => {
                     keys.push(key);
                     for (d, column) in ppl.iter().enumerate() {
-                        values[d].push(column.get(i).filter(|v| !v.is_nan()));
+                        let value = column.get(i);
+                        report.infinite_values += usize::from(value.is_some_and(f64::is_infinite));
+                        values[d].push(value.filter(|v| v.is_finite()));
                     }
                 }
             }
@@ -486,6 +548,23 @@ fn ppl_frame(paths: &[PathBuf], report: &mut Report) -> anyhow::Result<Option<Da
         columns.push(Column::new(catalog::ppl_metric(domain).into(), std::mem::take(&mut values[d])));
     }
     Ok(Some(DataFrame::new(keys.len(), columns)?))
+}
+
+/// How many of the perplexity table's keys the wide table does not have.
+fn new_keys(wide: &Wide, ppl: &DataFrame) -> anyhow::Result<usize> {
+    let (params, data) = (ppl.column("params")?.str()?, ppl.column("data")?.str()?);
+    let (seed, step) = (ppl.column("seed")?.str()?, ppl.column("step")?.i64()?);
+    let mut new = 0;
+    for i in 0..ppl.height() {
+        let key = (|| {
+            let size = catalog::size_rank(params.get(i)?)? as u8;
+            let recipe = *wide.recipes.ids.get(data.get(i)?)?;
+            let seed = *wide.seeds.ids.get(seed.get(i)?)?;
+            Some((size, recipe, seed, step.get(i)?))
+        })();
+        new += usize::from(key.is_none_or(|k| !wide.rows.contains_key(&k)));
+    }
+    Ok(new)
 }
 
 /// Adds tokens and compute from the size table, sorts by size, recipe, seed, step, and puts the
@@ -536,20 +615,29 @@ pub fn mean_over_seeds(per_seed: &DataFrame) -> anyhow::Result<DataFrame> {
     Ok(df.select(order)?)
 }
 
-/// Melts a mean table to the long form, dropping missing values.
+/// Melts a mean table to the long form, dropping missing values: the rows of the first metric
+/// column, then the next... Only the values that exist are materialised (an unpivot would make
+/// every cell first).
 pub fn melt(mean: &DataFrame) -> anyhow::Result<DataFrame> {
     let index = ["params", "data", "step", "tokens", "compute"];
-    let on: Vec<PlSmallStr> =
-        mean.get_column_names().into_iter().filter(|n| !index.contains(&n.as_str())).cloned().collect();
-    let long = mean.unpivot2(UnpivotArgsIR {
-        on,
-        index: index.iter().map(|s| (*s).into()).collect(),
-        variable_name: "metric".into(),
-        value_name: "value".into(),
-    })?;
-    let mut long = long.drop_nulls(Some(&["value".to_owned()]))?;
-    let metric = long.column("metric")?.cast(&DataType::String)?;
-    long.with_column(metric)?;
+    let metrics: Vec<&PlSmallStr> =
+        mean.get_column_names().into_iter().filter(|n| !index.contains(&n.as_str())).collect();
+    let mut rows: Vec<IdxSize> = Vec::new();
+    let (mut metric, mut value) = (Vec::new(), Vec::new());
+    for name in metrics {
+        let column = mean.column(name)?.cast(&DataType::Float64)?;
+        for (i, v) in column.f64()?.iter().enumerate() {
+            if let Some(v) = v {
+                rows.push(i as IdxSize);
+                metric.push(name.as_str());
+                value.push(v);
+            }
+        }
+    }
+    let rows = IdxCa::from_vec("rows".into(), rows);
+    let mut long = mean.select(index)?.take(&rows)?;
+    long.with_column(Column::new("metric".into(), metric))?;
+    long.with_column(Column::new("value".into(), value))?;
     Ok(long)
 }
 
@@ -590,7 +678,7 @@ pub fn build(inputs: &Inputs, progress: &dyn Progress) -> anyhow::Result<Built> 
         }
         Ok(())
     })?;
-    wide.finish_mmlu();
+    wide.finish_mmlu()?;
 
     progress.report(0.9, "joining perplexities");
     let mut metric_order = catalog::long_table_metrics();
@@ -599,8 +687,17 @@ pub fn build(inputs: &Inputs, progress: &dyn Progress) -> anyhow::Result<Built> 
     }
     let wanted: HashSet<String> = metric_order.iter().cloned().collect();
     let downstream = downstream_frame(&wide, &wanted)?;
+    let ppl = ppl_frame(&inputs.ppl, &mut report)?;
+    if let Some(ppl) = &ppl {
+        // The full join's rows and columns, checked before it makes them.
+        let rows = wide.keys.len() + new_keys(&wide, ppl)?;
+        let columns = downstream.width() - KEYS.len() + ppl.width() - KEYS.len();
+        if rows.saturating_mul(columns) > MAX_CELLS {
+            return Err(too_many_cells(rows, columns));
+        }
+    }
     drop(wide);
-    let merged = match ppl_frame(&inputs.ppl, &mut report)? {
+    let merged = match ppl {
         Some(ppl) => downstream.join(
             &ppl,
             KEYS,

@@ -335,14 +335,22 @@ pub struct Decision {
     pub rows: Vec<DecisionRow>,
 }
 
-/// Each recipe's score per size: `scores[params][recipe]`.
-pub fn scores(table: &LongTable, metric: usize, aggregate: Aggregate) -> Vec<Vec<Option<f64>>> {
-    (0..table.params.len())
-        .map(|p| (0..table.recipes.len()).map(|r| aggregate.apply(table.curve(metric, p, r).value)).collect())
-        .collect()
+/// The scores of the recipes that have a curve of `metric` at size `param`, by recipe index.
+fn scores_at(table: &LongTable, metric: usize, param: usize, aggregate: Aggregate) -> Vec<(usize, f64)> {
+    table.curves_at(metric, param).filter_map(|(r, curve)| Some((r, aggregate.apply(curve.value)?))).collect()
+}
+
+/// Two sizes' scores over the recipes either has, in recipe order (`None`: that size lacks it).
+fn aligned(a: &[(usize, f64)], b: &[(usize, f64)]) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+    let mut recipes: Vec<usize> = a.iter().chain(b).map(|(r, _)| *r).collect();
+    recipes.sort_unstable();
+    recipes.dedup();
+    let find = |side: &[(usize, f64)], r| side.binary_search_by_key(&r, |(i, _)| *i).ok().map(|i| side[i].1);
+    (recipes.iter().map(|&r| find(a, r)).collect(), recipes.iter().map(|&r| find(b, r)).collect())
 }
 
 /// The decision-accuracy table of a metric: every size's ranking against the target size's.
+/// Only recipes with a curve are scored (memory grows with the curves, not labels²).
 pub fn decision(
     table: &LongTable,
     metric: &str,
@@ -351,20 +359,23 @@ pub fn decision(
 ) -> anyhow::Result<Decision> {
     let m = table.metric_index(metric).with_context(|| format!("the table has no metric {metric:?}"))?;
     let t = table.param_index(target).with_context(|| format!("the table has no {target} models"))?;
-    let scores = scores(table, m, aggregate);
+    let target_scores = scores_at(table, m, t, aggregate);
     let lower = catalog::lower_is_better(metric);
     let rows = table
         .params
         .iter()
         .enumerate()
         .map(|(p, params)| {
-            let (accuracy, pairs) = match pairwise_accuracy(&scores[p], &scores[t]) {
+            let here = scores_at(table, m, p, aggregate);
+            let (small, big) = aligned(&here, &target_scores);
+            let (accuracy, pairs) = match pairwise_accuracy(&small, &big) {
                 Some((a, n)) => (Some(a), n),
                 None => (None, 0),
             };
-            let ranking = ranking(&scores[p], lower)
+            let mine: Vec<Option<f64>> = here.iter().map(|(_, s)| Some(*s)).collect();
+            let ranking = ranking(&mine, lower)
                 .into_iter()
-                .filter_map(|r| scores[p][r].map(|s| (table.recipes[r].clone(), s)))
+                .map(|i| (table.recipes[here[i].0].clone(), here[i].1))
                 .collect();
             DecisionRow { params: params.clone(), accuracy, pairs, ranking }
         })

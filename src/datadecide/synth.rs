@@ -322,7 +322,40 @@ fn metrics(name: &str, t: &Task, acc: f64, bpb: f64, rng: &mut Xoshiro256PlusPlu
     entries.push(("predicted_index_raw".into(), PyValue::Int(choice)));
     entries.push(("predicted_index_per_char".into(), PyValue::Int(choice)));
     entries.push(("logits_per_byte_corr".into(), PyValue::Float(round6(per_char))));
+    if all {
+        literal_forms(&mut entries, rng);
+    }
     PyValue::Dict(entries)
+}
+
+/// The literal forms the real dicts hold besides plain numbers, in the full-size set only (the
+/// smaller sets keep their bytes): `None` (an index not computed), `True`/`False` (flags),
+/// `nan` and `inf` (a metric that could not be computed, a zero probability). Tiny probabilities
+/// already print with negative exponents (`2.15e-06`). Rates per row: a `None` index 5%, a
+/// boolean `no_answer` 10% (1% of them `True`), a `nan` margin 0.5%, an infinite dropped key 0.5%,
+/// an infinite bits-per-byte 0.1%.
+fn literal_forms(entries: &mut [(String, PyValue)], rng: &mut Xoshiro256PlusPlus) {
+    let mut set = |key: &str, value: PyValue| {
+        if let Some(entry) = entries.iter_mut().find(|(k, _)| k == key) {
+            entry.1 = value;
+        }
+    };
+    let draws: [f64; 5] = std::array::from_fn(|_| rng.random::<f64>());
+    if draws[0] < 0.05 {
+        set("predicted_index_per_char", PyValue::None);
+    }
+    if draws[1] < 0.10 {
+        set("no_answer", PyValue::Bool(draws[1] < 0.001));
+    }
+    if draws[2] < 0.005 {
+        set("margin_per_char", PyValue::Float(f64::NAN));
+    }
+    if draws[3] < 0.005 {
+        set("logits_per_byte_corr", PyValue::Float(f64::NEG_INFINITY));
+    }
+    if draws[4] < 0.001 {
+        set("bits_per_byte_corr", PyValue::Float(f64::INFINITY));
+    }
 }
 
 /// Rows of one run: (eval rows, ppl rows).
@@ -344,7 +377,7 @@ fn macro_average(rows: &[(&str, &PyValue)]) -> String {
         let target = if task.starts_with("mmlu_") { &mut mmlu } else { &mut tasks };
         for (key, value) in entries {
             if METRICS.contains(&key.as_str()) {
-                let Some(v) = value.as_f64() else { continue };
+                let Some(v) = value.as_f64().filter(|v| v.is_finite()) else { continue };
                 match target.iter_mut().find(|(k, _, _)| k == key) {
                     Some(slot) => {
                         slot.1 += v;

@@ -49,7 +49,7 @@ pub struct Runs {
     pub source: PathBuf,
     pub synthetic: bool,
     /// Lines or rows that could not be read: (1-based line or row, reason).
-    pub skipped: Vec<(usize, String)>,
+    pub skipped: crate::jsonl::BadLines<(usize, String)>,
     /// The metric bases with both an `ft_` and a `pt_` value in some run, in column order.
     pub matched: Vec<String>,
 }
@@ -90,7 +90,11 @@ fn refuse_pickle(path: &Path) -> anyhow::Result<()> {
 }
 
 /// Rows of a file as column → value maps (JSON values), with the file's column order.
-type Rows = (Vec<String>, Vec<(usize, serde_json::Map<String, serde_json::Value>)>, Vec<(usize, String)>);
+type Rows = (
+    Vec<String>,
+    Vec<(usize, serde_json::Map<String, serde_json::Value>)>,
+    crate::jsonl::BadLines<(usize, String)>,
+);
 
 fn read_rows(path: &Path) -> anyhow::Result<Rows> {
     refuse_pickle(path)?;
@@ -111,7 +115,7 @@ fn read_rows(path: &Path) -> anyhow::Result<Rows> {
 }
 
 fn read_jsonl(path: &Path) -> anyhow::Result<Rows> {
-    let (mut columns, mut rows, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut columns, mut rows, mut skipped) = (Vec::new(), Vec::new(), crate::jsonl::BadLines::default());
     crate::jsonl::for_each_object(path, |line, _, object| {
         match object {
             Ok(map) => {
@@ -151,7 +155,7 @@ fn frame_rows(df: &DataFrame) -> anyhow::Result<Rows> {
             }
         }
     }
-    Ok((columns, rows, Vec::new()))
+    Ok((columns, rows, crate::jsonl::BadLines::default()))
 }
 
 fn number(v: &serde_json::Value) -> Option<f64> {
@@ -174,9 +178,18 @@ impl Runs {
     /// Reads a runs table (parquet, CSV or JSONL). A file without the required columns is an
     /// error naming them; rows missing a required value are skipped and listed.
     pub fn open(path: &Path) -> anyhow::Result<Runs> {
-        let mut runs = Self::from_rows(read_rows(path)?, path)?;
-        runs.synthetic = files::is_synthetic_parquet(path).unwrap_or(false)
-            || path.to_string_lossy().to_lowercase().contains("synthetic");
+        let rows = read_rows(path)?;
+        // The data's own marker says whether it is synthetic: the parquet key, the CSV's first
+        // line, or `"synthetic": true` on every JSONL row; never the file's name.
+        let jsonl_synthetic =
+            !rows.1.is_empty() && rows.1.iter().all(|(_, row)| row.get("synthetic") == Some(&true.into()));
+        let mut runs = Self::from_rows(rows, path)?;
+        runs.synthetic =
+            match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("csv") => files::is_synthetic_csv(path)?,
+                Some("jsonl" | "ndjson" | "json") => jsonl_synthetic,
+                _ => files::is_synthetic_parquet(path)?,
+            };
         Ok(runs)
     }
 
@@ -229,7 +242,7 @@ impl Runs {
                 }
             }
         }
-        skipped.sort_by_key(|s| s.0);
+        skipped.kept.sort_by_key(|s| s.0);
         let matched = columns
             .iter()
             .filter_map(|c| c.strip_prefix("ft_"))
@@ -259,7 +272,7 @@ pub struct HistoryPoint {
 #[derive(Clone, Debug, Default)]
 pub struct Histories {
     pub runs: BTreeMap<String, Vec<HistoryPoint>>,
-    pub skipped: Vec<(usize, String)>,
+    pub skipped: crate::jsonl::BadLines<(usize, String)>,
     pub source: PathBuf,
 }
 
@@ -297,7 +310,7 @@ impl Histories {
         for points in runs.values_mut() {
             points.sort_by(|a, b| a.step.total_cmp(&b.step));
         }
-        skipped.sort_by_key(|s| s.0);
+        skipped.kept.sort_by_key(|s| s.0);
         Ok(Histories { runs, skipped, source: path.to_owned() })
     }
 }

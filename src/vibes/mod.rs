@@ -194,7 +194,8 @@ impl std::fmt::Display for BadLine {
 pub struct VibeSet {
     pub files: Vec<PathBuf>,
     pub rows: Vec<VibeRow>,
-    pub bad: Vec<BadLine>,
+    /// The lines that could not be read (the first ones kept with their reasons, all counted).
+    pub bad: crate::jsonl::BadLines<BadLine>,
 }
 
 const KNOWN: [&str; 19] = [
@@ -426,7 +427,7 @@ impl VibeSet {
 
     /// The numbers `benchtop vibes summary` prints.
     pub fn summary(&self) -> Summary {
-        Summary { bad_lines: self.bad.len(), ..Summary::of(self.rows.iter()) }
+        Summary { bad_lines: self.bad.total, ..Summary::of(self.rows.iter()) }
     }
 }
 

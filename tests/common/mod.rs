@@ -21,6 +21,15 @@ pub enum Behaviour {
     Status(u16),
     /// Serves the body in `chunk`-byte pieces with a pause after each.
     Slow { body: Vec<u8>, chunk: usize, pause: Duration },
+    /// Reads the request and never answers (holds the connection for a minute).
+    Hang,
+    /// Answers any Range request with 416; serves the body whole otherwise.
+    RangeRefused(Vec<u8>),
+    /// Answers a Range request with 206 but the whole body from byte 0 (and says so in its
+    /// Content-Range), `times` times; then honours ranges.
+    IgnoreOffset { body: Vec<u8>, times: usize },
+    /// Sends the body with no Content-Length (the end is the connection closing).
+    NoLength(Vec<u8>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +123,25 @@ impl Server {
                 } else {
                     serve(&mut out, &body, range.as_deref());
                 }
+            }
+            Some(Behaviour::Hang) => std::thread::sleep(Duration::from_secs(60)),
+            Some(Behaviour::RangeRefused(body)) => match range {
+                Some(_) => respond(&mut out, 416, &[format!("Content-Range: bytes */{}", body.len())], b""),
+                None => respond(&mut out, 200, &[], &body),
+            },
+            Some(Behaviour::IgnoreOffset { body, times }) => {
+                if times > 0 && range.is_some() {
+                    self.route(&path, Behaviour::IgnoreOffset { body: body.clone(), times: times - 1 });
+                    let header = format!("Content-Range: bytes 0-{}/{}", body.len() - 1, body.len());
+                    respond(&mut out, 206, &[header], &body);
+                } else {
+                    serve(&mut out, &body, range.as_deref());
+                }
+            }
+            Some(Behaviour::NoLength(body)) => {
+                let _ = out.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                let _ = out.write_all(&body);
+                let _ = out.flush();
             }
             Some(Behaviour::Slow { body, chunk, pause }) => {
                 let (start, status) = range_start(range.as_deref(), body.len());

@@ -83,6 +83,17 @@ pub fn tasks(table: &LongTable, opts: &FitOptions) -> Vec<String> {
 
 /// Reads the problems off the table. Errors name what the table lacks: a size, or the metrics.
 pub fn problems(table: &LongTable, opts: &FitOptions) -> anyhow::Result<Problems> {
+    for (i, p) in opts.fit_params.iter().enumerate() {
+        anyhow::ensure!(
+            !opts.fit_params[..i].contains(p),
+            "size {p} is given twice in the fit sizes ({}): each size counts once",
+            opts.fit_params.join(", ")
+        );
+        anyhow::ensure!(
+            *p != opts.target,
+            "the target size {p} is also a fit size: the fit must predict a size it did not see"
+        );
+    }
     if opts.fit_params.len() < 3 {
         anyhow::bail!(
             "the loss law has three parameters: fit it on at least three sizes (got {})",

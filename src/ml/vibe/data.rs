@@ -156,7 +156,7 @@ mod tests {
             .enumerate()
             .map(|(i, v)| parse_row(v.as_object().unwrap().clone(), 0, i + 1).unwrap())
             .collect();
-        VibeSet { files: vec!["f.jsonl".into()], rows, bad: vec![] }
+        VibeSet { files: vec!["f.jsonl".into()], rows, bad: Default::default() }
     }
 
     /// The default config (numbers where the reference's default is a number) with a tempo label.

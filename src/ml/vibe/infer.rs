@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::model::{VibeNet, argmax_labels, field_probabilities, predict_logits};
 use super::text::fnv1a;
-use super::train::{Checkpoint, MODEL_FILE};
+use super::train::Checkpoint;
 use crate::jobs::Progress;
 use crate::ml::backend::Backend;
 use crate::synth::config::{FIELD_COUNT, Field, MusicConfig, Value};
@@ -35,15 +35,16 @@ pub struct Prediction {
 }
 
 impl Predictor {
-    /// Loads the model in `dir` (its `checkpoint.json` and `model.bpk`).
+    /// Loads the model in `dir` (its `checkpoint.json` and the model file it names, checked).
     pub fn load(dir: &Path, backend: Backend) -> anyhow::Result<Predictor> {
         let checkpoint = Checkpoint::read(dir)?.ok_or_else(|| {
             anyhow::anyhow!("{}: no trained model here (no {})", dir.display(), super::train::CHECKPOINT_FILE)
         })?;
         let device = crate::ml::backend::device(backend)?;
+        let path = checkpoint.model_path(dir)?;
         let model = VibeNet::new(&checkpoint.shape, &device)
-            .try_load_file(dir.join(MODEL_FILE))
-            .with_context(|| format!("loading {}", dir.join(MODEL_FILE).display()))?;
+            .try_load_file(&path)
+            .with_context(|| format!("loading {}", path.display()))?;
         Ok(Predictor { model, device, checkpoint, dir: dir.to_owned() })
     }
 
@@ -164,9 +165,7 @@ fn row_json(row: &VibeRow, payload: Map<String, Json>, model: &str, synthetic: b
     object.insert("best_index".into(), json!(0));
     object.insert("config_payload".into(), payload);
     object.insert("config_error".into(), Json::Null);
-    if synthetic {
-        object.insert("synthetic".into(), json!(true));
-    }
+    object.insert("synthetic".into(), json!(synthetic));
     Json::Object(object)
 }
 

@@ -3,6 +3,11 @@
 //! vibes of SFT-Val, reported on TEST next to the baselines. A checkpoint (the model and the
 //! optimizer as burn records, and `checkpoint.json` with where training stands) is written after
 //! every epoch and when the job is cancelled; training resumes from it.
+//!
+//! A checkpoint is one unit: each save writes the model and optimizer to files named after its
+//! step, then `checkpoint.json` (atomically, last) naming them with their SHA-256, then removes
+//! the previous step's files. Killed at any moment, the folder still holds a `checkpoint.json`
+//! whose files exist and match; resuming or loading checks them.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -24,6 +29,7 @@ use super::model::{
 use super::text::feature_ids;
 use crate::jobs::{Cancelled, Progress};
 use crate::ml::backend::Backend;
+use crate::paths;
 use crate::synth::config::{FIELD_COUNT, Field};
 
 /// How to train.
@@ -129,8 +135,22 @@ pub struct Checkpoint {
     pub synthetic: bool,
     /// Set once training finished.
     pub report: Option<TrainReport>,
+    /// The model and optimizer files this checkpoint goes with, and their SHA-256 (absent in
+    /// checkpoints written before saves were named: `model.bpk` and `optimizer.bpk`, unchecked).
+    #[serde(default)]
+    pub files: Option<CheckpointFiles>,
 }
 
+/// The files of one save, named in `checkpoint.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointFiles {
+    pub model: String,
+    pub model_sha256: String,
+    pub optimizer: String,
+    pub optimizer_sha256: String,
+}
+
+/// The model and optimizer files of checkpoints written before they were named per step.
 pub const MODEL_FILE: &str = "model.bpk";
 pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
@@ -157,12 +177,136 @@ impl Checkpoint {
             "{}: the model's fields or options differ from this build's config schema",
             path.display()
         );
+        checkpoint.validate().with_context(|| format!("{} is not a usable checkpoint", path.display()))?;
         Ok(Some(checkpoint))
+    }
+
+    /// Checks what a resume would rely on: sizes and counts in range, the history as long as the
+    /// epochs done.
+    fn validate(&self) -> anyhow::Result<()> {
+        let o = &self.options;
+        anyhow::ensure!(
+            (1..=65_536).contains(&o.batch_size),
+            "batch_size {} is not in 1..=65536",
+            o.batch_size
+        );
+        anyhow::ensure!((1..=100_000).contains(&o.epochs), "epochs {} is not in 1..=100000", o.epochs);
+        anyhow::ensure!(
+            o.learning_rate.is_finite() && o.learning_rate > 0.0 && o.learning_rate <= 10.0,
+            "learning_rate {} is not in (0, 10]",
+            o.learning_rate
+        );
+        let sh = &self.shape;
+        anyhow::ensure!(
+            (2..=1 << 24).contains(&sh.buckets)
+                && (1..=4096).contains(&sh.dim)
+                && (1..=16_384).contains(&sh.hidden),
+            "the model shape {sh:?} is out of range (buckets 2..=16777216, dim 1..=4096, hidden 1..=16384)"
+        );
+        anyhow::ensure!(
+            self.shape == o.shape,
+            "the model shape {:?} differs from its options' {:?}",
+            sh,
+            o.shape
+        );
+        anyhow::ensure!(
+            self.history.len() == self.epoch,
+            "it says {} epochs are done but its history has {}",
+            self.epoch,
+            self.history.len()
+        );
+        anyhow::ensure!(self.epoch_loss.0.is_finite(), "its running loss is not a number");
+        Ok(())
+    }
+
+    /// The model file, checked against the SHA-256 `checkpoint.json` gives for it.
+    pub fn model_path(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        self.checked(dir, |f| (&f.model, &f.model_sha256), MODEL_FILE)
+    }
+
+    /// The optimizer file, checked likewise.
+    pub fn optimizer_path(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        self.checked(dir, |f| (&f.optimizer, &f.optimizer_sha256), OPTIMIZER_FILE)
+    }
+
+    fn checked(
+        &self,
+        dir: &Path,
+        pick: impl Fn(&CheckpointFiles) -> (&String, &String),
+        old_name: &str,
+    ) -> anyhow::Result<PathBuf> {
+        let Some(files) = &self.files else {
+            tracing::warn!(
+                "{}: a checkpoint of an older benchtop: {old_name} cannot be checked against it",
+                dir.display()
+            );
+            return Ok(dir.join(old_name));
+        };
+        let (name, sha) = pick(files);
+        anyhow::ensure!(
+            !name.contains(['/', '\\']) && !name.starts_with('.'),
+            "{}: names the file {name:?}, which is not a file of this folder",
+            dir.join(CHECKPOINT_FILE).display()
+        );
+        let path = dir.join(name);
+        let got =
+            crate::download::sha256_file(&path).with_context(|| format!("reading {}", path.display()))?;
+        anyhow::ensure!(
+            got.eq_ignore_ascii_case(sha),
+            "{} does not match {} (SHA-256 {got}, expected {sha}): the folder was changed after training \
+             saved it; train afresh (without --resume) or restore the files",
+            path.display(),
+            CHECKPOINT_FILE
+        );
+        Ok(path)
     }
 
     fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)?;
         crate::paths::write_atomically(&dir.join(CHECKPOINT_FILE), |tmp| Ok(std::fs::write(tmp, text)?))
+    }
+
+    /// Saves the model and optimizer under names of this step, then this checkpoint naming them
+    /// (the commit point), then removes the files of earlier saves.
+    fn save(&mut self, dir: &Path, model: &VibeNet, optim: &ModuleOptimizer) -> anyhow::Result<()> {
+        // Named by step and time: a second save at the same step never overwrites the files the
+        // current checkpoint.json names.
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let tag = format!("{:08}-{:x}", self.step, stamp.as_micros() & 0xff_ffff);
+        let (model_name, optimizer_name) = (format!("model-{tag}.bpk"), format!("optimizer-{tag}.bpk"));
+        let (model_path, optimizer_path) = (dir.join(&model_name), dir.join(&optimizer_name));
+        model
+            .clone()
+            .save_file(&model_path)
+            .with_context(|| format!("saving the model in {}", dir.display()))?;
+        optim.save(&optimizer_path).with_context(|| format!("saving the optimizer in {}", dir.display()))?;
+        for path in [&model_path, &optimizer_path] {
+            std::fs::File::open(path)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("flushing {}", path.display()))?;
+        }
+        self.files = Some(CheckpointFiles {
+            model_sha256: crate::download::sha256_file(&model_path)?,
+            model: model_name,
+            optimizer_sha256: crate::download::sha256_file(&optimizer_path)?,
+            optimizer: optimizer_name,
+        });
+        self.write(dir)?;
+        remove_other_saves(dir, self.files.as_ref());
+        Ok(())
+    }
+}
+
+/// Removes model and optimizer files of other saves than `keep` (and those of older benchtops).
+fn remove_other_saves(dir: &Path, keep: Option<&CheckpointFiles>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = (name.starts_with("model") || name.starts_with("optimizer")) && name.ends_with(".bpk");
+        let kept = keep.is_some_and(|k| name == k.model || name == k.optimizer);
+        if ours && !kept {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -281,16 +425,22 @@ pub fn train(
     }
     let (mut model, mut optim, mut state) = match previous {
         Some(mut ckpt) => {
+            let (model_path, optimizer_path) = (ckpt.model_path(out)?, ckpt.optimizer_path(out)?);
             let model = VibeNet::new(&ckpt.shape, &ad)
-                .try_load_file(out.join(MODEL_FILE))
-                .with_context(|| format!("loading {}", out.join(MODEL_FILE).display()))?;
-            let optim = load_optimizer(&out.join(OPTIMIZER_FILE), progress);
+                .try_load_file(&model_path)
+                .with_context(|| format!("loading {}", model_path.display()))?;
+            let optim = load_optimizer(&optimizer_path, progress);
             progress.log(&format!(
-                "resuming {} at epoch {} batch {} (step {})",
+                "resuming {} at epoch {} batch {} (step {}) from {} and {}, trained on {}; batch {}, Adam at {}",
                 out.display(),
                 ckpt.epoch + 1,
                 ckpt.batch,
-                ckpt.step
+                ckpt.step,
+                paths::file_name(&model_path),
+                paths::file_name(&optimizer_path),
+                ckpt.source,
+                ckpt.options.batch_size,
+                ckpt.options.learning_rate
             ));
             ckpt.options.epochs = opts.epochs;
             ckpt.report = None;
@@ -311,6 +461,7 @@ pub fn train(
                 source: source.to_owned(),
                 synthetic: examples.synthetic,
                 report: None,
+                files: None,
             };
             (VibeNet::new(&opts.shape, &ad), AdamConfig::new().init(), ckpt)
         }
@@ -334,16 +485,6 @@ pub fn train(
     let ids: Vec<Vec<u32>> = examples.train.iter().map(|e| feature_ids(&e.noisy, shape.buckets)).collect();
     let batches = examples.train.len().div_ceil(batch_size);
     let total_steps = (opts.epochs * batches).max(1);
-    let save = |model: &VibeNet, optim: &ModuleOptimizer, state: &Checkpoint| -> anyhow::Result<()> {
-        model
-            .clone()
-            .save_file(out.join(MODEL_FILE))
-            .with_context(|| format!("saving the model in {}", out.display()))?;
-        optim
-            .save(out.join(OPTIMIZER_FILE))
-            .with_context(|| format!("saving the optimizer in {}", out.display()))?;
-        state.write(out)
-    };
 
     let (mut trained_rows, mut step_seconds) = (0usize, 0f64);
     while state.epoch < opts.epochs {
@@ -354,7 +495,7 @@ pub fn train(
         let (mut epoch_rows, mut epoch_seconds) = (0usize, 0f64);
         while state.batch < batches {
             if progress.checkpoint().is_err() {
-                save(&model, &optim, &state)?;
+                state.save(out, &model, &optim)?;
                 progress.log(&format!(
                     "cancelled at step {}: checkpoint saved in {}",
                     state.step,
@@ -406,7 +547,7 @@ pub fn train(
         ));
         state.epoch += 1;
         state.batch = 0;
-        save(&model, &optim, &state)?;
+        state.save(out, &model, &optim)?;
     }
 
     progress.report(1.0, "evaluating on the held-out split");
