@@ -517,6 +517,11 @@ pub fn main() -> ExitCode {
             render(&config, &out, seconds, seed, float, spectrogram.as_deref())
         }
     };
+    if std::env::var_os("BENCHTOP_REPORT_MEMORY").is_some()
+        && let Some((_, peak)) = crate::memory::resident_mb()
+    {
+        eprintln!("benchtop: peak resident memory {peak:.0} MB");
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) if interrupted() => {

@@ -635,7 +635,8 @@ impl Remote {
             Ok(entries.into_iter().find(|e| e.path == path))
         });
         let why = match found {
-            Err(DownloadError::Cancelled) => return Err(DownloadError::Cancelled),
+            // Cancelled, or no server to fetch the file from either: nothing to ask the user.
+            Err(err @ (DownloadError::Cancelled | DownloadError::Network { .. })) => return Err(err),
             Ok(Some(TreeEntry { lfs: Some(lfs), size, .. })) => match lfs.size.or(size) {
                 Some(size) if is_sha256_hex(&lfs.oid) => {
                     return Ok(Remote::verified(url, size, lfs.oid.to_ascii_lowercase()));

@@ -236,3 +236,64 @@ mod tests {
         assert_eq!(bad.kept.last(), Some(&(KEPT_BAD_LINES - 1)));
     }
 }
+
+/// Properties over generated files: reading never fails or panics on any bytes, every non-blank
+/// line is handed over once with its number and end offset, and objects read back as written.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_line_is_handed_over_once_at_its_place(
+            lines in prop::collection::vec(prop::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..80), 0..40),
+            max in 1usize..100,
+            newline_at_end in any::<bool>(),
+        ) {
+            let mut file = lines.join(&b'\n');
+            if newline_at_end && !lines.is_empty() {
+                file.push(b'\n');
+            }
+            let mut seen = Vec::new();
+            read_objects_with(std::io::BufReader::with_capacity(7, file.as_slice()), Path::new("p"), max, |n, done, o| {
+                seen.push((n, done, o.is_ok()));
+                Ok(())
+            })
+            .unwrap();
+            let mut expected = Vec::new();
+            let mut offset = 0u64;
+            for (i, line) in lines.iter().enumerate() {
+                let ends_file = i + 1 == lines.len() && !newline_at_end;
+                offset += line.len() as u64 + u64::from(!ends_file);
+                if line.is_empty() && ends_file {
+                    break;
+                }
+                let fits = line.len() + usize::from(!ends_file) <= max;
+                let blank = fits && std::str::from_utf8(line).is_ok_and(|t| t.trim().is_empty());
+                if !blank {
+                    expected.push((i + 1, offset));
+                }
+            }
+            let got: Vec<(usize, u64)> = seen.iter().map(|(n, d, _)| (*n, *d)).collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn objects_read_back_as_written(rows in prop::collection::vec(prop::collection::btree_map("[a-z]{1,6}", any::<i64>(), 0..5), 0..20)) {
+            let mut file = String::new();
+            for row in &rows {
+                file += &serde_json::to_string(row).unwrap();
+                file.push('\n');
+            }
+            let mut back = Vec::new();
+            read_objects_with(file.as_bytes(), Path::new("p"), DEFAULT_MAX_LINE_BYTES, |_, _, o| {
+                let o = o.map_err(anyhow::Error::msg)?;
+                back.push(o.into_iter().map(|(k, v)| (k, v.as_i64().unwrap())).collect::<std::collections::BTreeMap<_, _>>());
+                Ok(())
+            })
+            .unwrap();
+            prop_assert_eq!(back, rows);
+        }
+    }
+}

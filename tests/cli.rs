@@ -6,6 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+#[path = "cli/hostile.rs"]
+mod hostile;
 
 const BIN: &str = env!("CARGO_BIN_EXE_benchtop");
 

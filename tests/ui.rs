@@ -547,19 +547,59 @@ fn a_remembered_file_that_is_gone_falls_back_to_the_demo_with_a_toast() {
     assert_eq!(harness.state().state.data.file, None);
 }
 
+/// The label of benchtop's own path field (shown where the system file dialog cannot open).
+const PATH_PROMPT: &str = "The system file dialog could not open here. Type the path:";
+
+/// Replaces the text of the path field with `path`.
+fn type_path(harness: &mut Harness<'_, BenchtopApp>, path: &std::path::Path) {
+    harness.get_by_role_and_label(egui::accesskit::Role::TextInput, PATH_PROMPT).focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, PATH_PROMPT)
+        .type_text(path.to_str().unwrap());
+    harness.run();
+}
+
 #[test]
-fn the_data_menu_opens_a_file_dialog_on_a_worker_and_a_dismissed_dialog_changes_nothing() {
+fn the_data_menu_opens_a_file_dialog_on_a_worker_and_without_one_asks_for_a_path() {
+    if benchtop::app::file_prompt::unavailable().is_none() {
+        eprintln!("a desktop session is here: the system dialog would open; skipped");
+        return;
+    }
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
-    harness.get_by_label("Data").click();
+    let open = |harness: &mut Harness<'_, BenchtopApp>| {
+        harness.get_by_label("Data").click();
+        harness.run();
+        harness.get_by_label("Open table…  (Ctrl+O)").click();
+        // Headless there is no dialog: the job says so and benchtop's own path field appears.
+        step_until(harness, "the path field", |h| {
+            h.query_by_role_and_label(
+                egui::accesskit::Role::TextInput,
+                "The system file dialog could not open here. Type the path:",
+            )
+            .is_some()
+        });
+    };
+    open(&mut harness);
+    harness.get_by_label_contains("the system file dialog could not open");
+    // Cancel changes nothing.
+    harness.get_by_label("Cancel").click();
     harness.run();
-    harness.get_by_label("Open table…  (Ctrl+O)").click();
-    // Headless, the dialog returns at once with no file: the job ends and the demo stays.
-    step_until(&mut harness, "the dialog job", |h| {
-        h.state().jobs.statuses().iter().any(|s| s.name == "Open a DataDecide table" && s.state.is_finished())
-    });
+    assert!(harness.query_by_label_contains("Type the path").is_none());
     assert!(harness.state().dataset().unwrap().source.synthetic);
-    assert_eq!(harness.state().notifications.unread(), 0);
+    // A typed path opens.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("typed.csv");
+    std::fs::write(&csv, "params,data,step,tokens,compute,metric,value\n1B,C4,10,1e9,1e18,m,0.5\n").unwrap();
+    open(&mut harness);
+    type_path(&mut harness, &csv);
+    harness.get_by_label("Open").click();
+    step_until(&mut harness, "the typed table", |h| {
+        h.state().dataset().is_some_and(|d| d.source.path == csv)
+    });
+    assert!(!harness.state().dataset().unwrap().source.synthetic);
 }
 
 mod common;
@@ -828,6 +868,32 @@ fn the_decision_view_shows_every_task_against_1b() {
     // The target agrees with itself.
     assert_eq!(harness.get_all_by_label("100").count(), 10);
     harness.get_by_label_contains("mmlu_average_acc_raw: 150M against 1B");
+}
+
+#[test]
+fn an_export_without_a_system_dialog_asks_for_the_path_and_writes_there() {
+    use benchtop::app::file_prompt::DialogAnswer;
+    let dir = tempfile::tempdir().unwrap();
+    let no_dialog: benchtop::app::SaveDialog =
+        Arc::new(|_, _, _| DialogAnswer::Unavailable("no portal".into()));
+    let mut harness = scaling_with(AppConfig { save_dialog: no_dialog, ..headless_machine() });
+    harness.get_by_label("CSV…").click();
+    step_until(&mut harness, "the path field", |h| {
+        h.query_by_role_and_label(egui::accesskit::Role::TextInput, PATH_PROMPT).is_some()
+    });
+    // The toast says why, and the field starts at a sensible place with the suggested name.
+    harness.get_by_label_contains("the system file dialog could not open (no portal)");
+    let suggested = harness.state().state.scaling.selection.metric.clone() + ".csv";
+    let shown = harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, PATH_PROMPT)
+        .value()
+        .unwrap_or_default();
+    assert!(shown.ends_with(&suggested), "{shown:?}");
+    let csv = dir.path().join("typed.csv");
+    type_path(&mut harness, &csv);
+    harness.get_by_label("Save").click();
+    step_until(&mut harness, "the typed CSV", |_| csv.exists());
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("# SYNTHETIC"));
 }
 
 #[test]

@@ -127,8 +127,10 @@ impl PathPrompt {
         let prompt = slot.as_mut()?;
         let (mut chosen, mut closed) = (None, false);
         egui::Window::new(prompt.title.clone()).collapsible(false).resizable(false).show(ctx, |ui| {
-            ui.label("The system file dialog could not open here. Type the path:");
-            let field = ui.add(egui::TextEdit::singleline(&mut prompt.text).desired_width(460.0));
+            let label = ui.label("The system file dialog could not open here. Type the path:");
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(460.0))
+                .labelled_by(label.id);
             let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.horizontal(|ui| {
                 let ok = !prompt.text.trim().is_empty();

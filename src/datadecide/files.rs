@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::{
-    ArrowDataType, CsvReadOptions, DataFrame, DataType, Float64Chunked, ParquetCompression, ParquetReader,
-    ParquetWriter, Schema, SchemaExt, SerReader, StringChunked,
+    ArrowDataType, CsvReadOptions, DataFrame, DataType, Float64Chunked, IntoColumn, ParquetCompression,
+    ParquetReader, ParquetWriter, Schema, SchemaExt, SerReader, StringChunked,
 };
 
 /// Parquet key-value metadata set on every file made from synthetic data.
@@ -148,7 +148,24 @@ pub fn read_csv(path: &Path, required: &[(&str, Kind)]) -> anyhow::Result<DataFr
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|r| r.finish())
         .with_context(|| format!("reading {} as CSV", path.display()))?;
+    let df = numbers_from_text(df, required)?;
     check_columns(path, df.schema(), required)?;
+    Ok(df)
+}
+
+/// A numeric column that CSV type inference read as text (it holds `inf`, `nan` or a stray word)
+/// is read as numbers: each cell that is a number (`inf`, `-inf` and `nan` included) becomes one,
+/// anything else becomes missing.
+fn numbers_from_text(mut df: DataFrame, required: &[(&str, Kind)]) -> anyhow::Result<DataFrame> {
+    for (name, kind) in required {
+        let Ok(column) = df.column(name) else { continue };
+        if *kind != Kind::Number || column.dtype() != &DataType::String {
+            continue;
+        }
+        let numbers: Float64Chunked =
+            column.str()?.iter().map(|v| v.and_then(|t| t.trim().parse::<f64>().ok())).collect();
+        df.with_column(numbers.with_name((*name).into()).into_column())?;
+    }
     Ok(df)
 }
 

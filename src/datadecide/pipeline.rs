@@ -123,10 +123,10 @@ pub struct Built {
 
 const KEYS: [&str; 4] = ["params", "data", "seed", "step"];
 
-/// The most cells (per-seed rows × metric columns) a build makes: about three times what AllenAI's
-/// files make (~22,700 rows × 330 columns, ~7.5M), so that no input, however crafted, makes the
-/// build take more than a few hundred MB.
-pub const MAX_CELLS: usize = 24_000_000;
+/// The most cells (per-seed rows × metric columns) a build makes: about twice what AllenAI's files
+/// make (~22,700 rows × 330 columns, ~7.5M), so that no input, however crafted, makes the build
+/// take more than a few hundred MB.
+pub const MAX_CELLS: usize = 16_000_000;
 
 /// Whether a task feeds the long table: the ten OLMES tasks, the MMLU subjects (averaged) and the
 /// macro average. Others are dropped as they are read.
@@ -235,7 +235,8 @@ struct Wide {
     /// `task id × 28 + metric slot` -> index into `columns` (usize::MAX: none yet).
     column_of: Vec<usize>,
     columns: Vec<(String, Vec<f64>)>,
-    /// Per metric slot: sum and count of the MMLU subjects' values in each row.
+    /// Per metric slot: sum and count of the MMLU subjects' values in each row (grown to a row
+    /// when an MMLU value for it arrives: a table without MMLU rows holds none).
     mmlu_sum: Vec<Vec<f64>>,
     mmlu_n: Vec<Vec<u32>>,
 }
@@ -264,11 +265,21 @@ impl Wide {
         for (_, values) in &mut self.columns {
             values.push(f64::NAN);
         }
-        for slot in 0..28 {
-            self.mmlu_sum[slot].push(0.0);
-            self.mmlu_n[slot].push(0);
-        }
         Ok(row)
+    }
+
+    /// Adds an MMLU subject's finite values to a row's sums.
+    fn add_mmlu(&mut self, row: usize, values: &[f64; 28]) {
+        let rows = self.keys.len();
+        for (slot, v) in values.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+            let (sum, n) = (&mut self.mmlu_sum[slot], &mut self.mmlu_n[slot]);
+            if sum.len() <= row {
+                sum.resize(rows, 0.0);
+                n.resize(rows, 0);
+            }
+            sum[row] += v;
+            n[row] += 1;
+        }
     }
 
     /// The id of a task, noting whether it is an MMLU subject.
@@ -304,7 +315,7 @@ impl Wide {
     fn finish_mmlu(&mut self) -> anyhow::Result<()> {
         let task = self.task("mmlu_average");
         for slot in 0..28 {
-            for row in 0..self.keys.len() {
+            for row in 0..self.mmlu_n[slot].len() {
                 let n = self.mmlu_n[slot][row];
                 if n > 0 {
                     let mean = self.mmlu_sum[slot][row] / f64::from(n);
@@ -443,12 +454,7 @@ fn merge_chunk(
         report.count_infinite(&values);
         let row = wide.row(key)?;
         if wide.task_is_mmlu[task as usize] {
-            for (slot, v) in values.iter().enumerate() {
-                if v.is_finite() {
-                    wide.mmlu_sum[slot][row] += v;
-                    wide.mmlu_n[slot][row] += 1;
-                }
-            }
+            wide.add_mmlu(row, &values);
         } else {
             for (slot, v) in values.iter().enumerate() {
                 if v.is_finite() {

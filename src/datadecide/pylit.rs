@@ -749,3 +749,80 @@ mod tests {
         assert_eq!(for_each_entry("{'a': 1}}", |_, _| {}).unwrap_err().offset, 8);
     }
 }
+
+/// Properties over generated input: any text parses or fails cleanly, and every value printed
+/// the way Python prints it reads back as itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = PyValue> {
+        let leaf = prop_oneof![
+            Just(PyValue::None),
+            any::<bool>().prop_map(PyValue::Bool),
+            any::<i64>().prop_map(PyValue::Int),
+            any::<f64>().prop_map(PyValue::Float),
+            prop::num::f64::ANY.prop_map(PyValue::Float),
+            ".*".prop_map(PyValue::Str),
+        ];
+        leaf.prop_recursive(3, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(PyValue::List),
+                prop::collection::vec((".*", inner), 0..6).prop_map(PyValue::Dict),
+            ]
+        })
+    }
+
+    /// Equal, with NaN equal to NaN.
+    fn same(a: &PyValue, b: &PyValue) -> bool {
+        match (a, b) {
+            (PyValue::Float(x), PyValue::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+            (PyValue::List(x), PyValue::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            (PyValue::Dict(x), PyValue::Dict(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|((ka, a), (kb, b))| ka == kb && same(a, b))
+            }
+            _ => a == b,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_fails_without_panicking(text in ".{0,200}") {
+            let _ = parse(&text);
+            let _ = for_each_entry(&text, |_, _| {});
+        }
+
+        #[test]
+        fn text_that_looks_like_a_metrics_dict_parses_or_fails_cleanly(
+            text in r"\{('[a-z_]{1,8}': (-?[0-9]{1,4}(\.[0-9]{0,4})?(e-?[0-9]{1,3})?|None|True|False|nan|-?inf|'x')(, )?){0,6}\}?"
+        ) {
+            if let Err(e) = parse(&text) {
+                prop_assert!(e.offset <= text.len());
+            }
+        }
+
+        #[test]
+        fn a_printed_value_reads_back_as_itself(v in value()) {
+            let text = v.to_string();
+            let back = parse(&text);
+            prop_assert!(back.is_ok(), "{text:?}: {:?}", back);
+            prop_assert!(same(&v, back.as_ref().unwrap()), "{text:?} read back as {:?}", back);
+        }
+
+        #[test]
+        fn a_printed_dict_visits_its_entries_in_order(entries in prop::collection::vec(("[a-z_']{1,10}", any::<f64>()), 0..12)) {
+            let dict = PyValue::Dict(entries.iter().map(|(k, x)| (k.clone(), PyValue::Float(*x))).collect());
+            let text = dict.to_string();
+            let mut seen = Vec::new();
+            for_each_entry(&text, |k, v| seen.push((k.into_owned(), v.as_f64().unwrap()))).unwrap();
+            prop_assert_eq!(seen.len(), entries.len());
+            for ((k, x), (k2, y)) in entries.iter().zip(&seen) {
+                prop_assert_eq!(k, k2);
+                prop_assert!(x == y || (x.is_nan() && y.is_nan()));
+            }
+        }
+    }
+}

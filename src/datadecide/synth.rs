@@ -609,6 +609,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn full_size_dicts_hold_the_real_literal_forms_and_parse_back() {
+        let t = task("arc_easy");
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let (mut none, mut boolean, mut truth, mut nan, mut inf, mut tiny) = (0, 0, 0, 0, 0, 0);
+        let rows = 20_000;
+        for _ in 0..rows {
+            let text = metrics("arc_easy", &t, 0.6, 1.1, &mut rng, true).to_string();
+            none += usize::from(text.contains(": None"));
+            boolean += usize::from(text.contains("'no_answer': False") || text.contains("'no_answer': True"));
+            truth += usize::from(text.contains(": True"));
+            nan += usize::from(text.contains(": nan"));
+            inf += usize::from(text.contains("inf"));
+            tiny += usize::from(text.contains("e-"));
+            let parsed = super::super::pipeline::parse_metrics(&text).unwrap();
+            assert!(parsed[METRICS.iter().position(|m| *m == "acc_raw").unwrap()].is_finite());
+        }
+        // 5%, 10%, 0.1%, 0.5% and 0.6% of rows (binomial: within about 4 standard deviations).
+        assert!((800..1200).contains(&none), "{none}");
+        assert!((1750..2250).contains(&boolean), "{boolean}");
+        assert!((3..45).contains(&truth), "{truth}");
+        assert!((60..145).contains(&nan), "{nan}");
+        assert!((75..170).contains(&inf), "{inf}");
+        assert_eq!(tiny, rows, "every dict has a probability small enough for a negative exponent");
+        // The smaller sets keep their bytes: no literal forms there.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let few = metrics("arc_easy", &t, 0.6, 1.1, &mut rng, false).to_string();
+        assert!(!few.contains("None") && !few.contains("nan") && !few.contains("inf"), "{few}");
+    }
+
+    #[test]
     fn the_full_layout_has_the_real_row_count() {
         let spec = SynthSpec::full(0);
         let tasks = task_list(&spec).len();

@@ -405,6 +405,56 @@ mod tests {
     }
 
     #[test]
+    fn infinite_and_nan_values_are_dropped_and_counted_and_the_marker_says_synthetic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synthetic-in-name.csv");
+        std::fs::write(
+            &path,
+            "params,data,step,tokens,compute,metric,value\n\
+             1B,C4,0,0,0,m,inf\n\
+             1B,C4,1,0,0,m,-inf\n\
+             1B,C4,2,0,0,m,nan\n\
+             1B,C4,3,inf,0,m,0.5\n\
+             1B,C4,4,0,0,m,0.25\n\
+             1B,,5,0,0,m,0.25\n",
+        )
+        .unwrap();
+        let (table, source) = LongTable::open(&path).unwrap();
+        assert_eq!(table.value, vec![0.25]);
+        assert_eq!(source.skipped, Skipped { missing: 1, not_finite: 4 });
+        // The name says synthetic, the file does not: it is not.
+        assert!(!source.synthetic);
+        let marked = dir.path().join("plain.csv");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&marked, format!("{} data made by benchtop\n{text}", files::CSV_SYNTHETIC_PREFIX))
+            .unwrap();
+        let (again, source) = LongTable::open(&marked).unwrap();
+        assert!(source.synthetic);
+        assert_eq!(again.value, vec![0.25]);
+    }
+
+    #[test]
+    fn curves_are_found_in_a_sparse_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(
+            &path,
+            "params,data,step,tokens,compute,metric,value\n\
+             1B,C4,2,0,0,b,2\n1B,C4,1,0,0,b,1\n4M,Dolma1.7,1,0,0,a,3\n1B,Dolma1.7,1,0,0,a,4\n",
+        )
+        .unwrap();
+        let (t, _) = LongTable::open(&path).unwrap();
+        let (b, a) = (t.metric_index("b").unwrap(), t.metric_index("a").unwrap());
+        let (p1b, p4m) = (t.param_index("1B").unwrap(), t.param_index("4M").unwrap());
+        let (c4, dolma) = (t.recipe_index("C4").unwrap(), t.recipe_index("Dolma1.7").unwrap());
+        assert_eq!(t.curve(b, p1b, c4).value, &[1.0, 2.0]);
+        assert_eq!(t.curve(a, p4m, dolma).value, &[3.0]);
+        assert!(t.curve(a, p4m, c4).is_empty() && t.curve(9, 9, 9).is_empty());
+        let at: Vec<(usize, Vec<f64>)> = t.curves_at(a, p1b).map(|(r, c)| (r, c.value.to_vec())).collect();
+        assert_eq!(at, vec![(dolma, vec![4.0])]);
+    }
+
+    #[test]
     fn a_pickle_is_refused_with_the_way_to_convert_it() {
         let err = LongTable::open(Path::new("/x/combined_plotting_data_matched.pkl")).unwrap_err();
         assert!(err.to_string().contains("a pandas pickle cannot be read"), "{err}");
@@ -421,5 +471,67 @@ mod tests {
         assert!(text.contains("rows: 2"), "{text}");
         assert!(text.contains("columns (2): params (str), step (f64)"), "{text}");
         assert!(text.contains("SYNTHETIC"), "{text}");
+    }
+}
+
+/// Properties over generated tables: any rows, written as CSV, load without panicking into
+/// curves sorted by step that hold exactly the complete, finite rows.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (-1e6f64..1e6).prop_map(|x| x.to_string()),
+            1 => prop::sample::select(vec!["", "inf", "-inf", "nan", "1e308", "-0"]).prop_map(str::to_owned),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_complete_finite_rows_load_into_sorted_curves(
+            rows in prop::collection::vec(
+                (prop::sample::select(vec!["4M", "1B", "", "huge"]), prop::sample::select(vec!["C4", "DCLM-Baseline", "", "x"]),
+                 cell(), cell(), cell(), prop::sample::select(vec!["a", "b", ""]), cell()),
+                0..60,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            let mut text = String::from("params,data,step,tokens,compute,metric,value\n");
+            for r in &rows {
+                text += &format!("{},{},{},{},{},{},{}\n", r.0, r.1, r.2, r.3, r.4, r.5, r.6);
+            }
+            std::fs::write(&path, text).unwrap();
+            let Ok((table, source)) = LongTable::open(&path) else {
+                // Only when no row has a number where the type is inferred (all empty) is the
+                // schema not numeric: that is a clear error, not a panic.
+                return Ok(());
+            };
+            let number = |c: &str| c.parse::<f64>().ok();
+            let good: Vec<f64> = rows
+                .iter()
+                .filter(|r| !r.0.is_empty() && !r.1.is_empty() && !r.5.is_empty())
+                .filter_map(|r| {
+                    let v = [number(&r.2)?, number(&r.3)?, number(&r.4)?, number(&r.6)?];
+                    v.iter().all(|x| x.is_finite()).then_some(v[3])
+                })
+                .collect();
+            prop_assert_eq!(table.len(), good.len());
+            prop_assert_eq!(source.skipped.total(), rows.len() - good.len());
+            let mut want = good.clone();
+            let mut got = table.value.clone();
+            want.sort_by(f64::total_cmp);
+            got.sort_by(f64::total_cmp);
+            prop_assert_eq!(got, want);
+            for m in 0..table.metrics.len() {
+                for p in 0..table.params.len() {
+                    for (_, curve) in table.curves_at(m, p) {
+                        prop_assert!(curve.step.windows(2).all(|w| w[0] <= w[1]));
+                    }
+                }
+            }
+        }
     }
 }

@@ -771,3 +771,66 @@ mod tests {
         assert!(parsed.errors().next().is_none());
     }
 }
+
+/// Properties over generated configs: any JSON object reads without panicking into a config that
+/// names every field it could not use, and a config written out reads back as itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(Json::from),
+            any::<f64>().prop_map(|x| serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)),
+            ".{0,12}".prop_map(Json::String),
+        ];
+        leaf.prop_recursive(2, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn field_name() -> impl Strategy<Value = String> {
+        prop_oneof![(0..FIELD_COUNT).prop_map(|i| ALL_FIELDS[i].spec().name.to_owned()), "[a-z_]{1,10}",]
+    }
+
+    proptest! {
+        #[test]
+        fn any_object_reads_into_a_config_with_its_issues_named(
+            entries in prop::collection::btree_map(field_name(), json(), 0..40)
+        ) {
+            let object: Map<String, Json> = entries.into_iter().collect();
+            let parsed = MusicConfig::from_json(&object);
+            for field in Field::all() {
+                let name = field.spec().name;
+                let named = parsed.issues.iter().any(|i| i.field == name);
+                match object.get(name) {
+                    None => prop_assert!(named, "missing {name} is not named"),
+                    Some(_) if named => {}
+                    Some(json) => prop_assert!(read_value(field.spec(), json).is_some(), "{name}: {json}"),
+                }
+            }
+            // What it could not use is sanitized, so it always renders.
+            let _ = parsed.config.to_synth();
+        }
+
+        #[test]
+        fn a_written_config_reads_back_as_itself(labels in prop::collection::vec(any::<u8>(), FIELD_COUNT)) {
+            let mut config = MusicConfig::default();
+            for (field, pick) in Field::all().zip(&labels) {
+                let options = field.spec().options.len() as u8;
+                config.set(field, Value::Label(pick % options));
+            }
+            let parsed = MusicConfig::from_json(&config.to_json());
+            prop_assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+            prop_assert!(parsed.schema_valid());
+            prop_assert!(parsed.config.differing_fields(&config).is_empty());
+        }
+    }
+}
