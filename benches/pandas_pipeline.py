@@ -2,9 +2,11 @@
 measured against (benches/datadecide_build.sh runs both on the same files).
 
 The six steps, as the Python tooling around DataDecide does them:
-  1. parse each eval row's `metrics` string, a Python literal (`None`, `True`, `nan`, `inf`, single
-     quotes: Python's own `ast` parser, with `nan`/`inf` read as floats, which `ast.literal_eval`
-     refuses), keep the 28 metrics as floats (booleans as 0/1, `None` and +-inf as NaN: missing);
+  1. parse each eval row's `metrics` string, a Python literal (single quotes, `None`, `True`/`False`,
+     `nan`, `inf`): its tokens are translated to JSON and read with `json.loads` (the fast path),
+     and a row that does not read that way (a quote inside a string, say) is read with Python's own
+     `ast` parser, `nan`/`inf` as floats (which `ast.literal_eval` refuses); keep the 28 metrics as
+     floats (booleans as 0/1, `None` and +-inf as NaN: missing);
   2. average the MMLU subjects into mmlu_average per (params, data, seed, step) and
      pivot tasks x metrics to `<task>_<metric>` columns (first value of a duplicate);
   3. outer-merge the perplexities (renamed `<domain>-valppl`) on (params, data, seed, step);
@@ -19,6 +21,8 @@ difference between the two long tables.
 
 import argparse
 import ast
+import json
+import re
 import resource
 import sys
 import time
@@ -48,7 +52,6 @@ KEYS = ["params", "data", "seed", "step"]
 
 
 NAMES = {"None": None, "True": True, "False": False, "nan": float("nan"), "inf": float("inf")}
-KEPT = set(METRICS)
 
 
 def literal(node):
@@ -67,20 +70,27 @@ def literal(node):
     raise ValueError(f"not a literal: {ast.dump(node)}")
 
 
-def kept_metrics(text):
-    """The 28 kept metrics of one `metrics` string as floats; None and +-inf are NaN."""
-    out = {}
-    for key, value in literal(ast.parse(text, mode="eval").body).items():
-        if key in KEPT:
-            number = float("nan") if value is None else float(value)
-            out[key] = number if np.isfinite(number) else float("nan")
-    return out
+TOKENS = re.compile(r"\b(None|True|False|nan|inf)\b")
+JSON_TOKENS = {"None": "null", "True": "true", "False": "false", "nan": "NaN", "inf": "Infinity"}
+
+
+def parse_literal(text):
+    """A metrics literal: as JSON after translating its tokens, else through Python's parser."""
+    text_json = text.replace("'", '"')
+    if any(token in text_json for token in JSON_TOKENS):
+        text_json = TOKENS.sub(lambda m: JSON_TOKENS[m.group(1)], text_json)
+    try:
+        return json.loads(text_json)
+    except ValueError:
+        return literal(ast.parse(text, mode="eval").body)
 
 
 def build(ppl_path, eval_paths):
     # 1. parse
     raw = pd.concat([pd.read_parquet(p, columns=KEYS + ["task", "metrics"]) for p in eval_paths], ignore_index=True)
-    parsed = pd.DataFrame.from_records([kept_metrics(s) for s in raw["metrics"]], columns=METRICS)
+    parsed = pd.DataFrame.from_records([parse_literal(s) for s in raw["metrics"]], columns=METRICS)
+    # Booleans as 0/1, None and +-inf as NaN (missing).
+    parsed = parsed.astype("float64").replace([np.inf, -np.inf], np.nan)
     eval_df = pd.concat([raw[KEYS + ["task"]], parsed], axis=1)
     eval_df["step"] = eval_df["step"].astype("int64")
     del raw, parsed

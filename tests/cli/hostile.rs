@@ -451,3 +451,63 @@ fn ctrl_c_stops_training_with_its_checkpoint_kept_and_resumable() {
     let (code, text) = train(home.path(), &model, &(done + 1).to_string(), true);
     assert_eq!(code, Some(0), "{text}");
 }
+
+#[test]
+fn ctrl_c_stops_a_fetch_keeping_the_partial_file_which_the_next_fetch_resumes() {
+    use super::common::{Behaviour, Server};
+    use benchtop::datadecide::catalog::HUB_FILES;
+    let home = tempfile::tempdir().unwrap();
+    let ppl = &HUB_FILES[0];
+    let body = super::common::bytes(400_000, 12);
+    let sha = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&body))
+    };
+    let server = Server::start();
+    let file_url = format!("/datasets/{}/resolve/{}/{}", ppl.repo, ppl.default_revision(), ppl.path);
+    let slow =
+        Behaviour::Slow { body: body.clone(), chunk: 8_000, pause: std::time::Duration::from_millis(50) };
+    server.route(&file_url, slow);
+    server.route(
+        &format!("/api/datasets/{}/tree/{}/data", ppl.repo, ppl.default_revision()),
+        Behaviour::Serve(
+            format!(
+                r#"[{{"path":"{}","size":{n},"lfs":{{"oid":"{sha}","size":{n}}}}}]"#,
+                ppl.path,
+                n = body.len()
+            )
+            .into_bytes(),
+        ),
+    );
+    let cache = home.path().join("cache");
+    let fetch = || {
+        let mut cmd = benchtop(home.path());
+        cmd.args(["datadecide", "fetch", "--only", "ppl", "--base-url", &server.base, "--cache", s(&cache)]);
+        cmd
+    };
+    let mut child = fetch().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let source = benchtop::datadecide::hub::HubSource { base_url: server.base.clone(), revision: None };
+    let dest = source.cached_path(&cache, ppl);
+    let part = benchtop::download::part_path(&dest);
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&part).map_or(0, |m| m.len()) < 40_000 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the download did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{err}");
+    assert!(err.contains("interrupted (Ctrl+C): files already downloaded are kept"), "{err}");
+    let kept = std::fs::metadata(&part).unwrap().len();
+    assert!(kept >= 40_000 && kept < body.len() as u64, "kept {kept}");
+    assert!(!dest.exists());
+    // The next fetch resumes where it stopped.
+    server.route(&file_url, Behaviour::Serve(body.clone()));
+    let out = fetch().output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&dest).unwrap(), body);
+    let resumed = server.requests().iter().any(|r| r.range.as_deref() == Some(&format!("bytes={kept}-")));
+    assert!(resumed, "{:?}", server.requests());
+}
