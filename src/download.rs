@@ -215,11 +215,11 @@ pub fn sha256_file(path: &Path) -> Result<String, DownloadError> {
 /// Checks a complete file against what it must be; removes it if it is wrong.
 fn verify(path: &Path, remote: &Remote, total: Option<u64>) -> Result<u64, DownloadError> {
     let got = std::fs::metadata(path).map_err(io_err(path))?.len();
-    if let Some(expected) = remote.expected_size.or(total) {
-        if got != expected {
-            let _ = std::fs::remove_file(path);
-            return Err(DownloadError::WrongSize { path: path.to_owned(), expected, got });
-        }
+    if let Some(expected) = remote.expected_size.or(total)
+        && got != expected
+    {
+        let _ = std::fs::remove_file(path);
+        return Err(DownloadError::WrongSize { path: path.to_owned(), expected, got });
     }
     if let Some(expected) = &remote.sha256 {
         let got = sha256_file(path)?;
@@ -415,10 +415,10 @@ async fn attempt(
         offset = 0;
     }
     let announced = response.content_length().map(|len| offset + len);
-    if let (Some(expected), Some(announced)) = (remote.expected_size, announced) {
-        if expected != announced {
-            return Err(DownloadError::WrongSize { path: part.to_owned(), expected, got: announced });
-        }
+    if let (Some(expected), Some(announced)) = (remote.expected_size, announced)
+        && expected != announced
+    {
+        return Err(DownloadError::WrongSize { path: part.to_owned(), expected, got: announced });
     }
     let total = remote.expected_size.or(announced);
     let mut file = OpenOptions::new()
@@ -470,10 +470,10 @@ async fn attempt(
     }
     file.flush().map_err(io_err(part))?;
     let done = offset + received;
-    if let Some(expected) = total {
-        if done < expected {
-            return Err(DownloadError::Truncated { url: url.clone(), got: done, expected });
-        }
+    if let Some(expected) = total
+        && done < expected
+    {
+        return Err(DownloadError::Truncated { url: url.clone(), got: done, expected });
     }
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     on_progress(&Transfer { done, total, bytes_per_sec: received as f64 / secs });

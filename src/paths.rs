@@ -217,10 +217,10 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> anyhow::Result
         return result;
     }
     // The rename itself reaches the disk with its folder.
-    if let Some(parent) = real.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Ok(dir) = std::fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
+    if let Some(parent) = real.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
     }
     Ok(())
 }

@@ -103,6 +103,8 @@ type Prober<T> = Arc<dyn Fn() -> T + Send + Sync>;
 pub type SaveDialog = Arc<dyn Fn(&str, &str, &str) -> file_prompt::DialogAnswer + Send + Sync>;
 
 type Writer = Box<dyn FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send>;
+/// A save's writer, shared by its job and the path prompt (whichever runs it takes it).
+type SharedWriter = Arc<std::sync::Mutex<Option<Writer>>>;
 
 /// A save-to-file job slot: asks where to save (the dialog runs on the worker), then writes
 /// there. A new save replaces (and cancels) the one before. Where the system dialog cannot open,
@@ -111,7 +113,7 @@ type Writer = Box<dyn FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::
 pub(crate) struct SaveJob {
     job: crate::jobs::Latest<Option<std::path::PathBuf>>,
     /// The last save's writer (until it runs), title and suggested name, for the prompt.
-    pending: Option<(Arc<std::sync::Mutex<Option<Writer>>>, String, String)>,
+    pending: Option<(SharedWriter, String, String)>,
     prompt: Option<file_prompt::PathPrompt>,
 }
 
@@ -127,8 +129,7 @@ impl SaveJob {
         write: impl FnOnce(&crate::jobs::JobCtx, &std::path::Path) -> anyhow::Result<()> + Send + 'static,
     ) {
         let title = title.into();
-        let writer: Arc<std::sync::Mutex<Option<Writer>>> =
-            Arc::new(std::sync::Mutex::new(Some(Box::new(write))));
+        let writer: SharedWriter = Arc::new(std::sync::Mutex::new(Some(Box::new(write))));
         self.pending = Some((writer.clone(), title.clone(), name.clone()));
         self.prompt = None;
         let save = save.clone();
@@ -141,7 +142,7 @@ impl SaveJob {
 
     fn write(
         ctx: &crate::jobs::JobCtx,
-        writer: &std::sync::Mutex<Option<Writer>>,
+        writer: &SharedWriter,
         path: std::path::PathBuf,
     ) -> anyhow::Result<std::path::PathBuf> {
         let write = writer.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -44,12 +44,13 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// An eval-results shard of these rows: (params, data, seed, step, task, metrics).
-fn eval_shard(path: &Path, rows: impl Iterator<Item = (String, String, String, f64, String, String)>) {
+/// One eval-results row: (params, data, seed, step, task, metrics).
+type EvalRow = (String, String, String, f64, String, String);
+
+/// An eval-results shard of these rows.
+fn eval_shard(path: &Path, rows: impl Iterator<Item = EvalRow>) {
     let rows: Vec<_> = rows.collect();
-    let col = |f: fn(&(String, String, String, f64, String, String)) -> &str| {
-        rows.iter().map(f).collect::<Vec<&str>>()
-    };
+    let col = |f: fn(&EvalRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     let mut df = df!(
         "params" => col(|r| &r.0),
         "data" => col(|r| &r.1),
