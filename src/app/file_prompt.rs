@@ -18,10 +18,13 @@ pub enum DialogAnswer {
     Unavailable(String),
 }
 
+/// How [`NoDialog`]'s message begins.
+pub const NO_DIALOG: &str = "the system file dialog could not open";
+
 /// The error a job ends with when the system dialog could not open; the panel then asks in its
 /// own window.
 #[derive(Debug, thiserror::Error)]
-#[error("the system file dialog could not open ({why}); type the path in benchtop's own field instead")]
+#[error("{NO_DIALOG} ({why}); type the path in benchtop's own field instead")]
 pub struct NoDialog {
     pub why: String,
 }
@@ -126,7 +129,8 @@ impl PathPrompt {
     pub fn show(ctx: &egui::Context, slot: &mut Option<PathPrompt>) -> Option<PathBuf> {
         let prompt = slot.as_mut()?;
         let (mut chosen, mut closed) = (None, false);
-        egui::Window::new(prompt.title.clone()).collapsible(false).resizable(false).show(ctx, |ui| {
+        let window = egui::Window::new(prompt.title.clone()).collapsible(false).resizable(false);
+        window.anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).min_width(480.0).show(ctx, |ui| {
             let label = ui.label("The system file dialog could not open here. Type the path:");
             let field = ui
                 .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(460.0))

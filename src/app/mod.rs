@@ -393,8 +393,15 @@ impl BenchtopApp {
     /// Applies what the workers reported: job states, finished probes, failures to toasts.
     fn apply_reports(&mut self) {
         for ended in self.jobs.poll() {
-            if let JobState::Failed(cause) = &ended.state {
-                self.notifications.error_text(format!("Job \"{}\" failed", ended.name), cause.clone());
+            match &ended.state {
+                // Not a failure of the work: the panel asks for the path in its own field.
+                JobState::Failed(cause) if cause.contains(file_prompt::NO_DIALOG) => {
+                    self.notifications.warning(format!("{}: no file dialog", ended.name), cause.clone());
+                }
+                JobState::Failed(cause) => {
+                    self.notifications.error_text(format!("Job \"{}\" failed", ended.name), cause.clone());
+                }
+                _ => {}
             }
         }
         self.compute.update();
