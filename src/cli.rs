@@ -1137,9 +1137,8 @@ fn bench_kernels(n: usize, runs: usize) -> anyhow::Result<()> {
 }
 
 fn bench_synth(preset: &str, seconds: f64, runs: u64) -> anyhow::Result<()> {
-    let presets = crate::app::presets();
-    let found = presets.iter().find(|p| p.name == preset).with_context(|| {
-        let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
+    let found = crate::synth::presets::named(preset).with_context(|| {
+        let names: Vec<&str> = crate::synth::presets::all().iter().map(|p| p.name.as_str()).collect();
         format!("no preset named {preset:?} (there are: {})", names.join(", "))
     })?;
     let config = found.config.to_synth();
@@ -1214,39 +1213,5 @@ fn init_logging() {
 }
 
 fn run_gui(data: Option<PathBuf>) -> anyhow::Result<()> {
-    crate::doctor::display_status().map_err(anyhow::Error::msg).context("cannot open the benchtop window")?;
-    let mut viewport = egui::ViewportBuilder::default()
-        .with_title("benchtop")
-        .with_app_id(crate::APP_ID)
-        .with_inner_size([1280.0, 800.0])
-        .with_min_inner_size([720.0, 480.0]);
-    match eframe::icon_data::from_png_bytes(include_bytes!("../assets/icon.png")) {
-        Ok(icon) => viewport = viewport.with_icon(icon),
-        Err(err) => tracing::warn!("the window icon could not be decoded: {err}"),
-    }
-    let options = eframe::NativeOptions {
-        viewport,
-        wgpu_options: crate::ml::backend::window_wgpu_configuration(),
-        ..Default::default()
-    };
-    eframe::run_native(
-        crate::APP_ID,
-        options,
-        Box::new(|cc| {
-            let config = crate::app::AppConfig { initial_data: data, ..Default::default() };
-            Ok(Box::new(crate::app::BenchtopApp::new(cc, config)))
-        }),
-    )
-    .map_err(|err| {
-        let text = err.to_string();
-        if text.contains("WGPU") || text.contains("wgpu") {
-            anyhow::anyhow!(
-                "{text} (the window draws with wgpu and needs a Vulkan, Metal, DirectX 12 or OpenGL \
-                 driver; on Debian, mesa-vulkan-drivers provides a software one)"
-            )
-        } else {
-            anyhow::anyhow!("{text}")
-        }
-    })
-    .context("cannot open the benchtop window")
+    crate::app::window::run(data)
 }

@@ -88,7 +88,7 @@ fn step_until_within(
 /// Steps until no job runs (a choice that starts one, such as reading seed bands, may take many
 /// frames on a busy machine), then until the UI is still.
 fn settle(harness: &mut Harness<'_, BenchtopApp>) {
-    step_until(harness, "the jobs to end", |h| h.state().jobs.active().next().is_none());
+    step_until(harness, "the jobs to end", |h| h.state().ctx.jobs.active().next().is_none());
 }
 
 /// Waits for the start-up work: the compute probe, the audio output, the first dataset and the
@@ -98,14 +98,14 @@ fn probed(harness: &mut Harness<'_, BenchtopApp>) {
         h.state().compute().is_some()
             && h.state().audio_settled()
             && h.state().dataset().is_some()
-            && h.state().vibes.set.is_some()
+            && h.state().panels.vibes.state.set.is_some()
     });
 }
 
 /// Steps the UI until no job runs: start-up jobs other than the probes (reading the FT-vs-PT
 /// seeds) may still be running on a loaded machine, and the status bar names the first.
 fn idle(harness: &mut Harness<'_, BenchtopApp>) {
-    step_until(harness, "the start-up jobs to end", |h| h.state().jobs.active().next().is_none());
+    step_until(harness, "the start-up jobs to end", |h| h.state().ctx.jobs.active().next().is_none());
     harness.run();
 }
 
@@ -123,7 +123,7 @@ fn every_panel_opens_by_its_tab_label_and_says_what_it_shows() {
     for (panel, heading, detail) in expected {
         harness.get_by_label(panel.label()).click();
         harness.run();
-        assert_eq!(harness.state().state.panel, panel);
+        assert_eq!(harness.state().panel, panel);
         harness.get_by_label(heading);
         harness.get_by_label_contains(detail);
         // Only the open panel is drawn.
@@ -143,7 +143,7 @@ fn ctrl_and_a_number_switch_panels() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
     harness.run();
-    assert_eq!(harness.state().state.panel, Panel::Vibes);
+    assert_eq!(harness.state().panel, Panel::Vibes);
     harness.get_by_label("LatentScore vibes and candidates");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
     harness.run();
@@ -187,7 +187,7 @@ fn the_status_bar_names_a_hardware_adapter_and_a_working_device() {
 fn a_failed_job_reaches_a_toast_with_its_cause_and_stays_in_the_log() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
-    harness.state_mut().jobs.spawn("Load table", |_| -> anyhow::Result<()> {
+    harness.state_mut().ctx.jobs.spawn("Load table", |_| -> anyhow::Result<()> {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
         Err(anyhow::Error::new(io).context("opening data/missing.parquet"))
     });
@@ -212,7 +212,7 @@ fn a_running_job_shows_in_the_jobs_panel_and_can_be_cancelled() {
     let mut harness = harness_with(headless_machine(), [1100.0, 700.0]);
     probed(&mut harness);
     idle(&mut harness);
-    let handle = harness.state_mut().jobs.spawn("Spin", |ctx| -> anyhow::Result<()> {
+    let handle = harness.state_mut().ctx.jobs.spawn("Spin", |ctx| -> anyhow::Result<()> {
         ctx.progress(0.25, "a quarter done");
         loop {
             ctx.checkpoint()?;
@@ -238,7 +238,7 @@ fn watch_job(
     let mut seen = Vec::new();
     loop {
         harness.step();
-        let status = harness.state().jobs.statuses().iter().find(|j| j.name == name).cloned();
+        let status = harness.state().ctx.jobs.statuses().iter().find(|j| j.name == name).cloned();
         let status = status.unwrap_or_else(|| panic!("no job called {name}"));
         if let Some(f) = status.fraction {
             seen.push(f);
@@ -256,7 +256,7 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
     {
-        let ml = &mut harness.state_mut().state.ml;
+        let ml = &mut harness.state_mut().panels.jobs.settings;
         ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
         ml.vibe.epochs = 1;
         ml.vibe.folder = dir.path().join("model").display().to_string();
@@ -281,9 +281,11 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     // The finished job links to them.
     harness.get_by_label("Results").click_accesskit();
     harness.run_ok();
-    assert!(harness.state().ml.vibe.report.as_ref().is_some_and(|r| r.synthetic && r.epochs == 1));
+    assert!(
+        harness.state().panels.jobs.state.vibe.report.as_ref().is_some_and(|r| r.synthetic && r.epochs == 1)
+    );
     // Type a vibe, predict, audition.
-    harness.state_mut().state.ml.vibe.vibe = "frantic and sunny, dazzling".into();
+    harness.state_mut().panels.jobs.settings.vibe.vibe = "frantic and sunny, dazzling".into();
     harness.get_by_label("Predict config").click();
     let (state, _) = watch_job(&mut harness, "Predict a config", Duration::from_secs(60));
     assert_eq!(state, benchtop::jobs::JobState::Done);
@@ -291,10 +293,13 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     harness.get_by_label_contains("Config predicted for");
     harness.get_by_label("Render & audition").click();
     harness.step();
-    assert_eq!(harness.state().state.panel, Panel::Audition);
-    let predicted = harness.state().ml.vibe.predicted.clone().unwrap().prediction.config;
-    assert_eq!(harness.state().audition.config, predicted);
-    assert!(harness.state().audition.render_job().is_some(), "the predicted config is rendering");
+    assert_eq!(harness.state().panel, Panel::Audition);
+    let predicted = harness.state().panels.jobs.state.vibe.predicted.clone().unwrap().prediction.config;
+    assert_eq!(harness.state().panels.audition.state.config, predicted);
+    assert!(
+        harness.state().panels.audition.state.render_job().is_some(),
+        "the predicted config is rendering"
+    );
     // A split of the set open in Vibes (the bundled 02c sample), predicted and opened in Vibes.
     harness.get_by_label("Jobs").click();
     harness.step();
@@ -305,15 +310,15 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     // Below the fold: clicked through AccessKit, as a screen reader would.
     harness.get_by_label("Open in Vibes").click_accesskit();
     harness.step();
-    assert_eq!(harness.state().state.panel, Panel::Vibes);
+    assert_eq!(harness.state().panel, Panel::Vibes);
     let written = dir.path().join("model").join("predictions-TEST.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !harness.state().vibes.set.as_ref().is_some_and(|s| s.files == [written.clone()]) {
+    while !harness.state().panels.vibes.state.set.as_ref().is_some_and(|s| s.files == [written.clone()]) {
         assert!(Instant::now() < deadline, "the predictions did not open in Vibes");
         std::thread::sleep(Duration::from_millis(10));
         harness.step();
     }
-    let set = harness.state().vibes.set.clone().unwrap();
+    let set = harness.state().panels.vibes.state.set.clone().unwrap();
     assert!(!set.rows.is_empty() && set.rows.iter().all(|r| r.valid_count() == (1, 1)));
 }
 
@@ -353,7 +358,7 @@ fn the_open_panel_is_remembered_between_runs() {
         BenchtopApp::new(cc, config)
     });
     harness.run();
-    assert_eq!(harness.state().state.panel, Panel::Audition);
+    assert_eq!(harness.state().panel, Panel::Audition);
     harness.get_by_label("Audition a music config");
 }
 
@@ -391,14 +396,14 @@ fn write_screenshots() {
         harness.get_by_label(panel.label()).click();
         harness.run();
         if panel == Panel::FtVsPt {
-            step_until(&mut harness, "the FT-vs-PT sample", |h| h.state().ft.runs.is_some());
+            step_until(&mut harness, "the FT-vs-PT sample", |h| h.state().panels.ft.state.runs.is_some());
         }
         if panel == Panel::Vibes {
-            step_until(&mut harness, "the vibes sample", |h| h.state().vibes.set.is_some());
+            step_until(&mut harness, "the vibes sample", |h| h.state().panels.vibes.state.set.is_some());
             // A noisy vibe whose candidates include an invalid one, and whose best by score
             // (02c) is not 02b's pick, both among the first three columns.
             let row = {
-                let set = harness.state().vibes.set.clone().unwrap();
+                let set = harness.state().panels.vibes.state.set.clone().unwrap();
                 (0..set.rows.len())
                     .find(|&i| {
                         let r = &set.rows[i];
@@ -411,26 +416,27 @@ fn write_screenshots() {
                     })
                     .expect("the sample has such a vibe")
             };
-            harness.state_mut().vibes.select(row);
+            harness.state_mut().panels.vibes.state.select(row);
             harness.run();
         }
         if panel == Panel::Audition {
             // A preset, rendered, its layer levels open.
-            harness.state_mut().state.audition.seconds = 20.0;
+            harness.state_mut().panels.audition.settings.seconds = 20.0;
             harness.get_by_label("Presets").click();
             harness.run();
             harness.get_by_label("Cinematic rise").click();
             step_until(&mut harness, "the render", |h| {
-                h.state().audition.last.is_some() && h.state().audition.render_job().is_none()
+                h.state().panels.audition.state.last.is_some()
+                    && h.state().panels.audition.state.render_job().is_none()
             });
-            harness.state_mut().player.seek(7.5);
+            harness.state_mut().ctx.player.seek(7.5);
             harness.get_by_label("Layer levels (before mixing)").click();
             harness.run();
         }
         if panel == Panel::Jobs {
             // The scaling-law fit, caught half-way with its live objective plot.
             {
-                let ml = &mut harness.state_mut().state.ml;
+                let ml = &mut harness.state_mut().panels.jobs.settings;
                 ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
                 ml.solve = benchtop::ml::fit::SolveOptions {
                     step1_iterations: 1500,
@@ -443,6 +449,7 @@ fn write_screenshots() {
             harness.step();
             step_until(&mut harness, "the fit's step 2", |h| {
                 h.state()
+                    .ctx
                     .jobs
                     .statuses()
                     .iter()
@@ -452,7 +459,7 @@ fn write_screenshots() {
             // and validation plots.
             let model = tempfile::tempdir().unwrap().keep();
             {
-                let vibe = &mut harness.state_mut().state.ml.vibe;
+                let vibe = &mut harness.state_mut().panels.jobs.settings.vibe;
                 vibe.epochs = 4;
                 vibe.folder = model.display().to_string();
             }
@@ -460,6 +467,7 @@ fn write_screenshots() {
             harness.step();
             step_until_within(&mut harness, "the training's last epoch", Duration::from_secs(300), |h| {
                 h.state()
+                    .ctx
                     .jobs
                     .statuses()
                     .iter()
@@ -473,7 +481,7 @@ fn write_screenshots() {
     }
     // Every job ends before the views that follow (a running job keeps the UI repainting).
     step_until_within(&mut harness, "the jobs to end", Duration::from_secs(300), |h| {
-        h.state().jobs.active().next().is_none()
+        h.state().ctx.jobs.active().next().is_none()
     });
     // The decision-accuracy view of the Scaling panel.
     harness.get_by_label(Panel::ScalingCurves.label()).click();
@@ -483,13 +491,13 @@ fn write_screenshots() {
     harness.run();
     save_shot(&mut harness, &out, "6-decision-accuracy.png");
     // The fit's predictions, dashed, from its results table.
-    step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
+    step_until(&mut harness, "the fit", |h| h.state().ctx.fit.is_some());
     harness.get_by_label(Panel::Jobs.label()).click();
     harness.run();
     // The table sits below the fold: clicked through AccessKit, as a screen reader would.
     harness.get_by_label("arc_easy").click_accesskit();
     harness.run();
-    assert_eq!(harness.state().state.panel, Panel::ScalingCurves);
+    assert_eq!(harness.state().panel, Panel::ScalingCurves);
     harness.remove_cursor();
     harness.run();
     save_shot(&mut harness, &out, "7-fit-predictions.png");
@@ -500,10 +508,10 @@ fn write_screenshots() {
     harness.run();
     harness.get_by_label("Scaling-law fit: results").click_accesskit();
     harness.run();
-    harness.state_mut().state.ml.vibe.vibe =
+    harness.state_mut().panels.jobs.settings.vibe.vibe =
         "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
     harness.get_by_label("Predict config").click();
-    step_until(&mut harness, "the prediction", |h| h.state().ml.vibe.predicted.is_some());
+    step_until(&mut harness, "the prediction", |h| h.state().panels.jobs.state.vibe.predicted.is_some());
     harness.remove_cursor();
     harness.run();
     save_shot(&mut harness, &out, "8-vibe-model.png");
@@ -519,7 +527,7 @@ fn the_bundled_demo_data_opens_offline_and_says_it_is_synthetic() {
     harness.get_by_label("synthetic demo data (datadecide-synthetic-demo-mean_eval_melted.parquet)");
     harness.get_by_label("170100 rows · 14 sizes · 25 recipes · 81 metrics · steps 0 to 69369");
     // Nothing but the start-up jobs ran, and no notification was raised for the automatic load.
-    assert_eq!(harness.state().notifications.unread(), 0);
+    assert_eq!(harness.state().ctx.notifications.unread(), 0);
 }
 
 #[test]
@@ -544,7 +552,7 @@ fn a_remembered_file_that_is_gone_falls_back_to_the_demo_with_a_toast() {
     harness.get_by_label("Job \"Open the last DataDecide table\" failed");
     harness.get_by_label_contains("opening /nonexistent/mean_eval_melted.parquet");
     assert!(harness.state().dataset().unwrap().source.synthetic);
-    assert_eq!(harness.state().state.data.file, None);
+    assert_eq!(harness.state().ctx.data.settings.file, None);
 }
 
 /// The label of benchtop's own path field (shown where the system file dialog cannot open).
@@ -610,7 +618,7 @@ fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     let (server, _) = common::local_hub(&dir.path().join("hub"));
     let config = AppConfig { cache_dir: Some(dir.path().join("cache")), ..headless_machine() };
     let mut harness = harness_with(config, [1100.0, 700.0]);
-    harness.state_mut().state.data.hub_base_url = server.base.clone();
+    harness.state_mut().ctx.data.settings.hub_base_url = server.base.clone();
     harness.get_by_label("Data").click();
     harness.run();
     harness.get_by_label("Fetch and build from the Hub").click();
@@ -626,13 +634,13 @@ fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     assert!(dataset.source.path.starts_with(dir.path().join("cache").join("datadecide")));
     harness.get_by_label_contains("Loaded synthetic data (mean_eval_melted.parquet)");
     // It is remembered for the next start.
-    assert_eq!(harness.state().state.data.file.as_deref(), Some(dataset.source.path.as_path()));
+    assert_eq!(harness.state().ctx.data.settings.file.as_deref(), Some(dataset.source.path.as_path()));
 }
 
 /// The Audition panel with a working (mock) sound card, ready to render short clips.
 fn audition_with(mock: MockBackend) -> Harness<'static, BenchtopApp> {
     let mut harness = harness_with(with_audio(mock), [1280.0, 900.0]);
-    harness.state_mut().state.audition.seconds = 3.0;
+    harness.state_mut().panels.audition.settings.seconds = 3.0;
     harness.get_by_label("Audition").click();
     harness.run();
     harness
@@ -640,7 +648,8 @@ fn audition_with(mock: MockBackend) -> Harness<'static, BenchtopApp> {
 
 fn wait_for_render(harness: &mut Harness<'_, BenchtopApp>) {
     step_until(harness, "the render", |h| {
-        h.state().audition.last.is_some() && h.state().audition.render_job().is_none()
+        h.state().panels.audition.state.last.is_some()
+            && h.state().panels.audition.state.render_job().is_none()
     });
 }
 
@@ -655,12 +664,12 @@ fn a_preset_renders_and_plays_through_the_sound_card() {
     wait_for_render(&mut harness);
     // Jazz walk: medium tempo (110 BPM), D dorian, jazz harmony, density 5 with no accent.
     harness.get_by_label("110 BPM · D dorian · jazz harmony · 5 layers");
-    let clip = harness.state().audition.last.as_ref().unwrap().clip.clone();
+    let clip = harness.state().panels.audition.state.last.as_ref().unwrap().clip.clone();
     assert_eq!(clip.samples.len(), 3 * 44_100);
 
     harness.get_by_label("Play").click();
     harness.run();
-    let volume = harness.state().player.volume();
+    let volume = harness.state().ctx.player.volume();
     let out = mock.pull(4800).unwrap();
     // What reaches the card is the render, resampled to 48 kHz, times the volume.
     for k in [0usize, 1000, 4799] {
@@ -672,12 +681,12 @@ fn a_preset_renders_and_plays_through_the_sound_card() {
     }
     assert!(out.iter().any(|v| v.abs() > 0.01));
     harness.run();
-    assert!(harness.state().player.position() > 0.09);
+    assert!(harness.state().ctx.player.position() > 0.09);
     // Space pauses (no text field has focus).
     harness.key_press(egui::Key::Space);
     harness.run();
     mock.pull(10).unwrap();
-    assert!(!harness.state().player.is_playing());
+    assert!(!harness.state().ctx.player.is_playing());
     assert!(mock.pull(100).unwrap().iter().all(|v| *v == 0.0));
 }
 
@@ -691,15 +700,15 @@ fn editing_a_field_renders_again_and_undo_brings_it_back() {
     harness.run();
     harness.get_by_label("very_fast").click();
     wait_for_render(&mut harness);
-    assert_eq!(harness.state().audition.config.to_synth().bpm(), 154.0);
+    assert_eq!(harness.state().panels.audition.state.config.to_synth().bpm(), 154.0);
     step_until(&mut harness, "the re-render", |h| {
-        h.state().audition.last.as_ref().is_some_and(|r| r.summary.starts_with("154 BPM"))
+        h.state().panels.audition.state.last.as_ref().is_some_and(|r| r.summary.starts_with("154 BPM"))
     });
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     wait_for_render(&mut harness);
-    assert_eq!(harness.state().audition.config.to_synth().bpm(), 110.0);
+    assert_eq!(harness.state().panels.audition.state.config.to_synth().bpm(), 110.0);
     // The edit is remembered for the next start.
-    assert_eq!(harness.state().state.audition.config["tempo"], serde_json::json!("medium"));
+    assert_eq!(harness.state().panels.audition.settings.config["tempo"], serde_json::json!("medium"));
 }
 
 #[test]
@@ -708,9 +717,9 @@ fn dragging_a_slider_is_one_edit_and_one_render() {
     harness.get_by_label("Render").click();
     wait_for_render(&mut harness);
     let renders = |h: &Harness<'_, BenchtopApp>| {
-        h.state().jobs.statuses().iter().filter(|s| s.name.starts_with("Render")).count()
+        h.state().ctx.jobs.statuses().iter().filter(|s| s.name.starts_with("Render")).count()
     };
-    let before = (renders(&harness), harness.state().audition.undo_depth());
+    let before = (renders(&harness), harness.state().panels.audition.state.undo_depth());
     let rect = harness.get_by_role_and_label(egui::accesskit::Role::Slider, "tempo").rect();
     let y = rect.center().y;
     harness.event(egui::Event::PointerMoved(egui::pos2(rect.left() + 5.0, y)));
@@ -727,11 +736,11 @@ fn dragging_a_slider_is_one_edit_and_one_render() {
         harness.step();
     }
     assert_eq!(
-        (renders(&harness), harness.state().audition.undo_depth()),
+        (renders(&harness), harness.state().panels.audition.state.undo_depth()),
         before,
         "nothing committed mid-drag"
     );
-    let dragged = harness.state().audition.config.to_synth().tempo;
+    let dragged = harness.state().panels.audition.state.config.to_synth().tempo;
     assert!(dragged > 0.2, "the slider moved the tempo: {dragged}");
     harness.event(egui::Event::PointerButton {
         pos: egui::pos2(rect.left() + 85.0, y),
@@ -741,14 +750,18 @@ fn dragging_a_slider_is_one_edit_and_one_render() {
     });
     harness.step();
     harness.step();
-    assert_eq!(harness.state().audition.undo_depth(), before.1 + 1, "one undo entry for the drag");
+    assert_eq!(
+        harness.state().panels.audition.state.undo_depth(),
+        before.1 + 1,
+        "one undo entry for the drag"
+    );
     assert_eq!(renders(&harness), before.0 + 1, "one render when the drag ends");
     // Undo goes back to where the drag started (the default, medium: 0.5).
     harness.remove_cursor();
     wait_for_render(&mut harness);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     wait_for_render(&mut harness);
-    assert_eq!(harness.state().audition.config.to_synth().tempo, 0.5);
+    assert_eq!(harness.state().panels.audition.state.config.to_synth().tempo, 0.5);
 }
 
 #[test]
@@ -758,7 +771,9 @@ fn pasted_json_with_bad_fields_is_refused_with_their_names() {
     harness.run();
     harness
         .state_mut()
+        .panels
         .audition
+        .state
         .set_paste_text(r#"{"config": {"tempo": "warp", "bass": "walking", "density": 9}}"#);
     harness.run();
     harness.get_by_label("Use this config").click();
@@ -766,14 +781,20 @@ fn pasted_json_with_bad_fields_is_refused_with_their_names() {
     harness.get_by_label_contains("tempo: \"warp\" is not one of very_slow, slow, medium, fast, very_fast");
     harness.get_by_label_contains("density: 9 is not one of 2, 3, 4, 5, 6");
     // Nothing changed.
-    assert_eq!(harness.state().audition.config.to_synth().bass, benchtop::synth::config::Bass::Drone);
-    harness.state_mut().audition.set_paste_text(r#"{"tempo": "slow", "bass": "walking"}"#);
+    assert_eq!(
+        harness.state().panels.audition.state.config.to_synth().bass,
+        benchtop::synth::config::Bass::Drone
+    );
+    harness.state_mut().panels.audition.state.set_paste_text(r#"{"tempo": "slow", "bass": "walking"}"#);
     harness.run();
     // A second pointer click on the same spot so soon would be a double click: click through
     // AccessKit, as a screen reader would.
     harness.get_by_label("Use this config").click_accesskit();
     wait_for_render(&mut harness);
-    assert_eq!(harness.state().audition.config.to_synth().bass, benchtop::synth::config::Bass::Walking);
+    assert_eq!(
+        harness.state().panels.audition.state.config.to_synth().bass,
+        benchtop::synth::config::Bass::Walking
+    );
 }
 
 #[test]
@@ -798,7 +819,7 @@ fn scaling_with(config: AppConfig) -> Harness<'static, BenchtopApp> {
     harness.get_by_label("Scaling curves").click();
     // The seed bands are read on a worker: let that settle, so that nothing moves between
     // finding a widget and clicking it.
-    step_until(&mut harness, "the panel's jobs", |h| h.state().jobs.active().next().is_none());
+    step_until(&mut harness, "the panel's jobs", |h| h.state().ctx.jobs.active().next().is_none());
     harness
 }
 
@@ -815,11 +836,11 @@ fn choosing_a_metric_and_toggling_a_recipe_redraws_the_curves() {
     // screen reader would), so its position mid-animation does not matter.
     harness.get_by_label("arc_easy_acc_raw").click_accesskit();
     settle(&mut harness);
-    assert_eq!(harness.state().state.scaling.selection.metric, "arc_easy_acc_raw");
+    assert_eq!(harness.state().panels.scaling.settings.selection.metric, "arc_easy_acc_raw");
     // Add a recipe: four sizes more curves.
     harness.get_by_label("FineWeb-Pro").click();
     settle(&mut harness);
-    assert!(harness.state().state.scaling.selection.recipes.contains(&"FineWeb-Pro".to_owned()));
+    assert!(harness.state().panels.scaling.settings.selection.recipes.contains(&"FineWeb-Pro".to_owned()));
     harness.get_by_label("20 curves");
     // And drop a size.
     harness.get_by_label("60M").click();
@@ -840,14 +861,14 @@ fn log_axes_and_the_x_axis_switch() {
         std::fs::read_to_string(&svg).unwrap()
     };
     // The default: compute on a log x axis, as the exported figure says.
-    assert!(harness.state().state.scaling.selection.log_x);
+    assert!(harness.state().panels.scaling.settings.selection.log_x);
     assert!(export_svg(&mut harness).contains("compute (FLOPs), log scale"));
     harness.get_by_label("log x").click();
     harness.run();
-    assert!(!harness.state().state.scaling.selection.log_x);
+    assert!(!harness.state().panels.scaling.settings.selection.log_x);
     harness.get_by_label("step").click();
     harness.run();
-    assert_eq!(harness.state().state.scaling.selection.x, benchtop::datadecide::query::XAxis::Step);
+    assert_eq!(harness.state().panels.scaling.settings.selection.x, benchtop::datadecide::query::XAxis::Step);
     let figure = export_svg(&mut harness);
     assert!(!figure.contains("log scale") && !figure.contains("compute"), "a linear step axis");
     // The series follow: the CSV's x column is now the step.
@@ -883,7 +904,7 @@ fn an_export_without_a_system_dialog_asks_for_the_path_and_writes_there() {
     });
     // The toast says why, and the field starts at a sensible place with the suggested name.
     harness.get_by_label_contains("the system file dialog could not open (no portal)");
-    let suggested = harness.state().state.scaling.selection.metric.clone() + ".csv";
+    let suggested = harness.state().panels.scaling.settings.selection.metric.clone() + ".csv";
     let shown = harness
         .get_by_role_and_label(egui::accesskit::Role::TextInput, PATH_PROMPT)
         .value()
@@ -907,7 +928,7 @@ fn exports_write_the_figure_and_the_series_where_the_dialog_says() {
     // 16 curves of 6 checkpoints, a header and the caption.
     assert_eq!(csv.lines().count(), 16 * 6 + 2);
     // Ctrl+E: the PNG, at the chosen figure size.
-    harness.state_mut().state.scaling.figure_size = [900, 600];
+    harness.state_mut().panels.scaling.settings.figure_size = [900, 600];
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
     step_until(&mut harness, "the PNG", |_| dir.path().join("pile-valppl.png").exists());
     let image = image::open(dir.path().join("pile-valppl.png")).unwrap();
@@ -922,7 +943,7 @@ fn the_audition_panel_exports_wav_and_config() {
         AppConfig { save_dialog: saving_into(dir.path()), ..with_audio(MockBackend::default()) },
         [1280.0, 900.0],
     );
-    harness.state_mut().state.audition.seconds = 2.0;
+    harness.state_mut().panels.audition.settings.seconds = 2.0;
     harness.get_by_label("Audition").click();
     harness.run();
     harness.get_by_label("Render").click();
@@ -944,7 +965,7 @@ fn the_audition_panel_exports_wav_and_config() {
 fn the_ft_vs_pt_panel_shows_the_sample_and_its_table() {
     let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
     harness.get_by_label("FT vs PT").click();
-    step_until(&mut harness, "the sample", |h| h.state().ft.runs.is_some());
+    step_until(&mut harness, "the sample", |h| h.state().panels.ft.state.runs.is_some());
     harness.get_by_label(" SYNTHETIC ");
     harness.get_by_label("128 runs · above the line, fine-tuning helped");
     // Another metric.
@@ -952,17 +973,17 @@ fn the_ft_vs_pt_panel_shows_the_sample_and_its_table() {
     harness.run();
     harness.get_by_label("piqa_primary_metric").click();
     harness.run();
-    assert_eq!(harness.state().state.ft.metric, "piqa_primary_metric");
+    assert_eq!(harness.state().panels.ft.settings.metric, "piqa_primary_metric");
     // The table: fold the PT metrics away, then choose a run for the loss curves.
     harness.get_by_label("Runs table").click();
     harness.run();
     harness.get_by_label("PT metrics (5)").click();
     harness.run();
-    assert!(harness.state().state.ft.hidden_groups.contains("PT metrics"));
+    assert!(harness.state().panels.ft.settings.hidden_groups.contains("PT metrics"));
     assert!(harness.query_by_label("pt_piqa_primary_metric").is_none());
     harness.get_by_label("synthetic-ft-010").click();
     harness.run();
-    assert!(harness.state().ft.chosen.contains("synthetic-ft-010"));
+    assert!(harness.state().panels.ft.state.chosen.contains("synthetic-ft-010"));
     harness.get_by_label("Loss curves").click();
     harness.run();
     harness.get_by_label_contains("7 of 128 runs drawn");
@@ -980,7 +1001,7 @@ fn the_plot_as_on_screen_is_cropped_from_a_frame_drawn_at_twice_the_scale() {
     let zoomed = std::cell::Cell::new(None);
     step_until(&mut harness, "the copy of the plot", |h| {
         if h.ctx.pixels_per_point() == 2.0 * scale {
-            zoomed.set(h.state().scaling.plot_rect());
+            zoomed.set(h.state().panels.scaling.state.plot_rect());
         }
         png.exists()
     });
@@ -1009,9 +1030,9 @@ fn sample_rows() -> Vec<serde_json::Value> {
 /// The Vibes panel with the sample loaded and 2-second auditions.
 fn vibes_with(config: AppConfig) -> Harness<'static, BenchtopApp> {
     let mut harness = harness_with(config, [1400.0, 950.0]);
-    harness.state_mut().state.vibes.seconds = 2.0;
+    harness.state_mut().panels.vibes.settings.seconds = 2.0;
     harness.get_by_label("Vibes").click();
-    step_until(&mut harness, "the vibes sample", |h| h.state().vibes.set.is_some());
+    step_until(&mut harness, "the vibes sample", |h| h.state().panels.vibes.state.set.is_some());
     harness
 }
 
@@ -1042,8 +1063,8 @@ fn the_vibes_table_filters_by_split_and_search_and_counts_what_it_shows() {
     let val: Vec<&serde_json::Value> = rows.iter().filter(|r| r["split"] == "SFT-Val").collect();
     harness.get_by_label(&format!("Showing {} of 300", val.len()));
     harness.get_by_label(&format!("by split: SFT-Val {}", val.len()));
-    let shown = harness.state().vibes.shown().to_vec();
-    let set = harness.state().vibes.set.clone().unwrap();
+    let shown = harness.state().panels.vibes.state.shown().to_vec();
+    let set = harness.state().panels.vibes.state.set.clone().unwrap();
     assert!(shown.iter().all(|&i| set.rows[i].split.as_deref() == Some("SFT-Val")));
 
     // Full-text search on top: every word must appear in the texts, tags, character or titles.
@@ -1081,7 +1102,7 @@ fn the_vibes_table_filters_by_split_and_search_and_counts_what_it_shows() {
     harness.get_by_label("Clear filters").click();
     harness.run();
     harness.get_by_label("Showing 300 of 300");
-    assert_eq!(harness.state().state.vibes.filter, Default::default());
+    assert_eq!(harness.state().panels.vibes.settings.filter, Default::default());
 }
 
 #[test]
@@ -1094,8 +1115,8 @@ fn sorting_by_best_score_puts_the_highest_first() {
         r["best_index"].as_u64().and_then(|i| r["candidate_scores"]["clap"][i as usize].as_f64())
     };
     let top = rows.iter().filter_map(best).fold(f64::MIN, f64::max);
-    let shown = harness.state().vibes.shown().to_vec();
-    let set = harness.state().vibes.set.clone().unwrap();
+    let shown = harness.state().panels.vibes.state.shown().to_vec();
+    let set = harness.state().panels.vibes.state.set.clone().unwrap();
     assert_eq!(set.rows[shown[0]].best_score(), Some(top));
     harness.get_by_label(&format!("{top:.3}"));
 }
@@ -1113,7 +1134,7 @@ fn a_vibe_opens_with_its_noise_marked_and_its_candidates_side_by_side() {
         .expect("a noisy vibe in the first 20 rows");
     let mut harness = vibes_with(headless_machine());
     open_vibe(&mut harness, row);
-    assert_eq!(harness.state().vibes.selected(), Some(index));
+    assert_eq!(harness.state().panels.vibes.state.selected(), Some(index));
     harness.get_by_label("ORIGINAL");
     harness.get_by_label("NOISY");
     let candidates = row["config_candidates"].as_array().unwrap();
@@ -1135,7 +1156,8 @@ fn a_vibe_opens_with_its_noise_marked_and_its_candidates_side_by_side() {
         })
         .collect();
     harness.get_by_label_contains(&format!("{} of 34 fields differ", differing.len()));
-    let names: Vec<&str> = harness.state().vibes.differing_fields().iter().map(|f| f.spec().name).collect();
+    let names: Vec<&str> =
+        harness.state().panels.vibes.state.differing_fields().iter().map(|f| f.spec().name).collect();
     assert_eq!(names, differing);
     // Validity flags as the file has them.
     let flags = &row["validation_scores"]["palette_valid"];
@@ -1144,7 +1166,7 @@ fn a_vibe_opens_with_its_noise_marked_and_its_candidates_side_by_side() {
     // Down moves to the next row in the table.
     harness.key_press(egui::Key::ArrowDown);
     harness.run();
-    assert_eq!(harness.state().vibes.selected(), Some(index + 1));
+    assert_eq!(harness.state().panels.vibes.state.selected(), Some(index + 1));
 }
 
 /// The candidate's render, made here from the file's JSON.
@@ -1188,14 +1210,16 @@ fn a_candidates_play_button_renders_and_plays_it_and_a_b_switches_at_the_playhea
     let mut harness = vibes_with(with_audio(mock.clone()));
     open_vibe(&mut harness, row);
     harness.get_by_label("Play #2").click();
-    step_until(&mut harness, "candidate 2 playing", |h| h.state().vibes.playing == Some((index, 1)));
+    step_until(&mut harness, "candidate 2 playing", |h| {
+        h.state().panels.vibes.state.playing == Some((index, 1))
+    });
     harness.get_by_label("Playing #2");
     harness.get_by_label("Pause #2");
     let second = expected_render(&row["config_candidates"][1], 2.0, 0);
-    let clip = harness.state().player.clip().unwrap().samples.clone();
+    let clip = harness.state().ctx.player.clip().unwrap().samples.clone();
     assert_eq!(clip.len(), second.len());
     assert_eq!(&clip[..], &second[..], "the player holds candidate 2's render");
-    let volume = harness.state().player.volume();
+    let volume = harness.state().ctx.player.volume();
     let out = mock.pull(2000).unwrap();
     assert_plays(&out, &second, 0.0, volume);
     let first = expected_render(&row["config_candidates"][0], 2.0, 0);
@@ -1209,15 +1233,17 @@ fn a_candidates_play_button_renders_and_plays_it_and_a_b_switches_at_the_playhea
     harness.remove_cursor();
     harness.run();
     harness.key_press(egui::Key::X);
-    step_until(&mut harness, "candidate 1 swapped in", |h| h.state().vibes.playing == Some((index, 0)));
+    step_until(&mut harness, "candidate 1 swapped in", |h| {
+        h.state().panels.vibes.state.playing == Some((index, 0))
+    });
     // 2000 frames at 48 kHz were played: the playhead is 2000 × 44.1 / 48 = 1837.5 frames in,
     // and candidate 1 goes on from exactly there.
-    let at = harness.state().player.position();
+    let at = harness.state().ctx.player.position();
     assert_eq!((at * 44_100.0).round(), 1837.0, "the playhead kept its place");
     let out = mock.pull(2000).unwrap();
     assert_plays(&out, &first, 1837.5, volume);
     assert!(deviation(&out, &second, 1837.5, volume) > 1e-3, "it is no longer candidate 2");
-    assert!(harness.state().player.is_playing());
+    assert!(harness.state().ctx.player.is_playing());
 }
 
 #[test]
@@ -1269,10 +1295,11 @@ fn a_file_with_bad_lines_opens_its_good_rows_and_lists_the_bad_ones() {
     let mut harness = vibes_with(headless_machine());
     {
         let app = harness.state_mut();
-        app.vibes.open_path(&mut app.jobs, path.clone());
+        app.panels.vibes.open_path(&mut app.ctx.jobs, path.clone());
     }
     step_until(&mut harness, "the file", |h| {
-        h.state().vibes.loading_job().is_none() && h.state().state.vibes.source.as_ref() == Some(&path)
+        h.state().panels.vibes.state.loading_job().is_none()
+            && h.state().panels.vibes.settings.source.as_ref() == Some(&path)
     });
     harness.get_by_label("Showing 3 of 3");
     harness.get_by_label("2 bad lines…").click();
@@ -1331,15 +1358,16 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
     let dir = tempfile::tempdir().unwrap();
     let config = AppConfig { cache_dir: Some(dir.path().to_owned()), ..headless_machine() };
     let mut harness = vibes_with(config);
-    harness.state_mut().state.data.hub_base_url = server.base.clone();
+    harness.state_mut().ctx.data.settings.hub_base_url = server.base.clone();
     harness.get_by_label("Embedding map (Hub)").click();
     step_until(&mut harness, "the map", |h| {
-        h.state().vibes.loading_job().is_none() && h.state().state.vibes.source.is_some()
+        h.state().panels.vibes.state.loading_job().is_none()
+            && h.state().panels.vibes.settings.source.is_some()
     });
     let cached = cached_map(dir.path()).expect("the map's commit is pinned after the fetch");
     assert!(cached.to_string_lossy().contains(commit), "{}", cached.display());
     assert_eq!(std::fs::read(&cached).unwrap(), bytes);
-    assert_eq!(harness.state().state.vibes.source.as_ref(), Some(&cached));
+    assert_eq!(harness.state().panels.vibes.settings.source.as_ref(), Some(&cached));
     // The second request resumed where the cut-off first one ended.
     let resumed =
         server.requests().iter().any(|r| r.range.as_deref() == Some(&format!("bytes={}-", bytes.len() / 2)));
@@ -1362,7 +1390,7 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
 fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
     {
-        let ml = &mut harness.state_mut().state.ml;
+        let ml = &mut harness.state_mut().panels.jobs.settings;
         ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
         // Few iterations: this checks the plumbing; the fit's accuracy has its own tests.
         ml.solve = benchtop::ml::fit::SolveOptions {
@@ -1376,7 +1404,7 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     harness.get_by_label("Fit scaling laws").click();
     // The running job repaints as it reports: step, not run, until it ends.
     harness.step();
-    step_until(&mut harness, "the fit", |h| h.state().ml.fit_result.is_some());
+    step_until(&mut harness, "the fit", |h| h.state().ctx.fit.is_some());
     // The demo table has 10 tasks with both metrics, 25 recipes each.
     let table = harness.state().dataset().unwrap().table.clone();
     let tasks: Vec<&String> = table
@@ -1387,11 +1415,11 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
                 && table.metrics.contains(&m.replace("_bits_per_byte_corr", "_acc_raw"))
         })
         .collect();
-    let report = harness.state().ml.fit_result.as_ref().unwrap().report.clone();
+    let report = harness.state().ctx.fit.as_ref().unwrap().report.clone();
     assert_eq!(report.rows.len(), tasks.len() * table.recipes.len());
     // The job reported its objective as it went, iteration after iteration.
     let status =
-        harness.state().jobs.statuses().iter().find(|j| j.name == "Fit scaling laws").unwrap().clone();
+        harness.state().ctx.jobs.statuses().iter().find(|j| j.name == "Fit scaling laws").unwrap().clone();
     assert_eq!(status.state, benchtop::jobs::JobState::Done);
     let (_, step1) = status.metrics.iter().find(|(name, _)| name.starts_with("step 1")).unwrap();
     assert!(step1.len() >= 2 && step1.windows(2).all(|w| w[0][0] < w[1][0]));
@@ -1400,8 +1428,8 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     harness.get_by_label("arc_easy").click_accesskit();
     // The Scaling panel reads the new metric's seed bands on a worker: let that settle.
     harness.step();
-    step_until(&mut harness, "the panel's jobs", |h| h.state().jobs.active().next().is_none());
-    let state = &harness.state().state;
+    step_until(&mut harness, "the panel's jobs", |h| h.state().ctx.jobs.active().next().is_none());
+    let state = harness.state().ui_state();
     assert_eq!(state.panel, Panel::ScalingCurves);
     assert_eq!(state.scaling.selection.metric, "arc_easy_acc_raw");
     harness.get_by_label_contains("dashed: the scaling-law fit's predictions up to 1B");

@@ -1,10 +1,12 @@
 //! The DataDecide data of the app: which table is loaded, the Data menu that opens, fetches and
-//! builds tables (all on workers), and the settings those use.
+//! builds tables (all on workers), and the settings those use. It lives in the [`AppCtx`]: the
+//! Scaling and Jobs panels read the table.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::AppCtx;
 use crate::datadecide::dataset::{self, Dataset};
 use crate::datadecide::hub::{DEFAULT_BASE_URL, HubSource};
 use crate::jobs::{JobId, Jobs};
@@ -40,6 +42,7 @@ impl DataSettings {
 /// The loaded dataset and the one job that may be replacing it.
 #[derive(Default)]
 pub struct DataState {
+    pub settings: DataSettings,
     pub dataset: Option<Dataset>,
     /// A job that ends with a dataset (or with none, when a file dialog was dismissed).
     /// (The Hub source and cache of a fetch, to retry it unchecked if it cannot be verified.)
@@ -70,8 +73,8 @@ impl DataState {
     }
 
     /// Opens the remembered file, or the bundled demo when there is none.
-    pub fn load_initial(&mut self, jobs: &mut Jobs, settings: &DataSettings) {
-        match settings.file.clone() {
+    pub fn load_initial(&mut self, jobs: &mut Jobs) {
+        match self.settings.file.clone() {
             Some(path) => self.start(jobs, "Open the last DataDecide table", move |ctx| {
                 ctx.message(format!("reading {}", path.display()));
                 Dataset::open(&path).map(Some)
@@ -121,7 +124,7 @@ impl DataState {
     }
 
     /// The questions the data may be waiting on: a fetch unverified, a path to open.
-    pub fn prompts(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
+    fn prompts(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
         if let Some((source, cache)) = super::unverified::window(ctx, &mut self.unverified) {
             self.fetch_and_build(jobs, source, cache, true);
         }
@@ -132,13 +135,13 @@ impl DataState {
 
     /// Takes a finished load: the new dataset replaces the old one and is remembered. A failed
     /// first load falls back to the demo.
-    pub fn poll(&mut self, jobs: &mut Jobs, settings: &mut DataSettings, notifications: &mut Notifications) {
+    pub fn poll(&mut self, jobs: &mut Jobs, notifications: &mut Notifications) {
         let Some((_, fetch, result)) = self.pending.take_with() else { return };
         match result {
             Ok(Some(dataset)) => {
                 let is_demo = dataset.source.path.as_os_str() == dataset::DEMO_LONG_FILE;
                 tracing::info!("loaded {} ({} rows)", dataset.source.label(), dataset.table.len());
-                settings.file = (!is_demo).then(|| dataset.source.path.clone());
+                self.settings.file = (!is_demo).then(|| dataset.source.path.clone());
                 if self.announce {
                     notifications.success(format!(
                         "Loaded {} ({} rows)",
@@ -165,7 +168,7 @@ impl DataState {
                     ));
                 }
                 if self.dataset.is_none() {
-                    settings.file = None;
+                    self.settings.file = None;
                     self.load_demo(jobs);
                     self.announce = false;
                 }
@@ -175,13 +178,8 @@ impl DataState {
 }
 
 /// The Data menu's entries.
-pub fn menu(
-    ui: &mut egui::Ui,
-    state: &mut DataState,
-    settings: &DataSettings,
-    jobs: &mut Jobs,
-    cache: Option<&PathBuf>,
-) {
+pub fn menu(ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    let (state, jobs, cache) = (&mut ctx.data, &mut ctx.jobs, ctx.cache.as_ref());
     if ui.button("Open table…  (Ctrl+O)").clicked() {
         state.open_file(jobs);
         ui.close();
@@ -189,11 +187,12 @@ pub fn menu(
     let fetch = ui.add_enabled(cache.is_some(), egui::Button::new("Fetch and build from the Hub"));
     let fetch = fetch.on_hover_text(format!(
         "Downloads the ppl and eval files of AllenAI's DataDecide ({}), builds mean_eval_melted and opens it",
-        settings.hub_source().base_url
+        state.settings.hub_source().base_url
     ));
     if fetch.clicked() {
         if let Some(cache) = cache {
-            state.fetch_and_build(jobs, settings.hub_source(), cache.clone(), false);
+            let source = state.settings.hub_source();
+            state.fetch_and_build(jobs, source, cache.clone(), false);
         }
         ui.close();
     }
@@ -208,9 +207,11 @@ pub fn menu(
     }
 }
 
-/// The Hub settings window.
-pub fn settings_window(ctx: &egui::Context, state: &mut DataState, settings: &mut DataSettings) {
-    egui::Window::new("Hub settings").open(&mut state.settings_open).resizable(false).show(ctx, |ui| {
+/// The data's windows: the Hub settings, and the questions a load may be waiting on.
+pub fn windows(egui: &egui::Context, ctx: &mut AppCtx) {
+    let state = &mut ctx.data;
+    let settings = &mut state.settings;
+    egui::Window::new("Hub settings").open(&mut state.settings_open).resizable(false).show(egui, |ui| {
         egui::Grid::new("hub_settings").num_columns(2).show(ui, |ui| {
             ui.label("Base URL");
             ui.text_edit_singleline(&mut settings.hub_base_url);
@@ -224,4 +225,5 @@ pub fn settings_window(ctx: &egui::Context, state: &mut DataState, settings: &mu
             *settings = DataSettings { file: settings.file.clone(), ..Default::default() };
         }
     });
+    state.prompts(egui, &mut ctx.jobs);
 }

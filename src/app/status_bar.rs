@@ -1,20 +1,9 @@
 //! The status bar: compute backend, audio output, the running job, notifications.
 
-use std::time::Duration;
-
-use super::{BenchtopApp, Panel, Pending};
+use super::widgets::clock;
+use super::{AppCtx, Pending};
 use crate::audio::engine::Status;
 use crate::ml::backend::{ComputeChoice, ComputeProbe};
-
-/// `m:ss`, or `h:mm:ss` past an hour.
-pub fn clock(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
 
 fn compute_detail(p: &ComputeProbe) -> String {
     let mut lines = vec![match &p.choice {
@@ -53,7 +42,9 @@ fn probed<T>(
     }
 }
 
-pub fn show(ui: &mut egui::Ui, app: &mut BenchtopApp) {
+/// Draws the status bar; true when its job summary was clicked (open the Jobs panel).
+pub fn show(ui: &mut egui::Ui, app: &mut AppCtx, notifications_open: &mut bool) -> bool {
+    let mut open_jobs = false;
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             let (text, hover) = probed(&app.compute, "compute", ComputeProbe::status_text, compute_detail);
@@ -81,30 +72,19 @@ pub fn show(ui: &mut egui::Ui, app: &mut BenchtopApp) {
                 }
             };
             if ui.link(summary).on_hover_text("Open the Jobs panel").clicked() {
-                app.state.panel = Panel::Jobs;
+                open_jobs = true;
             }
 
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let unread = app.notifications.unread();
                 let label =
                     if unread > 0 { format!("notifications ({unread})") } else { "notifications".to_owned() };
-                if ui.selectable_label(app.state.notifications_open, label).clicked() {
-                    app.state.notifications_open = !app.state.notifications_open;
+                if ui.selectable_label(*notifications_open, label).clicked() {
+                    *notifications_open = !*notifications_open;
                     app.notifications.mark_read();
                 }
             });
         });
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_formats_minutes_and_hours() {
-        assert_eq!(clock(Duration::from_secs(0)), "0:00");
-        assert_eq!(clock(Duration::from_secs(75)), "1:15");
-        assert_eq!(clock(Duration::from_secs(3 * 3600 + 4 * 60 + 5)), "3:04:05");
-    }
+    open_jobs
 }

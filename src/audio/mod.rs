@@ -2,5 +2,6 @@
 
 pub mod device;
 pub mod engine;
+pub mod render;
 pub mod spectrum;
 pub mod wav;

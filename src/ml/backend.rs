@@ -167,21 +167,6 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "wgpu panicked".to_owned())
 }
 
-/// The window's wgpu set-up: egui's defaults, except that the device is asked for everything the
-/// adapter offers (burn's kernels need more than egui's default device enables: with it, cubecl
-/// fails to compile its kernels), so that burn can share it.
-pub fn window_wgpu_configuration() -> eframe::egui_wgpu::WgpuConfiguration {
-    use eframe::egui_wgpu::{WgpuConfiguration, WgpuSetup, WgpuSetupCreateNew};
-    let mut create = WgpuSetupCreateNew::without_display_handle();
-    create.device_descriptor = std::sync::Arc::new(|adapter| wgpu::DeviceDescriptor {
-        label: Some("benchtop window and burn device"),
-        required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
-        required_limits: adapter.limits(),
-        ..Default::default()
-    });
-    WgpuConfiguration { wgpu_setup: WgpuSetup::CreateNew(create), ..Default::default() }
-}
-
 /// The burn device for a backend. wgpu without an adapter is an error that says so.
 pub fn device(backend: Backend) -> anyhow::Result<Device> {
     match backend {

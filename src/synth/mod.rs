@@ -15,6 +15,7 @@ pub mod harmony;
 pub mod layers;
 pub mod normals;
 pub mod payload;
+pub mod presets;
 pub mod primitives;
 pub mod score;
 
@@ -157,7 +158,7 @@ mod tests {
         use wide::Width;
         let renders = |width: Width| -> Vec<Vec<f32>> {
             wide::set_widest(width);
-            let out = crate::app::presets()
+            let out = presets::all()
                 .iter()
                 .map(|p| render(&p.config.to_synth(), 2.0, 3, &Silent).unwrap().samples)
                 .collect();
@@ -165,7 +166,7 @@ mod tests {
             out
         };
         let baseline = renders(Width::Baseline);
-        assert_eq!(baseline.len(), crate::app::presets().len());
+        assert_eq!(baseline.len(), presets::all().len());
         for width in [Width::Avx2, Width::Avx512] {
             for (i, (a, b)) in renders(width).iter().zip(&baseline).enumerate() {
                 assert!(a == b, "preset {i} renders differently with the {width:?} loops");

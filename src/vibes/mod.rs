@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::jobs::Progress;
 use crate::jsonl::kind;
 
+pub mod compare;
 pub mod diff;
 pub mod filter;
 pub mod hub;

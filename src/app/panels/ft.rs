@@ -9,6 +9,10 @@ use std::path::PathBuf;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use serde::{Deserialize, Serialize};
 
+use super::PanelView;
+use crate::app::AppCtx;
+use crate::app::file_prompt::{self, PathPrompt};
+use crate::app::widgets::synthetic_badge;
 use crate::datadecide::catalog;
 use crate::ft::{GROUPS, Histories, Runs, column_group};
 use crate::jobs::{Jobs, Latest};
@@ -53,6 +57,33 @@ pub struct FtSettings {
 
 type Loaded = (Option<Runs>, Option<Histories>);
 
+/// The FT vs PT tab.
+pub struct FtPanel {
+    pub settings: FtSettings,
+    pub state: FtState,
+}
+
+impl FtPanel {
+    pub fn new(settings: FtSettings) -> Self {
+        Self { settings, state: FtState::default() }
+    }
+}
+
+impl PanelView for FtPanel {
+    fn logic(&mut self, _egui: &egui::Context, ctx: &mut AppCtx) {
+        self.state.poll(&mut self.settings, &mut ctx.notifications);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        show(ui, &mut self.settings, &mut self.state, &mut ctx.jobs);
+    }
+
+    fn windows(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        self.state.open_prompt(egui, &mut ctx.jobs);
+    }
+}
+
+/// This run's part of the FT vs PT panel: the tables read and the runs chosen.
 #[derive(Default)]
 pub struct FtState {
     pub runs: Option<std::sync::Arc<Runs>>,
@@ -61,7 +92,7 @@ pub struct FtState {
     loading: Latest<Loaded, bool>,
     /// A path asked for in benchtop's own field (the system dialog could not open), and whether
     /// it is for histories.
-    open_prompt: Option<(super::file_prompt::PathPrompt, bool)>,
+    open_prompt: Option<(PathPrompt, bool)>,
     started: bool,
     /// Runs whose loss curves are drawn.
     pub chosen: BTreeSet<String>,
@@ -95,7 +126,7 @@ impl FtState {
             ctx.message("choosing a file");
             let title = format!("Open a table of {what}");
             let tables: &[(&str, &[&str])] = &[("Tables", &["parquet", "csv", "jsonl", "json", "pkl"])];
-            let Some(path) = super::file_prompt::open(&title, tables, false).path()? else {
+            let Some(path) = file_prompt::open(&title, tables, false).path()? else {
                 return Ok((None, None));
             };
             Self::read(ctx, &path, histories)
@@ -116,7 +147,7 @@ impl FtState {
         let Some((prompt, histories)) = self.open_prompt.as_mut() else { return };
         let histories = *histories;
         let mut slot = Some(prompt.clone());
-        let chosen = super::file_prompt::PathPrompt::show(ctx, &mut slot);
+        let chosen = file_prompt::PathPrompt::show(ctx, &mut slot);
         match slot {
             Some(p) => *prompt = p,
             None => self.open_prompt = None,
@@ -132,10 +163,10 @@ impl FtState {
         let Some((_, histories_asked, result)) = self.loading.take_with() else { return };
         // Failures are toasts already, through the job; a dialog that could not open asks here.
         if let Err(err) = &result
-            && super::file_prompt::no_dialog(err)
+            && file_prompt::no_dialog(err)
         {
-            let default = super::file_prompt::default_folder();
-            let prompt = super::file_prompt::PathPrompt::new("Open a table", &default, "Open");
+            let default = file_prompt::default_folder();
+            let prompt = file_prompt::PathPrompt::new("Open a table", &default, "Open");
             self.open_prompt = Some((prompt, histories_asked));
         }
         if let Ok((runs, histories)) = result {
@@ -385,7 +416,7 @@ fn table(ui: &mut egui::Ui, runs: &Runs, settings: &mut FtSettings, state: &mut 
     });
 }
 
-pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, jobs: &mut Jobs) {
+fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, jobs: &mut Jobs) {
     state.start(settings, jobs);
     ui.heading("Fine-tuning vs pretraining");
     ui.horizontal_wrapped(|ui| {
@@ -393,10 +424,7 @@ pub fn show(ui: &mut egui::Ui, settings: &mut FtSettings, state: &mut FtState, j
         match &state.runs {
             Some(runs) => {
                 if runs.synthetic {
-                    super::synthetic_badge(
-                        ui,
-                        "Made up by benchtop (src/ft/synth.rs) so the panel works offline",
-                    );
+                    synthetic_badge(ui, "Made up by benchtop (src/ft/synth.rs) so the panel works offline");
                 }
                 ui.strong(format!("{} ({} runs)", runs.source.display(), runs.runs.len()));
             }

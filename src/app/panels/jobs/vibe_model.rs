@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::jobs_panel::Action;
+use crate::app::widgets::synthetic_badge;
+use crate::app::{AppCommand, AppCtx};
 use crate::jobs::{JobId, Jobs, Latest};
 use crate::ml::backend::Backend;
 use crate::ml::vibe::data::{TEST_SPLIT, TRAIN_SPLIT, VAL_SPLIT};
@@ -87,7 +88,7 @@ pub struct VibeModelState {
     batch: Latest<BatchReport>,
     pub batch_result: Option<BatchReport>,
     /// Open the results below the jobs on the next frame.
-    pub(super) results_open: bool,
+    pub results_open: bool,
     /// The jobs that left the report, the prediction and the batch shown (the job list links
     /// them here).
     shown_from: [Option<JobId>; 3],
@@ -180,17 +181,9 @@ impl VibeModelState {
     }
 
     /// Whether the results shown came from this job.
-    pub(super) fn shows_results_of(&self, id: JobId) -> bool {
+    pub fn shows_results_of(&self, id: JobId) -> bool {
         self.shown_from.contains(&Some(id))
     }
-}
-
-/// What the panel needs from the rest of the app.
-#[derive(Clone, Copy)]
-pub struct Inputs<'a> {
-    /// The set open in the Vibes panel, if any, and whether it is synthetic.
-    pub vibes: Option<(&'a Arc<VibeSet>, bool)>,
-    pub cache: Option<&'a Path>,
 }
 
 fn set_label(set: &VibeSet) -> String {
@@ -201,13 +194,15 @@ fn set_label(set: &VibeSet) -> String {
 /// The start controls: training, one vibe, a split. Returns the training it started, if any.
 pub fn controls(
     ui: &mut egui::Ui,
-    jobs: &mut Jobs,
     state: &mut VibeModelState,
     settings: &mut VibeModelSettings,
-    (inputs, backend): (Inputs, Backend),
+    ctx: &mut AppCtx,
+    backend: Backend,
 ) -> Option<JobId> {
-    let folder = settings.folder(inputs.cache);
-    let vibes = inputs.vibes.map(|(set, _)| set);
+    let folder = settings.folder(ctx.cache.as_deref());
+    let open = ctx.vibes.clone();
+    let vibes = open.as_ref().map(|o| &o.set);
+    let jobs = &mut ctx.jobs;
     let bundled = format!("the bundled training set ({TRAIN_VIBES} vibes)");
     let mut started = None;
     ui.horizontal(|ui| {
@@ -258,13 +253,10 @@ pub fn controls(
             .accessible_name("Training data");
         let synthetic = match settings.data {
             TrainData::Bundled => true,
-            TrainData::Vibes => inputs.vibes.is_some_and(|(_, synthetic)| synthetic),
+            TrainData::Vibes => open.as_ref().is_some_and(|o| o.synthetic),
         };
         if synthetic {
-            super::synthetic_badge(
-                ui,
-                "These vibes and configs are synthetic, made by benchtop, not LatentScore's",
-            );
+            synthetic_badge(ui, "These vibes and configs are synthetic, made by benchtop, not LatentScore's");
         }
         ui.label("epochs");
         ui.add(egui::DragValue::new(&mut settings.epochs).range(1..=500))
@@ -325,20 +317,19 @@ pub fn controls(
 
 /// The results: held-out accuracy per field next to the baselines, the last prediction, the
 /// last batch.
-pub fn results(ui: &mut egui::Ui, state: &VibeModelState) -> Option<Action> {
-    let mut action = None;
+pub fn results(ui: &mut egui::Ui, state: &VibeModelState, ctx: &mut AppCtx) {
     if let Some(p) = &state.predicted {
         ui.horizontal(|ui| {
             ui.strong(format!("Config predicted for {:?}", p.vibe));
             if p.synthetic {
-                super::synthetic_badge(ui, "The model learnt from synthetic vibes and configs");
+                synthetic_badge(ui, "The model learnt from synthetic vibes and configs");
             }
             if ui
                 .button("Render & audition")
                 .on_hover_text("Open it in the Audition panel and render it")
                 .clicked()
             {
-                action = Some(Action::Audition(Box::new(p.prediction.config.clone())));
+                ctx.send(AppCommand::Audition(Box::new(p.prediction.config.clone())));
             }
         });
         egui::Grid::new("vibe_prediction").striped(true).num_columns(6).show(ui, |ui| {
@@ -358,7 +349,7 @@ pub fn results(ui: &mut egui::Ui, state: &VibeModelState) -> Option<Action> {
         ui.horizontal(|ui| {
             ui.label(format!("{} configs predicted to {}", batch.rows, batch.out.display()));
             if ui.button("Open in Vibes").clicked() {
-                action = Some(Action::OpenInVibes(batch.out.clone()));
+                ctx.send(AppCommand::OpenInVibes(batch.out.clone()));
             }
         });
         ui.add_space(6.0);
@@ -366,7 +357,6 @@ pub fn results(ui: &mut egui::Ui, state: &VibeModelState) -> Option<Action> {
     if let Some(report) = &state.report {
         report_view(ui, report);
     }
-    action
 }
 
 fn report_view(ui: &mut egui::Ui, report: &TrainReport) {
@@ -386,7 +376,7 @@ fn report_view(ui: &mut egui::Ui, report: &TrainReport) {
             e.rows
         ));
         if report.synthetic {
-            super::synthetic_badge(ui, "Trained and evaluated on synthetic vibes and configs");
+            synthetic_badge(ui, "Trained and evaluated on synthetic vibes and configs");
         }
     });
     let (m, maj, nn) = e.means();

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use egui_plot::{FilledArea, GridMark, Legend, Line, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
-use super::data::DataState;
+use super::PanelView;
 use crate::analysis::axis::{format_log_position, format_value, log_ticks};
 use crate::analysis::decision::Aggregate;
+use crate::app::save::{SaveDialog, SaveJob};
+use crate::app::widgets::synthetic_badge;
+use crate::app::{AppCtx, DataState};
 use crate::datadecide::catalog::{self, ATTRIBUTION};
 use crate::datadecide::dataset::Dataset;
 use crate::datadecide::query::{self, Band, Decision, SeedBands, Selection, Series, XAxis};
@@ -73,6 +76,56 @@ impl Default for ScalingSettings {
     }
 }
 
+/// The Scaling curves tab.
+pub struct ScalingPanel {
+    pub settings: ScalingSettings,
+    pub state: ScalingState,
+}
+
+impl ScalingPanel {
+    pub fn new(settings: ScalingSettings) -> Self {
+        Self { settings, state: ScalingState::default() }
+    }
+
+    /// Shows a metric's curves against compute (a fit's task, say).
+    pub fn show_metric(&mut self, metric: String) {
+        self.settings.view = View::Curves;
+        self.settings.selection.metric = metric;
+        self.settings.selection.x = XAxis::Compute;
+    }
+}
+
+impl PanelView for ScalingPanel {
+    fn logic(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        self.state.drive_snapshot(egui, &ctx.save_dialog, &mut ctx.jobs);
+        if let Some(path) = self.state.export.finished() {
+            ctx.notifications.success(format!("Saved {}", path.display()));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        let dataset = ctx.data.dataset.as_ref();
+        let fit = ctx.fit.as_ref().filter(|f| dataset.is_some_and(|d| Arc::ptr_eq(&f.table, &d.table)));
+        let fit = fit.map(|f| f.report.as_ref());
+        show(ui, &ctx.data, &mut self.settings, &mut self.state, &mut ctx.jobs, ctx.save_dialog.clone(), fit);
+    }
+
+    fn windows(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        self.state.export.prompt(egui, &mut ctx.jobs);
+    }
+
+    fn shortcuts(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        // Ctrl+E: the curves as a PNG figure.
+        let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
+        if egui.input_mut(|i| i.consume_shortcut(&export))
+            && let Some(dataset) = ctx.data.dataset.clone()
+        {
+            let save = ctx.save_dialog.clone();
+            self.state.export(&dataset, &self.settings, crate::export::Format::Png, save, &mut ctx.jobs);
+        }
+    }
+}
+
 /// What the panel computed, kept until the choices or the data change.
 #[derive(Default)]
 pub struct ScalingState {
@@ -87,7 +140,7 @@ pub struct ScalingState {
     decision_suffixes: Vec<&'static str>,
     /// The table's metrics grouped for the picker (perplexities, MMLU, each task), by index.
     metric_groups: Vec<(String, Vec<usize>)>,
-    pub(super) export: super::SaveJob,
+    export: SaveJob,
     /// Where the curves were drawn last frame (points), for the on-screen copy.
     plot_rect: Option<egui::Rect>,
     snapshot: Snapshot,
@@ -217,7 +270,7 @@ impl ScalingState {
         dataset: &Dataset,
         settings: &ScalingSettings,
         kind: crate::export::Format,
-        save: super::SaveDialog,
+        save: SaveDialog,
         jobs: &mut Jobs,
     ) {
         // The selection as it is now (the Curves view may not have drawn it: Ctrl+E in the
@@ -233,9 +286,8 @@ impl ScalingState {
         let name = format!("{}.{extension}", sel.metric);
         self.export.start(
             jobs,
-            format!("Export {filter}"),
+            (format!("Export {filter}"), name),
             &save,
-            name,
             (filter, extension),
             move |_, path| {
                 let fig = crate::export::Figure {
@@ -272,7 +324,7 @@ impl ScalingState {
 
     /// Moves the on-screen copy along; call every frame. When the image is in, it is cropped to
     /// the plot and saved through the dialog on a worker.
-    pub fn drive_snapshot(&mut self, ctx: &egui::Context, save: &super::SaveDialog, jobs: &mut Jobs) {
+    pub fn drive_snapshot(&mut self, ctx: &egui::Context, save: &SaveDialog, jobs: &mut Jobs) {
         match std::mem::take(&mut self.snapshot) {
             Snapshot::Idle => {}
             Snapshot::Zoomed { restore, size, frames: 0 } => {
@@ -306,7 +358,8 @@ impl ScalingState {
                     ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
                     if let Some(cropped) = cropped {
                         let (title, name) = ("Export the plot as on screen", "plot.png".to_owned());
-                        self.export.start(jobs, title, save, name, ("PNG image", "png"), move |_, path| {
+                        let what = (title.to_owned(), name);
+                        self.export.start(jobs, what, save, ("PNG image", "png"), move |_, path| {
                             let [w, h] = cropped.size;
                             let rgba: Vec<u8> =
                                 cropped.pixels.iter().flat_map(|c| c.to_srgba_unmultiplied()).collect();
@@ -317,11 +370,6 @@ impl ScalingState {
             },
         }
     }
-
-    /// Takes a finished export; its path, to announce.
-    pub fn poll_export(&mut self) -> Option<std::path::PathBuf> {
-        self.export.finished()
-    }
 }
 
 /// The export controls: figure size, then PNG, SVG, CSV (Ctrl+E: PNG).
@@ -331,7 +379,7 @@ fn export_controls(
     settings: &mut ScalingSettings,
     state: &mut ScalingState,
     jobs: &mut Jobs,
-    save: &super::SaveDialog,
+    save: &SaveDialog,
 ) {
     ui.horizontal(|ui| {
         let label = ui.strong("Export");
@@ -376,7 +424,7 @@ pub fn dataset_header(ui: &mut egui::Ui, data: &DataState, jobs: &mut Jobs) {
         match &data.dataset {
             Some(d) => {
                 if d.source.synthetic {
-                    super::synthetic_badge(
+                    synthetic_badge(
                         ui,
                         "Generated by benchtop in DataDecide's format; not AllenAI's results",
                     );
@@ -922,13 +970,13 @@ fn decision_view(
     }
 }
 
-pub fn show(
+fn show(
     ui: &mut egui::Ui,
     data: &DataState,
     settings: &mut ScalingSettings,
     state: &mut ScalingState,
     jobs: &mut Jobs,
-    save: super::SaveDialog,
+    save: SaveDialog,
     fit: Option<&FitReport>,
 ) {
     let Some(dataset) = data.dataset.clone() else {

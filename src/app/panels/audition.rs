@@ -3,16 +3,18 @@
 //! LatentScore's synth, see its waveform and spectrogram, play it through the sound card, and
 //! export WAV and the config JSON.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::engine::{Clip, Player, Status};
+use super::PanelView;
+use crate::app::AppCtx;
+use crate::app::save::{ClipToSave, SaveJob};
+use crate::app::widgets::{device_line, job_progress, timestamp};
+use crate::audio::engine::{Clip, Player};
 use crate::audio::spectrum;
-use crate::audio::wav::{WavFormat, write_wav};
+use crate::audio::wav::WavFormat;
 use crate::jobs::{JobId, Jobs};
-use crate::notify::Notifications;
 use crate::synth::config::{Field, Group, Kind, MusicConfig, Value};
 use crate::synth::{LayerStats, SAMPLE_RATE};
 
@@ -45,36 +47,6 @@ impl Default for AuditionSettings {
     }
 }
 
-/// One of the bundled contrasting configs.
-pub struct Preset {
-    pub name: String,
-    pub note: String,
-    pub config: MusicConfig,
-}
-
-/// The presets in `assets/synth-presets.json`.
-pub fn presets() -> &'static [Preset] {
-    static PRESETS: std::sync::OnceLock<Vec<Preset>> = std::sync::OnceLock::new();
-    PRESETS.get_or_init(|| {
-        let json: serde_json::Value =
-            serde_json::from_str(include_str!("../../assets/synth-presets.json")).unwrap_or_default();
-        json["presets"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|p| {
-                        Some(Preset {
-                            name: p["name"].as_str()?.to_owned(),
-                            note: p["note"].as_str().unwrap_or_default().to_owned(),
-                            config: MusicConfig::from_json(p["config"].as_object()?).config,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
-}
-
 /// What a render job hands back: the clip and its pictures.
 pub struct Rendering {
     pub clip: Clip,
@@ -100,26 +72,17 @@ pub fn render_job(
     progress: &dyn crate::jobs::Progress,
 ) -> anyhow::Result<Rendering> {
     let started = Instant::now();
-    let synth = config.to_synth();
     let part = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.9 };
     // `Cancelled` stays itself inside the error, so the job ends as cancelled, not failed.
-    let rendered = crate::synth::render(&synth, seconds, seed, &part)?;
+    let rendered = crate::audio::render::render(&config, seconds, seed, &part)?;
     progress.checkpoint()?;
     progress.report(0.92, "drawing the waveform and spectrogram");
-    let envelope = spectrum::envelope(&rendered.samples, ENVELOPE_COLUMNS);
-    let spectrogram = spectrum::picture(&rendered.samples, SAMPLE_RATE, SPECTRO_W, SPECTRO_H);
-    let summary = format!(
-        "{:.0} BPM · {} {} · {} harmony · {} layers",
-        synth.bpm(),
-        synth.root.name().to_uppercase(),
-        synth.mode,
-        rendered.harmony.style,
-        rendered.layers.len()
-    );
+    let envelope = spectrum::envelope(&rendered.clip.samples, ENVELOPE_COLUMNS);
+    let spectrogram = spectrum::picture(&rendered.clip.samples, SAMPLE_RATE, SPECTRO_W, SPECTRO_H);
     Ok(Rendering {
-        clip: Clip { samples: Arc::from(rendered.samples), sample_rate: SAMPLE_RATE },
+        clip: rendered.clip,
         layers: rendered.layers,
-        summary,
+        summary: rendered.summary,
         envelope,
         spectrogram,
         config,
@@ -128,6 +91,13 @@ pub fn render_job(
     })
 }
 
+/// The Audition tab: its settings (the config being edited, length, seed, playback) and state.
+pub struct AuditionPanel {
+    pub settings: AuditionSettings,
+    pub state: AuditionState,
+}
+
+/// This run's part of the Audition panel.
 #[derive(Default)]
 pub struct AuditionState {
     pub config: MusicConfig,
@@ -139,24 +109,57 @@ pub struct AuditionState {
     paste_open: bool,
     paste_text: String,
     paste_problems: Vec<String>,
-    pub(super) export: super::SaveJob,
+    export: SaveJob,
     /// Smoothed level meter.
     meter: f32,
-    loaded: bool,
     /// The config before the slider being dragged moved: a drag is one edit (one undo entry, one
     /// render when it ends), not one per frame.
     drag_base: Option<MusicConfig>,
 }
 
-impl AuditionState {
-    /// Takes the config remembered from the last run.
-    pub fn restore(&mut self, settings: &AuditionSettings) {
-        if !self.loaded {
-            self.config = MusicConfig::from_json(&settings.config).config;
-            self.loaded = true;
-        }
+impl AuditionPanel {
+    /// The panel with the config remembered from the last run.
+    pub fn new(settings: AuditionSettings) -> Self {
+        let state =
+            AuditionState { config: MusicConfig::from_json(&settings.config).config, ..Default::default() };
+        Self { settings, state }
     }
 
+    /// Opens a config (one a model predicted, say) for editing and renders it.
+    pub fn audition(&mut self, config: MusicConfig, jobs: &mut Jobs) {
+        self.state.edit(config, &mut self.settings, jobs);
+        if !self.settings.auto_render {
+            self.state.start_render(&self.settings, jobs);
+        }
+    }
+}
+
+impl PanelView for AuditionPanel {
+    fn logic(&mut self, _egui: &egui::Context, ctx: &mut AppCtx) {
+        // A failure is already a toast through the job.
+        if let Some((_, Ok(rendering))) = self.state.rendering.take() {
+            ctx.player.load(rendering.clip.clone());
+            self.state.texture = None;
+            self.state.last = Some(rendering);
+        }
+        self.state.export.poll(&mut ctx.notifications);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        show(ui, &mut self.state, &mut self.settings, ctx);
+    }
+
+    fn windows(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        paste_window(egui, &mut self.state, &mut self.settings, &mut ctx.jobs);
+        self.state.export.prompt(egui, &mut ctx.jobs);
+    }
+
+    fn shortcuts(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
+        shortcuts(egui, &mut self.state, &mut self.settings, &mut ctx.jobs, &mut ctx.player);
+    }
+}
+
+impl AuditionState {
     /// How many edits Undo can take back.
     pub fn undo_depth(&self) -> usize {
         self.undo.len()
@@ -206,34 +209,23 @@ impl AuditionState {
         });
     }
 
-    /// Takes finished renders and exports; call every frame.
-    pub fn poll(&mut self, player: &mut Player, notifications: &mut Notifications) {
-        // A failure is already a toast through the job.
-        if let Some((_, Ok(rendering))) = self.rendering.take() {
-            player.load(rendering.clip.clone());
-            self.texture = None;
-            self.last = Some(rendering);
-        }
-        self.export.poll(notifications);
-    }
-
     /// Asks where to save (the dialog runs on the worker) and writes the rendered WAV.
-    pub fn export_wav(&mut self, settings: &AuditionSettings, jobs: &mut Jobs, save: &super::SaveDialog) {
+    pub fn export_wav(&mut self, settings: &AuditionSettings, ctx: &mut AppCtx) {
         let Some(r) = &self.last else { return };
-        let (clip, format, seed) = (r.clip.clone(), settings.wav_format, r.seed);
-        let name = format!("benchtop-render-seed{seed}.wav");
-        self.export.start(jobs, "Export WAV", save, name, ("WAV", "wav"), move |_, path| {
-            write_wav(path, &clip.samples, clip.sample_rate, format)
-        });
+        let name = format!("benchtop-render-seed{}.wav", r.seed);
+        let clip = ClipToSave::Ready(r.clip.clone());
+        self.export.wav(&mut ctx.jobs, &ctx.save_dialog, ("Export WAV", name), clip, settings.wav_format);
     }
 
     /// Asks where to save and writes the config as JSON (the prompt form).
-    pub fn export_config(&mut self, jobs: &mut Jobs, save: &super::SaveDialog) {
-        let text = serde_json::to_string_pretty(&self.config.to_json()).unwrap_or_default();
-        let name = "config.json".to_owned();
-        self.export.start(jobs, "Export config JSON", save, name, ("JSON", "json"), move |_, path| {
-            crate::paths::write_atomically(path, |tmp| Ok(std::fs::write(tmp, &text)?))
-        });
+    pub fn export_config(&mut self, ctx: &mut AppCtx) {
+        let value = serde_json::Value::Object(self.config.to_json());
+        self.export.json(
+            &mut ctx.jobs,
+            &ctx.save_dialog,
+            ("Export config JSON", "config.json".to_owned()),
+            &value,
+        );
     }
 
     /// Puts text in the paste box (as typing or pasting would).
@@ -315,7 +307,7 @@ fn fields_panel(
     jobs: &mut Jobs,
 ) {
     ui.horizontal(|ui| {
-        let presets = presets();
+        let presets = crate::synth::presets::all();
         egui::ComboBox::from_id_salt("audition_preset")
             .selected_text("Presets")
             .width(110.0)
@@ -410,30 +402,6 @@ fn paste_window(
         open = false;
     }
     state.paste_open = open;
-}
-
-pub(super) fn device_line(ui: &mut egui::Ui, player: &mut Player) {
-    ui.horizontal(|ui| match player.status().clone() {
-        Status::Ready(info) => {
-            ui.weak(format!("Output: {} ({} Hz, {} ch)", info.name, info.sample_rate, info.channels));
-        }
-        Status::Opening => {
-            ui.weak("Output: opening the sound device…");
-        }
-        Status::NoDevice(why) => {
-            ui.colored_label(ui.visuals().warn_fg_color, "No audio output")
-                .on_hover_text(format!("{why}\nRendering, the pictures and WAV export still work."));
-            ui.weak("— rendering and WAV export still work.");
-            if ui.small_button("Retry").on_hover_text("Open the default output device again").clicked() {
-                player.reopen();
-            }
-        }
-    });
-}
-
-/// Seconds as `m:ss.s`.
-pub(super) fn timestamp(seconds: f64) -> String {
-    format!("{}:{:04.1}", (seconds / 60.0).floor() as u64, seconds % 60.0)
 }
 
 /// The transport: play/pause, stop, loop, seek, volume, level meter.
@@ -536,110 +504,123 @@ fn spectrogram(ui: &mut egui::Ui, state: &mut AuditionState, player: &mut Player
     seek_on_click(&response, response.rect, player, r.clip.seconds());
 }
 
-pub fn show(
-    ui: &mut egui::Ui,
-    state: &mut AuditionState,
-    settings: &mut AuditionSettings,
-    jobs: &mut Jobs,
-    player: &mut Player,
-    save: &super::SaveDialog,
-) {
+fn show(ui: &mut egui::Ui, state: &mut AuditionState, settings: &mut AuditionSettings, ctx: &mut AppCtx) {
     egui::Panel::left("audition_fields").resizable(true).default_size(380.0).show(ui, |ui| {
         ui.add_space(4.0);
-        fields_panel(ui, state, settings, jobs);
+        fields_panel(ui, state, settings, &mut ctx.jobs);
     });
     egui::CentralPanel::default_margins().show(ui, |ui| {
         ui.heading("Audition a music config");
-        let synth = state.config.to_synth();
-        ui.label(format!(
-            "{:.0} BPM, {} {}, density {} · rendered by benchtop's port of LatentScore's synth (44.1 kHz mono)",
-            synth.bpm(),
-            synth.root.name().to_uppercase(),
-            synth.mode,
-            synth.density
-        ));
-        device_line(ui, player);
-        ui.horizontal(|ui| {
-            let label = ui.label("Length");
-            ui.add(egui::DragValue::new(&mut settings.seconds).range(1.0..=600.0).suffix(" s").speed(0.5))
-                .labelled_by(label.id);
-            let label = ui.label("Seed");
-            ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0)).labelled_by(label.id);
-            let busy = state.rendering.is_running();
-            if ui.add_enabled(!busy, egui::Button::new("Render")).on_hover_text("Ctrl+Enter").clicked() {
-                state.start_render(settings, jobs);
-            }
-            ui.checkbox(&mut settings.auto_render, "Render on every edit");
-        });
-        if let Some(id) = state.render_job() {
-            ui.horizontal(|ui| super::job_progress(ui, jobs, id, None, 360.0, "Render progress"));
-        }
-        let stale = state.last.as_ref().is_some_and(|r| r.config != state.config);
-        if let Some(r) = &state.last {
-            ui.horizontal(|ui| {
-                ui.strong(&r.summary);
-                ui.weak(format!(
-                    "· {:.1} s, seed {}, rendered in {} ms",
-                    r.clip.seconds(),
-                    r.seed,
-                    r.took.as_millis()
-                ));
-                if stale {
-                    ui.colored_label(ui.visuals().warn_fg_color, "· the config changed since: render again");
-                }
-            });
-        } else if !state.rendering.is_running() {
-            ui.weak("Press Render to hear this config.");
-        }
+        render_controls(ui, state, settings, ctx);
         ui.add_space(4.0);
-        transport(ui, state, settings, player);
+        transport(ui, state, settings, &mut ctx.player);
         ui.add_space(4.0);
         if let Some(r) = &state.last {
-            waveform(ui, r, player);
+            waveform(ui, r, &mut ctx.player);
         }
-        spectrogram(ui, state, player);
-        if let Some(layers) = state.last.as_ref().map(|r| r.layers.clone()) {
+        spectrogram(ui, state, &mut ctx.player);
+        if state.last.is_some() {
             ui.add_space(4.0);
-            ui.horizontal(|ui| {
-                ui.label("WAV");
-                ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
-                ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
-                if ui.button("Export WAV…").clicked() {
-                    state.export_wav(settings, jobs, save);
-                }
-                if ui.button("Export config JSON…").clicked() {
-                    state.export_config(jobs, save);
-                }
-            });
+            exports(ui, state, settings, ctx);
+        }
+        if let Some(r) = &state.last {
             ui.add_space(4.0);
-            egui::CollapsingHeader::new("Layer levels (before mixing)").show(ui, |ui| {
-                egui::Grid::new("layer_levels").num_columns(3).striped(true).show(ui, |ui| {
-                    ui.strong("layer");
-                    ui.strong("peak");
-                    ui.strong("rms");
-                    ui.end_row();
-                    for l in layers {
-                        ui.label(l.layer.name());
-                        ui.monospace(format!("{:.3}", l.peak));
-                        ui.monospace(format!("{:.4}", l.rms));
-                        ui.end_row();
-                    }
-                });
-            });
+            layer_levels(ui, &r.layers);
         }
         ui.add_space(6.0);
         ui.weak("Synth and config schema ported from LatentScore (Apache-2.0).");
     });
-    let ctx = ui.ctx().clone();
-    paste_window(&ctx, state, settings, jobs);
-    if player.is_playing() {
-        ctx.request_repaint_after(Duration::from_millis(33));
+    if ctx.player.is_playing() {
+        ui.ctx().request_repaint_after(Duration::from_millis(33));
     }
+}
+
+/// What the config is, where it plays, length, seed, Render, and what the last render was.
+fn render_controls(
+    ui: &mut egui::Ui,
+    state: &mut AuditionState,
+    settings: &mut AuditionSettings,
+    ctx: &mut AppCtx,
+) {
+    let synth = state.config.to_synth();
+    ui.label(format!(
+        "{:.0} BPM, {} {}, density {} · rendered by benchtop's port of LatentScore's synth (44.1 kHz mono)",
+        synth.bpm(),
+        synth.root.name().to_uppercase(),
+        synth.mode,
+        synth.density
+    ));
+    device_line(ui, &mut ctx.player);
+    ui.horizontal(|ui| {
+        let label = ui.label("Length");
+        ui.add(egui::DragValue::new(&mut settings.seconds).range(1.0..=600.0).suffix(" s").speed(0.5))
+            .labelled_by(label.id);
+        let label = ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0)).labelled_by(label.id);
+        let busy = state.rendering.is_running();
+        if ui.add_enabled(!busy, egui::Button::new("Render")).on_hover_text("Ctrl+Enter").clicked() {
+            state.start_render(settings, &mut ctx.jobs);
+        }
+        ui.checkbox(&mut settings.auto_render, "Render on every edit");
+    });
+    if let Some(id) = state.render_job() {
+        ui.horizontal(|ui| job_progress(ui, &ctx.jobs, id, None, 360.0, "Render progress"));
+    }
+    let stale = state.last.as_ref().is_some_and(|r| r.config != state.config);
+    if let Some(r) = &state.last {
+        ui.horizontal(|ui| {
+            ui.strong(&r.summary);
+            ui.weak(format!(
+                "· {:.1} s, seed {}, rendered in {} ms",
+                r.clip.seconds(),
+                r.seed,
+                r.took.as_millis()
+            ));
+            if stale {
+                ui.colored_label(ui.visuals().warn_fg_color, "· the config changed since: render again");
+            }
+        });
+    } else if !state.rendering.is_running() {
+        ui.weak("Press Render to hear this config.");
+    }
+}
+
+/// The WAV format and the two exports.
+fn exports(ui: &mut egui::Ui, state: &mut AuditionState, settings: &mut AuditionSettings, ctx: &mut AppCtx) {
+    ui.horizontal(|ui| {
+        ui.label("WAV");
+        ui.radio_value(&mut settings.wav_format, WavFormat::Pcm16, WavFormat::Pcm16.label());
+        ui.radio_value(&mut settings.wav_format, WavFormat::Float32, WavFormat::Float32.label());
+        if ui.button("Export WAV…").clicked() {
+            state.export_wav(settings, ctx);
+        }
+        if ui.button("Export config JSON…").clicked() {
+            state.export_config(ctx);
+        }
+    });
+}
+
+/// Each layer's peak and RMS before mixing.
+fn layer_levels(ui: &mut egui::Ui, layers: &[LayerStats]) {
+    egui::CollapsingHeader::new("Layer levels (before mixing)").show(ui, |ui| {
+        egui::Grid::new("layer_levels").num_columns(3).striped(true).show(ui, |ui| {
+            ui.strong("layer");
+            ui.strong("peak");
+            ui.strong("rms");
+            ui.end_row();
+            for l in layers {
+                ui.label(l.layer.name());
+                ui.monospace(format!("{:.3}", l.peak));
+                ui.monospace(format!("{:.4}", l.rms));
+                ui.end_row();
+            }
+        });
+    });
 }
 
 /// The panel's keyboard shortcuts (when no text field has focus): space plays/pauses, Ctrl+Enter
 /// renders, Ctrl+Z / Ctrl+Shift+Z undo and redo.
-pub fn shortcuts(
+fn shortcuts(
     ctx: &egui::Context,
     state: &mut AuditionState,
     settings: &mut AuditionSettings,
