@@ -25,10 +25,17 @@ impl Folders {
         let config = std::env::var_os("BENCHTOP_CONFIG_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| dirs.config_dir().to_path_buf());
-        // eframe stores its state under the data folder named after the app id.
-        let state = eframe::storage_dir(crate::APP_ID).unwrap_or_else(|| dirs.data_dir().to_path_buf());
+        let state = state_folder().unwrap_or_else(|| dirs.data_dir().to_path_buf());
         Ok(Self { cache, config, state })
     }
+}
+
+/// Where the window keeps its state: the folder eframe's own storage uses (the user's data folder
+/// and the app id; on Windows its `data` subfolder), worked out here so that no domain module
+/// needs eframe.
+fn state_folder() -> Option<PathBuf> {
+    let data = directories::BaseDirs::new()?.data_dir().join(crate::APP_ID);
+    Some(if cfg!(windows) { data.join("data") } else { data })
 }
 
 /// A path's file name for showing, or the whole path where it has none (`/`, `..`).
