@@ -717,12 +717,12 @@ fn render(
 
 fn vibes_synth(out: &Path, map: bool, vibes: Option<usize>, seed: Option<u64>) -> anyhow::Result<()> {
     use crate::vibes::synthetic as s;
-    let (what, write, default_vibes, default_seed): (_, fn(&Path, usize, u64) -> anyhow::Result<()>, _, _) =
-        if map {
-            ("training set", s::write_map, s::TRAIN_VIBES, s::TRAIN_SEED)
-        } else {
-            ("vibes sample", s::write, s::SAMPLE_VIBES, s::SAMPLE_SEED)
-        };
+    type Writer = fn(&Path, usize, u64) -> anyhow::Result<()>;
+    let (what, write, default_vibes, default_seed): (_, Writer, _, _) = if map {
+        ("training set", s::write_map, s::TRAIN_VIBES, s::TRAIN_SEED)
+    } else {
+        ("vibes sample", s::write, s::SAMPLE_VIBES, s::SAMPLE_SEED)
+    };
     let (vibes, seed) = (vibes.unwrap_or(default_vibes), seed.unwrap_or(default_seed));
     write(out, vibes, seed)?;
     println!("SYNTHETIC {what} ({vibes} vibes, seed {seed}) written to {}", out.display());
@@ -749,7 +749,8 @@ fn train(
     }
     let examples = vibe::data::examples(&set);
     let backend = backend.unwrap_or_else(|| backend::Backend::default_for(&backend::probe_compute()));
-    let report = vibe::train::train(&examples, &source, out, opts, resume, backend, &progress);
+    let run = vibe::train::TrainRun { source, out: out.to_owned(), options: opts.clone(), resume, backend };
+    let report = vibe::train::train(&examples, &run, &progress);
     progress.finish();
     let report = report?;
     if json {

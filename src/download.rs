@@ -345,6 +345,59 @@ fn content_range(header: &str) -> Option<(u64, u64, Option<u64>)> {
     Some((start.trim().parse().ok()?, end.trim().parse().ok()?, total))
 }
 
+/// What a response says about the partial file.
+enum Answer {
+    /// The whole file, from byte 0.
+    Whole,
+    /// The rest of it, from the partial file's end.
+    Rest,
+    /// Nothing more: the partial file is complete.
+    Complete,
+}
+
+/// Reads a response's status (and, for a resumed part, its Content-Range) against what was asked:
+/// the bytes from `offset` of a file of `remote.expected_size`. A part that cannot be resumed
+/// is removed (the next attempt starts over).
+fn answer(
+    response: &reqwest::Response,
+    offset: u64,
+    remote: &Remote,
+    part: &Path,
+) -> Result<Answer, DownloadError> {
+    let url = &remote.url;
+    let bad_range = |detail: String| {
+        let _ = std::fs::remove_file(part);
+        DownloadError::BadRange { url: url.clone(), detail }
+    };
+    match response.status().as_u16() {
+        206 if offset > 0 => {
+            let header = response.headers().get(reqwest::header::CONTENT_RANGE);
+            match header.and_then(|h| h.to_str().ok()).and_then(content_range) {
+                None => Err(bad_range("a resumed part came without a valid Content-Range".into())),
+                Some((start, _, _)) if start != offset => {
+                    Err(bad_range(format!("asked to resume at byte {offset}, got bytes from {start}")))
+                }
+                Some((_, _, Some(total))) if remote.expected_size.is_some_and(|e| e != total) => {
+                    Err(bad_range(format!(
+                        "the server's file has {total} bytes, expected {}",
+                        remote.expected_size.unwrap_or_default()
+                    )))
+                }
+                Some(_) => Ok(Answer::Rest),
+            }
+        }
+        206 => Err(bad_range("a partial answer (HTTP 206) to a request for the whole file".into())),
+        200 => Ok(Answer::Whole),
+        // The server has nothing past `offset`: complete only if that is the file's known size.
+        416 if offset > 0 && remote.expected_size == Some(offset) => Ok(Answer::Complete),
+        416 if offset > 0 => {
+            Err(bad_range(format!("the server refused to resume at byte {offset} (HTTP 416)")))
+        }
+        404 => Err(DownloadError::NotFound { url: url.clone() }),
+        status => Err(DownloadError::Http { url: url.clone(), status }),
+    }
+}
+
 /// One HTTP request, appending to `part`. Returns the total size the file must have, if known.
 async fn attempt(
     remote: &Remote,
@@ -354,11 +407,6 @@ async fn attempt(
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<u64>, DownloadError> {
     let url = &remote.url;
-    let network = |e: reqwest::Error| DownloadError::Network { url: url.clone(), cause: error_chain(&e) };
-    let bad_range = |detail: String| {
-        let _ = std::fs::remove_file(part);
-        DownloadError::BadRange { url: url.clone(), detail }
-    };
     let client = client(url)?;
     let mut offset = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     if remote.expected_size.is_some_and(|expected| offset > expected) {
@@ -371,49 +419,20 @@ async fn attempt(
         request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
     }
     let secs = policy.stall_timeout.as_secs();
-    let mut response = bounded(request.send(), policy.stall_timeout, cancelled, || {
-        DownloadError::NoResponse { url: url.clone(), secs }
+    let response = bounded(request.send(), policy.stall_timeout, cancelled, || DownloadError::NoResponse {
+        url: url.clone(),
+        secs,
     })
     .await?
-    .map_err(network)?;
-    let status = response.status().as_u16();
-    let append = match status {
-        206 if offset > 0 => {
-            let header = response.headers().get(reqwest::header::CONTENT_RANGE);
-            let range = header.and_then(|h| h.to_str().ok()).and_then(content_range);
-            match range {
-                None => return Err(bad_range("a resumed part came without a valid Content-Range".into())),
-                Some((start, _, _)) if start != offset => {
-                    return Err(bad_range(format!(
-                        "asked to resume at byte {offset}, got bytes from {start}"
-                    )));
-                }
-                Some((_, _, Some(total))) if remote.expected_size.is_some_and(|e| e != total) => {
-                    return Err(bad_range(format!(
-                        "the server's file has {total} bytes, expected {}",
-                        remote.expected_size.unwrap_or_default()
-                    )));
-                }
-                Some(_) => true,
-            }
+    .map_err(|e| DownloadError::Network { url: url.clone(), cause: error_chain(&e) })?;
+    let append = match answer(&response, offset, remote, part)? {
+        Answer::Complete => return Ok(Some(offset)),
+        Answer::Rest => true,
+        Answer::Whole => {
+            offset = 0;
+            false
         }
-        200 | 206 => false,
-        416 if offset > 0 => {
-            // The server has nothing past `offset`: complete only if that is the file's known size.
-            if remote.expected_size == Some(offset) {
-                return Ok(Some(offset));
-            }
-            return Err(bad_range(format!("the server refused to resume at byte {offset} (HTTP 416)")));
-        }
-        404 => return Err(DownloadError::NotFound { url: url.clone() }),
-        _ => return Err(DownloadError::Http { url: url.clone(), status }),
     };
-    if status == 206 && !append {
-        return Err(bad_range("a partial answer (HTTP 206) to a request for the whole file".into()));
-    }
-    if !append {
-        offset = 0;
-    }
     let announced = response.content_length().map(|len| offset + len);
     if let (Some(expected), Some(announced)) = (remote.expected_size, announced)
         && expected != announced
@@ -421,14 +440,38 @@ async fn attempt(
         return Err(DownloadError::WrongSize { path: part.to_owned(), expected, got: announced });
     }
     let total = remote.expected_size.or(announced);
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .create(true)
         .write(true)
         .append(append)
         .truncate(!append)
         .open(part)
         .map_err(io_err(part))?;
+    let body = Body { url, part, offset, total };
+    receive(response, file, &body, policy, on_progress, cancelled).await?;
+    Ok(total)
+}
 
+/// Where a response's body goes: the partial file, from `offset`, of a file of `total` bytes.
+struct Body<'a> {
+    url: &'a String,
+    part: &'a Path,
+    offset: u64,
+    total: Option<u64>,
+}
+
+/// Streams a response's body into the partial file: each chunk waited for at most the stall
+/// timeout (and stopped on cancel), cut off past the expected size, progress reported.
+async fn receive(
+    mut response: reqwest::Response,
+    mut file: File,
+    body: &Body<'_>,
+    policy: &RetryPolicy,
+    on_progress: &mut dyn FnMut(&Transfer),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<(), DownloadError> {
+    let Body { url, part, offset, total } = *body;
+    let secs = policy.stall_timeout.as_secs();
     let started = Instant::now();
     let mut received = 0u64;
     let mut last_report = Instant::now() - Duration::from_secs(1);
@@ -449,7 +492,7 @@ async fn attempt(
                     Some(expected) => {
                         DownloadError::Truncated { url: url.clone(), got: offset + received, expected }
                     }
-                    None => network(e),
+                    None => DownloadError::Network { url: url.clone(), cause: error_chain(&e) },
                 });
             }
             Ok(Ok(None)) => break,
@@ -477,7 +520,7 @@ async fn attempt(
     }
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     on_progress(&Transfer { done, total, bytes_per_sec: received as f64 / secs });
-    Ok(total)
+    Ok(())
 }
 
 /// The most a listing or other metadata may take: bytes, and time for the whole answer.

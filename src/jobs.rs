@@ -484,11 +484,7 @@ impl Jobs {
     /// Applies everything the jobs reported since the last call; returns the jobs that ended.
     pub fn poll(&mut self) -> Vec<JobEnded> {
         let mut ended = Vec::new();
-        loop {
-            let (id, event) = match self.rx.try_recv() {
-                Ok(message) => message,
-                Err(_) => break,
-            };
+        while let Ok((id, event)) = self.rx.try_recv() {
             let Some(status) = self.statuses.iter_mut().find(|s| s.id == id) else { continue };
             match event {
                 Event::Started => {

@@ -108,10 +108,10 @@ impl Notifications {
     /// Notifications still shown as toasts, retiring those whose time is up.
     pub fn toasts(&mut self, now: SystemTime) -> impl Iterator<Item = &Notification> {
         for n in &mut self.items {
-            if let (true, Some(life)) = (n.toast, n.level.toast_lifetime()) {
-                if now.duration_since(n.at).unwrap_or_default() > life {
-                    n.toast = false;
-                }
+            if let (true, Some(life)) = (n.toast, n.level.toast_lifetime())
+                && now.duration_since(n.at).unwrap_or_default() > life
+            {
+                n.toast = false;
             }
         }
         self.items.iter().filter(|n| n.toast)

@@ -28,7 +28,7 @@ type SharedWriter = Arc<Mutex<Option<Writer>>>;
 /// What a WAV export writes: a clip rendered already, or a config to render first.
 pub enum ClipToSave {
     Ready(Clip),
-    Render { config: MusicConfig, seconds: f64, seed: u64 },
+    Render { config: Box<MusicConfig>, seconds: f64, seed: u64 },
 }
 
 /// A save-to-file job slot: asks where to save (the dialog runs on the worker), then writes

@@ -461,10 +461,8 @@ impl<'a> Parser<'a> {
             return Err(self.error("the end of a number"));
         }
         let text = &self.src[start..self.pos];
-        if !is_float {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Scalar::Int(i));
-            }
+        if !is_float && let Ok(i) = text.parse::<i64>() {
+            return Ok(Scalar::Int(i));
         }
         if let Some(f) = fast_float(text.as_bytes()) {
             return Ok(Scalar::Float(f));

@@ -236,7 +236,9 @@ impl SeedBands {
             |n| -> anyhow::Result<Vec<Option<f64>>> { Ok(files::f64_column(df, path, n)?.iter().collect()) };
         let (params, data) = (text("params")?, text("data")?);
         let (step, tokens, compute, value) = (num("step")?, num("tokens")?, num("compute")?, num(metric)?);
-        let mut groups: HashMap<(String, String), Vec<(f64, f64, f64, f64)>> = HashMap::new();
+        // (params, data) -> (step, tokens, compute, value) of each seed's row.
+        type Rows = Vec<(f64, f64, f64, f64)>;
+        let mut groups: HashMap<(String, String), Rows> = HashMap::new();
         for i in 0..df.height() {
             let (Some(p), Some(d), Some(s), Some(t), Some(c), Some(v)) =
                 (params[i], data[i], step[i], tokens[i], compute[i], value[i])

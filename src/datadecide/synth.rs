@@ -491,104 +491,10 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
         })
         .collect();
     progress.checkpoint()?;
-
-    // ppl-results: one file.
-    let ppl_file = catalog::HUB_FILES.iter().find(|f| f.group == "ppl").expect("catalog lists ppl");
-    let ppl_path = local_path(out, ppl_file);
-    let mut keys: (Vec<&str>, Vec<&str>, Vec<&str>, Vec<f64>) = Default::default();
-    let mut ppl_values: Vec<Vec<f64>> = vec![Vec::new(); 11];
-    for (&(s, r, k), run) in runs.iter().zip(&rows) {
-        for (step, values) in &run.ppl {
-            keys.0.push(SIZES[s].label);
-            keys.1.push(recipes[r]);
-            keys.2.push(seeds(&SIZES[s])[k]);
-            keys.3.push(*step as f64);
-            for d in 0..11 {
-                ppl_values[d].push(values[d]);
-            }
-        }
-    }
-    let ppl_rows = keys.0.len();
-    let mut columns = vec![
-        Column::new("params".into(), keys.0),
-        Column::new("data".into(), keys.1),
-        Column::new("seed".into(), keys.2),
-        Column::new("step".into(), keys.3),
-        Column::new("__index_level_0__".into(), (0..ppl_rows as i64).collect::<Vec<_>>()),
-    ];
-    for (d, domain) in PPL_DOMAINS.iter().enumerate() {
-        columns
-            .push(Column::new(catalog::ppl_source_column(domain).into(), std::mem::take(&mut ppl_values[d])));
-    }
-    let mut ppl = DataFrame::new(ppl_rows, columns)?;
-    files::write_parquet(&ppl_path, &mut ppl, true)?;
-    drop(ppl);
-
-    // eval-results: four shards, rows split evenly in run order.
-    let eval_files: Vec<&catalog::HubFile> =
-        catalog::HUB_FILES.iter().filter(|f| f.group == "eval").collect();
-    let eval_rows: usize = rows.iter().map(|r| r.eval.len()).sum();
-    let per_shard = eval_rows.div_ceil(eval_files.len());
-    let mut flat = runs.iter().zip(&rows).flat_map(|(&(s, r, k), run)| {
-        run.eval.iter().map(move |(step, task, text)| (s, r, k, *step, *task, text.as_str()))
-    });
-    let mut paths = Vec::new();
-    for (i, file) in eval_files.iter().enumerate() {
-        progress.checkpoint()?;
-        progress
-            .report(0.8 + 0.2 * i as f32 / eval_files.len() as f32, &format!("writing eval shard {}", i + 1));
-        let chunk: Vec<_> = flat.by_ref().take(per_shard).collect();
-        let n = chunk.len();
-        let size = |s: usize| &SIZES[s];
-        let mut df = DataFrame::new(
-            n,
-            vec![
-                Column::new("params".into(), chunk.iter().map(|c| size(c.0).label).collect::<Vec<_>>()),
-                Column::new("data".into(), chunk.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
-                Column::new("seed".into(), chunk.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>()),
-                Column::new("step".into(), chunk.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
-                Column::new(
-                    "tokens".into(),
-                    chunk.iter().map(|c| size(c.0).tokens(c.3 as f64)).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "compute".into(),
-                    chunk.iter().map(|c| size(c.0).compute(c.3 as f64)).collect::<Vec<_>>(),
-                ),
-                Column::new("chinchilla".into(), chunk.iter().map(|_| "5xC").collect::<Vec<_>>()),
-                Column::new("task".into(), chunk.iter().map(|c| tasks[c.4].as_str()).collect::<Vec<_>>()),
-                Column::new("metrics".into(), chunk.iter().map(|c| c.5).collect::<Vec<_>>()),
-            ],
-        )?;
-        let path = local_path(out, file);
-        files::write_parquet(&path, &mut df, true)?;
-        paths.push(path);
-    }
-    // macro_avg: one file, JSON metrics, task olmes_10_macro_avg.
-    let macro_file = catalog::HUB_FILES.iter().find(|f| f.group == "macro").expect("catalog lists macro_avg");
-    let macro_rows: Vec<(usize, usize, usize, u64, &str)> = runs
-        .iter()
-        .zip(&rows)
-        .flat_map(|(&(s, r, k), run)| {
-            run.macro_avg.iter().map(move |(step, text)| (s, r, k, *step, text.as_str()))
-        })
-        .collect();
-    let n = macro_rows.len();
-    let size = |s: usize| &SIZES[s];
-    let mut df = DataFrame::new(
-        n,
-        vec![
-            Column::new("params".into(), macro_rows.iter().map(|c| size(c.0).label).collect::<Vec<_>>()),
-            Column::new("data".into(), macro_rows.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
-            Column::new("seed".into(), macro_rows.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>()),
-            Column::new("step".into(), macro_rows.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
-            Column::new("task".into(), vec![super::pipeline::MACRO_TASK; n]),
-            Column::new("metrics".into(), macro_rows.iter().map(|c| c.4).collect::<Vec<_>>()),
-        ],
-    )?;
-    let macro_path = local_path(out, macro_file);
-    files::write_parquet(&macro_path, &mut df, true)?;
-    drop(df);
+    let set = Written { out, runs: &runs, rows: &rows, recipes: &recipes, tasks: &tasks };
+    let (ppl_path, ppl_rows) = set.ppl()?;
+    let (paths, eval_rows) = set.eval_shards(progress)?;
+    let macro_path = set.macro_avg()?;
 
     let readme = format!(
         "SYNTHETIC DATA. These files imitate the layout and formats of AllenAI's DataDecide datasets\n\
@@ -600,6 +506,137 @@ pub fn generate(spec: &SynthSpec, out: &Path, progress: &dyn Progress) -> anyhow
         .with_context(|| format!("writing the README into {}", out.display()))?;
     progress.report(1.0, &format!("wrote {eval_rows} eval rows and {ppl_rows} ppl rows"));
     Ok(Generated { ppl: ppl_path, eval: paths, macro_avg: macro_path, eval_rows, ppl_rows })
+}
+
+/// The generated runs, written in the Hub's layout under `out`.
+struct Written<'a> {
+    out: &'a Path,
+    /// (size, recipe, seed index) of each run, and its rows.
+    runs: &'a [(usize, usize, usize)],
+    rows: &'a [RunRows],
+    recipes: &'a [&'static str],
+    tasks: &'a [String],
+}
+
+impl Written<'_> {
+    /// ppl-results: one file. Its path and row count.
+    fn ppl(&self) -> anyhow::Result<(PathBuf, usize)> {
+        let ppl_file = catalog::HUB_FILES.iter().find(|f| f.group == "ppl").expect("catalog lists ppl");
+        let ppl_path = local_path(self.out, ppl_file);
+        let mut keys: (Vec<&str>, Vec<&str>, Vec<&str>, Vec<f64>) = Default::default();
+        let mut ppl_values: Vec<Vec<f64>> = vec![Vec::new(); 11];
+        for (&(s, r, k), run) in self.runs.iter().zip(self.rows) {
+            for (step, values) in &run.ppl {
+                keys.0.push(SIZES[s].label);
+                keys.1.push(self.recipes[r]);
+                keys.2.push(seeds(&SIZES[s])[k]);
+                keys.3.push(*step as f64);
+                for d in 0..11 {
+                    ppl_values[d].push(values[d]);
+                }
+            }
+        }
+        let ppl_rows = keys.0.len();
+        let mut columns = vec![
+            Column::new("params".into(), keys.0),
+            Column::new("data".into(), keys.1),
+            Column::new("seed".into(), keys.2),
+            Column::new("step".into(), keys.3),
+            Column::new("__index_level_0__".into(), (0..ppl_rows as i64).collect::<Vec<_>>()),
+        ];
+        for (d, domain) in PPL_DOMAINS.iter().enumerate() {
+            columns.push(Column::new(
+                catalog::ppl_source_column(domain).into(),
+                std::mem::take(&mut ppl_values[d]),
+            ));
+        }
+        let mut ppl = DataFrame::new(ppl_rows, columns)?;
+        files::write_parquet(&ppl_path, &mut ppl, true)?;
+        Ok((ppl_path, ppl_rows))
+    }
+
+    /// eval-results: four shards, rows split evenly in run order. Their paths and row count.
+    fn eval_shards(&self, progress: &dyn Progress) -> anyhow::Result<(Vec<PathBuf>, usize)> {
+        let (recipes, tasks) = (self.recipes, self.tasks);
+        let eval_files: Vec<&catalog::HubFile> =
+            catalog::HUB_FILES.iter().filter(|f| f.group == "eval").collect();
+        let eval_rows: usize = self.rows.iter().map(|r| r.eval.len()).sum();
+        let per_shard = eval_rows.div_ceil(eval_files.len());
+        let mut flat = self.runs.iter().zip(self.rows).flat_map(|(&(s, r, k), run)| {
+            run.eval.iter().map(move |(step, task, text)| (s, r, k, *step, *task, text.as_str()))
+        });
+        let mut paths = Vec::new();
+        for (i, file) in eval_files.iter().enumerate() {
+            progress.checkpoint()?;
+            progress.report(
+                0.8 + 0.2 * i as f32 / eval_files.len() as f32,
+                &format!("writing eval shard {}", i + 1),
+            );
+            let chunk: Vec<_> = flat.by_ref().take(per_shard).collect();
+            let size = |s: usize| &SIZES[s];
+            let mut df = DataFrame::new(
+                chunk.len(),
+                vec![
+                    Column::new("params".into(), chunk.iter().map(|c| size(c.0).label).collect::<Vec<_>>()),
+                    Column::new("data".into(), chunk.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
+                    Column::new(
+                        "seed".into(),
+                        chunk.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>(),
+                    ),
+                    Column::new("step".into(), chunk.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
+                    Column::new(
+                        "tokens".into(),
+                        chunk.iter().map(|c| size(c.0).tokens(c.3 as f64)).collect::<Vec<_>>(),
+                    ),
+                    Column::new(
+                        "compute".into(),
+                        chunk.iter().map(|c| size(c.0).compute(c.3 as f64)).collect::<Vec<_>>(),
+                    ),
+                    Column::new("chinchilla".into(), chunk.iter().map(|_| "5xC").collect::<Vec<_>>()),
+                    Column::new("task".into(), chunk.iter().map(|c| tasks[c.4].as_str()).collect::<Vec<_>>()),
+                    Column::new("metrics".into(), chunk.iter().map(|c| c.5).collect::<Vec<_>>()),
+                ],
+            )?;
+            let path = local_path(self.out, file);
+            files::write_parquet(&path, &mut df, true)?;
+            paths.push(path);
+        }
+        Ok((paths, eval_rows))
+    }
+
+    /// macro_avg: one file, JSON metrics, task olmes_10_macro_avg. Its path.
+    fn macro_avg(&self) -> anyhow::Result<PathBuf> {
+        let recipes = self.recipes;
+        let macro_file =
+            catalog::HUB_FILES.iter().find(|f| f.group == "macro").expect("catalog lists macro_avg");
+        let macro_rows: Vec<(usize, usize, usize, u64, &str)> = self
+            .runs
+            .iter()
+            .zip(self.rows)
+            .flat_map(|(&(s, r, k), run)| {
+                run.macro_avg.iter().map(move |(step, text)| (s, r, k, *step, text.as_str()))
+            })
+            .collect();
+        let n = macro_rows.len();
+        let size = |s: usize| &SIZES[s];
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("params".into(), macro_rows.iter().map(|c| size(c.0).label).collect::<Vec<_>>()),
+                Column::new("data".into(), macro_rows.iter().map(|c| recipes[c.1]).collect::<Vec<_>>()),
+                Column::new(
+                    "seed".into(),
+                    macro_rows.iter().map(|c| seeds(size(c.0))[c.2]).collect::<Vec<_>>(),
+                ),
+                Column::new("step".into(), macro_rows.iter().map(|c| c.3 as f64).collect::<Vec<_>>()),
+                Column::new("task".into(), vec![super::pipeline::MACRO_TASK; n]),
+                Column::new("metrics".into(), macro_rows.iter().map(|c| c.4).collect::<Vec<_>>()),
+            ],
+        )?;
+        let macro_path = local_path(self.out, macro_file);
+        files::write_parquet(&macro_path, &mut df, true)?;
+        Ok(macro_path)
+    }
 }
 
 #[cfg(test)]

@@ -114,20 +114,11 @@ fn unlog(v: f64, log: bool) -> f64 {
     if log { 10f64.powf(v) } else { v }
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, fig: &Figure) -> anyhow::Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    register_font();
+/// The x and y ranges over every drawn point and band, in data units. A flat range is widened:
+/// by a factor on a log axis (it must stay positive), by a margin on a linear one.
+fn bounds(fig: &Figure) -> anyhow::Result<((f64, f64), (f64, f64))> {
     let sel = fig.selection;
-    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (main, footer) = root.split_vertically(fig.height.saturating_sub(34));
-    footer
-        .draw_text(&fig.caption, &("sans-serif", 15).into_font().color(&RGBColor(90, 90, 90)), (14, 10))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Bounds over every drawn point and band, in data units.
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for s in fig.series {
         for p in &s.points {
             xs.push(unlog(p[0], sel.log_x));
@@ -139,8 +130,6 @@ where
         }
     }
     anyhow::ensure!(!xs.is_empty(), "nothing to draw: no curves for this choice");
-    // A flat range is widened: by a factor on a log axis (it must stay positive), by a margin on
-    // a linear one.
     let span = |v: &[f64], log: bool| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -150,8 +139,21 @@ where
             (false, false) => (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0)),
         }
     };
-    let (x0, x1) = span(&xs, sel.log_x);
-    let (y0, y1) = span(&ys, sel.log_y);
+    Ok((span(&xs, sel.log_x), span(&ys, sel.log_y)))
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, fig: &Figure) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font();
+    let sel = fig.selection;
+    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (main, footer) = root.split_vertically(fig.height.saturating_sub(34));
+    footer
+        .draw_text(&fig.caption, &("sans-serif", 15).into_font().color(&RGBColor(90, 90, 90)), (14, 10))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ((x0, x1), (y0, y1)) = bounds(fig)?;
     let lower = catalog::lower_is_better(&sel.metric);
     let title = format!("{}{}", sel.metric, if lower { " (lower is better)" } else { "" });
     let mut builder = ChartBuilder::on(&main);

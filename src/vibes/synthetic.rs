@@ -187,7 +187,7 @@ fn phrase(rng: &mut Xoshiro256PlusPlus, signal: &Signal, config: &MusicConfig) -
     let value = label(config, signal.field);
     let words: &[&'static str] =
         signal.words.iter().find(|(option, _)| *option == value).map_or(&[""], |(_, w)| *w);
-    *pick(rng, words)
+    pick::<&str>(rng, words)
 }
 
 /// The vibe text: how many signal phrases it holds follows the level.
@@ -360,6 +360,77 @@ enum Outcome {
     Valid,
 }
 
+/// One candidate of a vibe whose intended config is `truth`: its payload (null when it failed
+/// to generate), its (format, schema, palette) flags and its CLAP score (null unless valid).
+fn candidate(
+    rng: &mut Xoshiro256PlusPlus,
+    truth: &MusicConfig,
+    place: &str,
+    noise: &Normal<f64>,
+) -> (Value, (u8, u8, u8), Value) {
+    let mut config = truth.clone();
+    let (mut wrong_signal, mut changed) = (0, 0);
+    for field in Field::all() {
+        if rng.random_bool(0.2) {
+            let n = field.spec().options.len();
+            let value = FieldValue::Label(rng.random_range(0..n) as u8);
+            if value != truth.get(field) {
+                if SIGNALS.iter().any(|s| s.field == field) {
+                    wrong_signal += 1;
+                } else {
+                    changed += 1;
+                }
+            }
+            config.set(field, value);
+        }
+    }
+    let x: f64 = rng.random();
+    let outcome = match x {
+        x if x < 0.04 => Outcome::Failed,
+        x if x < 0.12 => Outcome::BadSchema,
+        x if x < 0.19 => Outcome::BadPalette,
+        _ => Outcome::Valid,
+    };
+    let mut config_json = config.to_json();
+    let mut palette_json = palettes(rng, &config);
+    match outcome {
+        Outcome::BadSchema => {
+            let (key, bad) =
+                *pick(rng, &[("tempo", "moderato"), ("mode", "lydian"), ("bass", "slap"), ("echo", "lots")]);
+            config_json.insert(key.to_owned(), json!(bad));
+        }
+        Outcome::BadPalette => {
+            if let Some(first) = palette_json.as_array_mut().and_then(|p| p.first_mut()) {
+                if rng.random_bool(0.5) {
+                    first["colors"].as_array_mut().map(Vec::pop);
+                } else {
+                    first["colors"][0]["hex"] = json!("#GG0000");
+                }
+            }
+        }
+        Outcome::Failed | Outcome::Valid => {}
+    }
+    let flags = match outcome {
+        Outcome::Failed => (0, 0, 0),
+        Outcome::BadSchema => (1, 0, 1),
+        Outcome::BadPalette => (1, 1, 0),
+        Outcome::Valid => (1, 1, 1),
+    };
+    if matches!(outcome, Outcome::Failed) {
+        return (Value::Null, flags, Value::Null);
+    }
+    let score = 0.22 - 0.025 * wrong_signal as f64 - 0.004 * changed as f64 + noise.sample(rng);
+    let clap =
+        if matches!(outcome, Outcome::Valid) { json!((score * 1e4).round() / 1e4) } else { Value::Null };
+    let payload = json!({
+        "thinking": thinking(&config),
+        "title": title(rng, &config, place),
+        "config": Value::Object(config_json),
+        "palettes": palette_json,
+    });
+    (payload, flags, clap)
+}
+
 /// One vibe's row.
 fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value {
     let truth = random_config(rng);
@@ -386,76 +457,12 @@ fn row(rng: &mut Xoshiro256PlusPlus, index: usize, noise: &Normal<f64>) -> Value
     let mut candidates = Vec::new();
     let (mut format_valid, mut schema_valid, mut palette_valid, mut clap) = (vec![], vec![], vec![], vec![]);
     for _ in 0..CANDIDATES {
-        let mut config = truth.clone();
-        let (mut wrong_signal, mut changed) = (0, 0);
-        for field in Field::all() {
-            if rng.random_bool(0.2) {
-                let n = field.spec().options.len();
-                let value = FieldValue::Label(rng.random_range(0..n) as u8);
-                if value != truth.get(field) {
-                    if SIGNALS.iter().any(|s| s.field == field) {
-                        wrong_signal += 1;
-                    } else {
-                        changed += 1;
-                    }
-                }
-                config.set(field, value);
-            }
-        }
-        let x: f64 = rng.random();
-        let outcome = match x {
-            x if x < 0.04 => Outcome::Failed,
-            x if x < 0.12 => Outcome::BadSchema,
-            x if x < 0.19 => Outcome::BadPalette,
-            _ => Outcome::Valid,
-        };
-        let mut config_json = config.to_json();
-        let mut palette_json = palettes(rng, &config);
-        match outcome {
-            Outcome::BadSchema => {
-                let (key, bad) = *pick(
-                    rng,
-                    &[("tempo", "moderato"), ("mode", "lydian"), ("bass", "slap"), ("echo", "lots")],
-                );
-                config_json.insert(key.to_owned(), json!(bad));
-            }
-            Outcome::BadPalette => {
-                if let Some(first) = palette_json.as_array_mut().and_then(|p| p.first_mut()) {
-                    if rng.random_bool(0.5) {
-                        first["colors"].as_array_mut().map(Vec::pop);
-                    } else {
-                        first["colors"][0]["hex"] = json!("#GG0000");
-                    }
-                }
-            }
-            Outcome::Failed | Outcome::Valid => {}
-        }
-        let flags = match outcome {
-            Outcome::Failed => (0, 0, 0),
-            Outcome::BadSchema => (1, 0, 1),
-            Outcome::BadPalette => (1, 1, 0),
-            Outcome::Valid => (1, 1, 1),
-        };
+        let (payload, flags, score) = candidate(rng, &truth, place, noise);
         format_valid.push(flags.0);
         schema_valid.push(flags.1);
         palette_valid.push(flags.2);
-        if matches!(outcome, Outcome::Failed) {
-            candidates.push(Value::Null);
-            clap.push(Value::Null);
-            continue;
-        }
-        let score = 0.22 - 0.025 * wrong_signal as f64 - 0.004 * changed as f64 + noise.sample(rng);
-        clap.push(if matches!(outcome, Outcome::Valid) {
-            json!((score * 1e4).round() / 1e4)
-        } else {
-            Value::Null
-        });
-        candidates.push(json!({
-            "thinking": thinking(&config),
-            "title": title(rng, &config, place),
-            "config": Value::Object(config_json),
-            "palettes": palette_json,
-        }));
+        candidates.push(payload);
+        clap.push(score);
     }
     let best = clap
         .iter()

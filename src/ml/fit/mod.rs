@@ -325,7 +325,8 @@ mod scipy {
     use burn::tensor::Device;
 
     /// (task, recipe, step 1 [a, alpha, E], step 2 [a, k, L0, b], predicted 1B loss, accuracy).
-    const SCIPY: [(&str, &str, [f64; 3], [f64; 4], f64, f64); 4] = [
+    type Reference = (&'static str, &'static str, [f64; 3], [f64; 4], f64, f64);
+    const SCIPY: [Reference; 4] = [
         (
             "arc_challenge",
             "Dolma1.7",

@@ -204,17 +204,16 @@ fn schedule(lr: f64, i: usize, n: usize) -> f64 {
     floor + 0.5 * (lr - floor) * (1.0 + (std::f64::consts::PI * i as f64 / n.max(1) as f64).cos())
 }
 
-/// What the solver tells the job while it runs: the objective per iteration, now and then.
+/// What the solver tells the job while it runs: the objective of iteration `i` of `n`, now and
+/// then, as a metric and as progress within `[base, base + span]`.
 fn report(
     progress: &dyn Progress,
     series: &str,
-    base: f32,
-    span: f32,
-    i: usize,
-    n: usize,
+    (base, span): (f32, f32),
+    (i, n): (usize, usize),
     objective: impl FnOnce() -> f64,
 ) {
-    if i % 25 == 0 || i + 1 == n {
+    if i.is_multiple_of(25) || i + 1 == n {
         let value = objective();
         progress.metric(series, i as f64, value);
         progress.report(
@@ -296,7 +295,7 @@ fn solve_step1(
         let objective = (huber * data.mask.clone()).sum() / delta;
         let grads = objective.backward();
         let g: Vec<Tensor<2>> = [&c, &alpha, &e].iter().map(|t| t.grad(&grads).expect("a leaf")).collect();
-        report(progress, "step 1 objective (Huber / delta)", 0.0, 0.4, i, n, || {
+        report(progress, "step 1 objective (Huber / delta)", (0.0, 0.4), (i, n), || {
             f64::from(objective.clone().inner().into_scalar::<f32>()) / starts as f64
         });
         params = adam.step(params, g, schedule(opts.learning_rate, i, n));
@@ -345,7 +344,7 @@ fn solve_step2(
         let objective = ((r.clone() * r * data.mask.clone()).sum_dim(1) / counts.clone()).sum();
         let grads = objective.backward();
         let g: Vec<Tensor<2>> = [&a, &k, &l0, &b].iter().map(|t| t.grad(&grads).expect("a leaf")).collect();
-        report(progress, "step 2 objective (mean squared error)", 0.4, 0.6, i, n, || {
+        report(progress, "step 2 objective (mean squared error)", (0.4, 0.6), (i, n), || {
             f64::from(objective.clone().inner().into_scalar::<f32>())
         });
         // Projected Adam: a step, then back inside the bounds.

@@ -392,19 +392,23 @@ fn load_optimizer(path: &Path, progress: &dyn Progress) -> ModuleOptimizer {
     }
 }
 
-/// Trains (or resumes training of) the vibe-to-config model in `out`.
-///
-/// `resume`: continue from `out`'s checkpoint when it has one (a finished model trains on up to
-/// `opts.epochs` if that is more than it had); otherwise start afresh, replacing it.
-pub fn train(
-    examples: &Examples,
-    source: &str,
-    out: &Path,
-    opts: &TrainOptions,
-    resume: bool,
-    backend: Backend,
-    progress: &dyn Progress,
-) -> anyhow::Result<TrainReport> {
+/// Where and how a training run goes.
+#[derive(Clone, Debug)]
+pub struct TrainRun {
+    /// What the rows are called in the report (a file's path, the bundled set's name).
+    pub source: String,
+    /// The folder the model, its checkpoints and its report go to.
+    pub out: PathBuf,
+    pub options: TrainOptions,
+    /// Continue from `out`'s checkpoint when it has one (a finished model trains on up to
+    /// `options.epochs` if that is more than it had); otherwise start afresh, replacing it.
+    pub resume: bool,
+    pub backend: Backend,
+}
+
+/// Trains (or resumes training of) the vibe-to-config model in `run.out`.
+pub fn train(examples: &Examples, run: &TrainRun, progress: &dyn Progress) -> anyhow::Result<TrainReport> {
+    let (source, out, opts) = (run.source.as_str(), run.out.as_path(), &run.options);
     anyhow::ensure!(
         !examples.train.is_empty(),
         "{source}: no SFT-Train row with a usable config ({} rows skipped{})",
@@ -412,21 +416,80 @@ pub fn train(
         examples.skipped.first().map_or(String::new(), |s| format!("; first: {s}"))
     );
     anyhow::ensure!(opts.batch_size > 0 && opts.epochs > 0, "epochs and batch size must be at least 1");
-    let device = crate::ml::backend::device(backend)?;
+    let device = crate::ml::backend::device(run.backend)?;
     let ad = device.clone().autodiff();
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (mut model, mut optim, mut state) = start(examples, run, (&device, &ad), progress)?;
+    let shape = state.shape;
+    let trainer = Trainer {
+        examples,
+        out,
+        ids: examples.train.iter().map(|e| feature_ids(&e.noisy, shape.buckets)).collect(),
+        batches: examples.train.len().div_ceil(state.options.batch_size),
+        epochs: opts.epochs,
+        ad: &ad,
+    };
+    let (mut trained_rows, mut step_seconds) = (0usize, 0f64);
+    while state.epoch < opts.epochs {
+        let (next, rows, seconds) = trainer.epoch(model, &mut optim, &mut state, progress)?;
+        model = next;
+        (trained_rows, step_seconds) = (trained_rows + rows, step_seconds + seconds);
+        let val = mean_accuracy(&model.valid(), &examples.val, shape.buckets, &device);
+        trainer.end_epoch(&mut state, val, (rows, seconds), progress);
+        state.save(out, &model, &optim)?;
+    }
 
-    let previous = if resume { Checkpoint::read(out)? } else { None };
-    if resume && previous.is_none() {
+    progress.report(1.0, "evaluating on the held-out split");
+    let split = if examples.test.is_empty() { VAL_SPLIT } else { TEST_SPLIT };
+    // Cancelled here, the model of the last epoch is already saved.
+    let evaluation = evaluate(&model.valid(), examples, split, (shape.buckets, &device), progress)?;
+    let (m, maj, nn) = evaluation.means();
+    progress.log(&format!(
+        "{split} ({} rows), mean accuracy over fields: model {:.1}%, majority {:.1}%, nearest neighbour {:.1}%",
+        evaluation.rows,
+        100.0 * m,
+        100.0 * maj,
+        100.0 * nn
+    ));
+    let report = TrainReport {
+        source: state.source.clone(),
+        synthetic: state.synthetic,
+        device: run.backend.label().to_owned(),
+        out: out.to_owned(),
+        rows: [examples.train.len(), examples.val.len(), examples.test.len()],
+        skipped: examples.skipped.len(),
+        epochs: state.epoch,
+        steps: state.step,
+        seconds: step_seconds,
+        rows_per_second: trained_rows as f64 / step_seconds.max(1e-9),
+        history: state.history.clone(),
+        evaluation,
+    };
+    state.report = Some(report.clone());
+    state.write(out)?;
+    Ok(report)
+}
+
+/// The model, optimizer and checkpoint a run starts from: `out`'s checkpoint when resuming
+/// (checked, and said where it resumes from), else fresh ones seeded from the options.
+fn start(
+    examples: &Examples,
+    run: &TrainRun,
+    (device, ad): (&Device, &Device),
+    progress: &dyn Progress,
+) -> anyhow::Result<(VibeNet, ModuleOptimizer, Checkpoint)> {
+    let (source, out, opts) = (run.source.as_str(), run.out.as_path(), &run.options);
+    let previous = if run.resume { Checkpoint::read(out)? } else { None };
+    if run.resume && previous.is_none() {
         progress.log(&format!("no checkpoint in {}: training starts afresh", out.display()));
     }
     if let Some(ckpt) = previous.as_ref().filter(|c| c.source != source) {
         progress.log(&format!("resuming a model trained on {} with the rows of {source}", ckpt.source));
     }
-    let (mut model, mut optim, mut state) = match previous {
+    let started = match previous {
         Some(mut ckpt) => {
             let (model_path, optimizer_path) = (ckpt.model_path(out)?, ckpt.optimizer_path(out)?);
-            let model = VibeNet::new(&ckpt.shape, &ad)
+            let model = VibeNet::new(&ckpt.shape, ad)
                 .try_load_file(&model_path)
                 .with_context(|| format!("loading {}", model_path.display()))?;
             let optim = load_optimizer(&optimizer_path, progress);
@@ -463,14 +526,13 @@ pub fn train(
                 report: None,
                 files: None,
             };
-            (VibeNet::new(&opts.shape, &ad), AdamConfig::new().init(), ckpt)
+            (VibeNet::new(&opts.shape, ad), AdamConfig::new().init(), ckpt)
         }
     };
-    let shape = state.shape;
-    let (batch_size, lr, seed) = (state.options.batch_size, state.options.learning_rate, state.options.seed);
+    let (shape, options) = (started.2.shape, &started.2.options);
     progress.log(&format!(
         "{} training rows ({} SFT-Val, {} TEST, {} skipped) from {source}{}; {} hash buckets × {} dims, \
-         hidden {}; batch {batch_size}, Adam at {lr}, on {}",
+         hidden {}; batch {}, Adam at {}, on {}",
         examples.train.len(),
         examples.val.len(),
         examples.test.len(),
@@ -479,55 +541,84 @@ pub fn train(
         shape.buckets,
         shape.dim,
         shape.hidden,
-        backend.label()
+        options.batch_size,
+        options.learning_rate,
+        run.backend.label()
     ));
+    Ok(started)
+}
 
-    let ids: Vec<Vec<u32>> = examples.train.iter().map(|e| feature_ids(&e.noisy, shape.buckets)).collect();
-    let batches = examples.train.len().div_ceil(batch_size);
-    let total_steps = (opts.epochs * batches).max(1);
+/// What every epoch of a run uses.
+struct Trainer<'a> {
+    examples: &'a Examples,
+    out: &'a Path,
+    /// The noisy text's feature ids of each SFT-Train row.
+    ids: Vec<Vec<u32>>,
+    batches: usize,
+    epochs: usize,
+    ad: &'a Device,
+}
 
-    let (mut trained_rows, mut step_seconds) = (0usize, 0f64);
-    while state.epoch < opts.epochs {
-        let mut order: Vec<usize> = (0..examples.train.len()).collect();
+impl Trainer<'_> {
+    /// The rest of the current epoch's batches (from `state.batch`), in the epoch's seeded order;
+    /// the model after them, and the rows and seconds of training steps they took. Cancelled, it
+    /// saves a checkpoint at the step it stopped.
+    fn epoch(
+        &self,
+        mut model: VibeNet,
+        optim: &mut ModuleOptimizer,
+        state: &mut Checkpoint,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(VibeNet, usize, f64)> {
+        let (batch_size, lr, seed) =
+            (state.options.batch_size, state.options.learning_rate, state.options.seed);
+        let (train, ad) = (&self.examples.train, self.ad);
+        let mut order: Vec<usize> = (0..train.len()).collect();
         order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(
             seed ^ (state.epoch as u64).wrapping_mul(0x9e37_79b9),
         ));
-        let (mut epoch_rows, mut epoch_seconds) = (0usize, 0f64);
-        while state.batch < batches {
+        let (mut rows, mut seconds) = (0usize, 0f64);
+        let total_steps = (self.epochs * self.batches).max(1);
+        while state.batch < self.batches {
             if progress.checkpoint().is_err() {
-                state.save(out, &model, &optim)?;
-                progress.log(&format!(
-                    "cancelled at step {}: checkpoint saved in {}",
-                    state.step,
-                    out.display()
-                ));
+                state.save(self.out, &model, optim)?;
+                let out = self.out.display();
+                progress.log(&format!("cancelled at step {}: checkpoint saved in {out}", state.step));
                 return Err(Cancelled.into());
             }
             let started = Instant::now();
             let picked = &order[state.batch * batch_size..((state.batch + 1) * batch_size).min(order.len())];
-            let batch_ids: Vec<&[u32]> = picked.iter().map(|&i| ids[i].as_slice()).collect();
-            let labels: Vec<[u8; FIELD_COUNT]> = picked.iter().map(|&i| examples.train[i].labels).collect();
-            let (x, mask) = encode_ids(&batch_ids, &ad);
-            let objective = loss(model.forward(x, mask), targets(&labels, &ad));
+            let batch_ids: Vec<&[u32]> = picked.iter().map(|&i| self.ids[i].as_slice()).collect();
+            let labels: Vec<[u8; FIELD_COUNT]> = picked.iter().map(|&i| train[i].labels).collect();
+            let (x, mask) = encode_ids(&batch_ids, ad);
+            let objective = loss(model.forward(x, mask), targets(&labels, ad));
             let value = f64::from(objective.clone().inner().into_scalar::<f32>());
             let grads = GradientsParams::from_grads(objective.backward(), &model);
             model = optim.step(lr, model, grads);
-            let took = started.elapsed().as_secs_f64();
-            step_seconds += took;
-            epoch_seconds += took;
-            trained_rows += picked.len();
-            epoch_rows += picked.len();
+            seconds += started.elapsed().as_secs_f64();
+            rows += picked.len();
             state.batch += 1;
             state.step += 1;
             state.epoch_loss = (state.epoch_loss.0 + value, state.epoch_loss.1 + 1);
             progress.metric("training loss (cross-entropy per field)", state.step as f64, value);
-            let done = state.epoch * batches + state.batch;
+            let done = state.epoch * self.batches + state.batch;
             progress.report(
                 done as f32 / total_steps as f32,
-                &format!("epoch {}/{} · step {} · loss {value:.3}", state.epoch + 1, opts.epochs, state.step),
+                &format!("epoch {}/{} · step {} · loss {value:.3}", state.epoch + 1, self.epochs, state.step),
             );
         }
-        let val = mean_accuracy(&model.valid(), &examples.val, shape.buckets, &device);
+        Ok((model, rows, seconds))
+    }
+
+    /// Closes an epoch: its mean loss and SFT-Val accuracy into the history, the metrics and the
+    /// log; the checkpoint moves to the next epoch.
+    fn end_epoch(
+        &self,
+        state: &mut Checkpoint,
+        val: Option<f64>,
+        (rows, seconds): (usize, f64),
+        progress: &dyn Progress,
+    ) {
         let train_loss = state.epoch_loss.0 / state.epoch_loss.1.max(1) as f64;
         state.epoch_loss = (0.0, 0);
         state.history.push(Epoch {
@@ -535,7 +626,7 @@ pub fn train(
             step: state.step,
             train_loss,
             val_accuracy: val,
-            rows_per_second: (epoch_seconds > 0.0).then(|| epoch_rows as f64 / epoch_seconds),
+            rows_per_second: (seconds > 0.0).then(|| rows as f64 / seconds),
         });
         if let Some(v) = val {
             progress.metric("SFT-Val accuracy (mean over fields)", state.step as f64, v);
@@ -547,38 +638,7 @@ pub fn train(
         ));
         state.epoch += 1;
         state.batch = 0;
-        state.save(out, &model, &optim)?;
     }
-
-    progress.report(1.0, "evaluating on the held-out split");
-    let split = if examples.test.is_empty() { VAL_SPLIT } else { TEST_SPLIT };
-    // Cancelled here, the model of the last epoch is already saved.
-    let evaluation = evaluate(&model.valid(), examples, split, (shape.buckets, &device), progress)?;
-    let (m, maj, nn) = evaluation.means();
-    progress.log(&format!(
-        "{split} ({} rows), mean accuracy over fields: model {:.1}%, majority {:.1}%, nearest neighbour {:.1}%",
-        evaluation.rows,
-        100.0 * m,
-        100.0 * maj,
-        100.0 * nn
-    ));
-    let report = TrainReport {
-        source: state.source.clone(),
-        synthetic: state.synthetic,
-        device: backend.label().to_owned(),
-        out: out.to_owned(),
-        rows: [examples.train.len(), examples.val.len(), examples.test.len()],
-        skipped: examples.skipped.len(),
-        epochs: state.epoch,
-        steps: state.step,
-        seconds: step_seconds,
-        rows_per_second: trained_rows as f64 / step_seconds.max(1e-9),
-        history: state.history.clone(),
-        evaluation,
-    };
-    state.report = Some(report.clone());
-    state.write(out)?;
-    Ok(report)
 }
 
 /// The report as text: where the model is, the throughput, and each field's held-out accuracy
@@ -653,6 +713,11 @@ mod tests {
         }
     }
 
+    /// A run of the bundled rows into `out`.
+    fn run(out: &Path, options: TrainOptions, resume: bool, backend: Backend) -> TrainRun {
+        TrainRun { source: "bundled".into(), out: out.to_owned(), options, resume, backend }
+    }
+
     fn bundled() -> Examples {
         examples(&VibeSet::training_sample().expect("the bundled training set reads"))
     }
@@ -690,7 +755,7 @@ mod tests {
         // (0.2 + 0.8/10 = 0.28). The other 28 fields are drawn uniformly at random.
         let data = bundled();
         let dir = tempfile::tempdir().unwrap();
-        let report = train(&data, "bundled", dir.path(), &small(6), false, Backend::Cpu, &Silent).unwrap();
+        let report = train(&data, &run(dir.path(), small(6), false, Backend::Cpu), &Silent).unwrap();
         let e = &report.evaluation;
         assert_eq!((e.split.as_str(), e.rows), (TEST_SPLIT, data.test.len()));
         assert!(report.synthetic);
@@ -720,7 +785,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let stop_after = batches + 5;
         let recorder = Recorder { stop_after: Some(stop_after), ..Recorder::default() };
-        let err = train(&data, "bundled", dir.path(), &small(2), false, Backend::Cpu, &recorder).unwrap_err();
+        let err = train(&data, &run(dir.path(), small(2), false, Backend::Cpu), &recorder).unwrap_err();
         assert!(err.is::<Cancelled>(), "{err:#}");
         let saved = Checkpoint::read(dir.path()).unwrap().expect("a checkpoint was written");
         assert_eq!((saved.epoch, saved.batch, saved.step), (1, 5, stop_after));
@@ -747,7 +812,7 @@ mod tests {
         assert!(err.to_string().contains("nope"), "{err}");
         // Resuming finishes the second epoch: the steps continue from where it stopped.
         let resumed = Recorder::default();
-        let report = train(&data, "bundled", dir.path(), &small(2), true, Backend::Cpu, &resumed).unwrap();
+        let report = train(&data, &run(dir.path(), small(2), true, Backend::Cpu), &resumed).unwrap();
         assert_eq!(report.steps, 2 * batches);
         let losses = resumed.losses.lock().unwrap();
         assert_eq!(losses.first().unwrap().0 as usize, stop_after + 1);
@@ -761,7 +826,7 @@ mod tests {
         assert!((report.history[1].train_loss - mean).abs() < 1e-9, "{:?} vs {mean}", report.history[1]);
         // Not resuming starts afresh.
         let fresh = Recorder { stop_after: Some(1), ..Recorder::default() };
-        let _ = train(&data, "bundled", dir.path(), &small(2), false, Backend::Cpu, &fresh);
+        let _ = train(&data, &run(dir.path(), small(2), false, Backend::Cpu), &fresh);
         assert_eq!(Checkpoint::read(dir.path()).unwrap().unwrap().step, 1);
     }
 
@@ -772,7 +837,7 @@ mod tests {
         let out = dir.path().to_owned();
         let data = bundled();
         let handle = jobs.spawn("Train vibe-to-config model", move |ctx| {
-            train(&data, "bundled", &out, &small(1), false, Backend::Cpu, ctx)
+            train(&data, &run(&out, small(1), false, Backend::Cpu), ctx)
         });
         let mut fractions = Vec::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
@@ -814,7 +879,7 @@ mod tests {
         };
         let run = |backend: Backend| {
             let dir = tempfile::tempdir().unwrap();
-            train(&data, "bundled", dir.path(), &small(2), false, backend, &Silent)
+            train(&data, &run(dir.path(), small(2), false, backend), &Silent)
         };
         if crate::ml::backend::wgpu_or_skip().is_none() {
             return;

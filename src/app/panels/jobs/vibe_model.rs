@@ -8,12 +8,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::app::widgets::synthetic_badge;
-use crate::app::{AppCommand, AppCtx};
+use crate::app::{AppCommand, AppCtx, OpenVibes};
 use crate::jobs::{JobId, Jobs, Latest};
 use crate::ml::backend::Backend;
 use crate::ml::vibe::data::{TEST_SPLIT, TRAIN_SPLIT, VAL_SPLIT};
 use crate::ml::vibe::infer::{BatchReport, Prediction, Predictor, predict_set};
-use crate::ml::vibe::train::{TrainOptions, TrainReport, train};
+use crate::ml::vibe::train::{TrainOptions, TrainReport, TrainRun, train};
 use crate::notify::Notifications;
 use crate::synth::config::Field;
 use crate::vibes::VibeSet;
@@ -102,24 +102,17 @@ impl VibeModelState {
         self.training.id()
     }
 
-    /// Starts training in `folder` (resuming its checkpoint when `resume`).
-    pub fn start_training(
-        &mut self,
-        jobs: &mut Jobs,
-        source: TrainSource,
-        folder: PathBuf,
-        opts: TrainOptions,
-        resume: bool,
-        backend: Backend,
-    ) {
+    /// Starts training on `source` (`run.source` is replaced by its label), into `run.out`.
+    pub fn start_training(&mut self, jobs: &mut Jobs, source: TrainSource, mut run: TrainRun) {
         self.training.start(jobs, "Train vibe-to-config model", move |ctx| {
-            ctx.message(format!("reading the training rows; burn on {}", backend.label()));
+            ctx.message(format!("reading the training rows; burn on {}", run.backend.label()));
             let (set, label) = match source {
                 Some(source) => source,
                 None => (Arc::new(VibeSet::training_sample()?), TRAIN_FILE.to_owned()),
             };
+            run.source = label;
             let examples = crate::ml::vibe::data::examples(&set);
-            train(&examples, &label, &folder, &opts, resume, backend, ctx)
+            train(&examples, &run, ctx)
         });
     }
 
@@ -203,67 +196,7 @@ pub fn controls(
     let open = ctx.vibes.clone();
     let vibes = open.as_ref().map(|o| &o.set);
     let jobs = &mut ctx.jobs;
-    let bundled = format!("the bundled training set ({TRAIN_VIBES} vibes)");
-    let mut started = None;
-    ui.horizontal(|ui| {
-        let running = state.training().is_some();
-        let source_ok = settings.data == TrainData::Bundled || vibes.is_some();
-        let button = ui
-            .add_enabled(
-                !running && source_ok && folder.is_some(),
-                egui::Button::new("Train vibe-to-config model"),
-            )
-            .on_hover_text(
-                "Learn to predict every config field from a vibe's words (a classification head per \
-                 field), trained on the noisy vibes of SFT-Train, checked on SFT-Val, reported on TEST",
-            )
-            .on_disabled_hover_text(if running {
-                "Training is running"
-            } else if folder.is_none() {
-                "No folder for the model: type one"
-            } else {
-                "Open a LatentScore file in Vibes first, or train on the bundled set"
-            });
-        if button.clicked()
-            && let Some(folder) = folder.clone()
-        {
-            let source = match settings.data {
-                TrainData::Bundled => None,
-                TrainData::Vibes => vibes.map(|set| (set.clone(), set_label(set))),
-            };
-            let opts = TrainOptions { epochs: settings.epochs, ..TrainOptions::default() };
-            state.start_training(jobs, source, folder, opts, settings.resume, backend);
-            started = state.training();
-        }
-        ui.label("on");
-        let vibes_text = vibes.map_or("the set open in Vibes (none open)".to_owned(), |s| {
-            format!("the set open in Vibes: {}", set_label(s))
-        });
-        egui::ComboBox::from_id_salt("vibe_train_data")
-            .selected_text(match settings.data {
-                TrainData::Bundled => bundled.clone(),
-                TrainData::Vibes => vibes_text.clone(),
-            })
-            .width(300.0)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut settings.data, TrainData::Bundled, bundled);
-                ui.selectable_value(&mut settings.data, TrainData::Vibes, vibes_text);
-            })
-            .response
-            .accessible_name("Training data");
-        let synthetic = match settings.data {
-            TrainData::Bundled => true,
-            TrainData::Vibes => open.as_ref().is_some_and(|o| o.synthetic),
-        };
-        if synthetic {
-            synthetic_badge(ui, "These vibes and configs are synthetic, made by benchtop, not LatentScore's");
-        }
-        ui.label("epochs");
-        ui.add(egui::DragValue::new(&mut settings.epochs).range(1..=500))
-            .on_hover_text("Passes over SFT-Train");
-        ui.checkbox(&mut settings.resume, "resume")
-            .on_hover_text("Continue from the checkpoint in the model's folder instead of starting afresh");
-    });
+    let started = train_row(ui, state, settings, (open.as_ref(), folder.clone(), backend), jobs);
     ui.horizontal(|ui| {
         ui.label("model folder");
         let hint =
@@ -311,6 +244,81 @@ pub fn controls(
         if clicked && let (Some(set), Some(folder)) = (set, folder.clone()) {
             state.start_batch(jobs, folder, set.clone(), settings.split.clone(), backend);
         }
+    });
+    started
+}
+
+/// The training row: Train, what on, epochs, resume; returns the training it started, if any.
+fn train_row(
+    ui: &mut egui::Ui,
+    state: &mut VibeModelState,
+    settings: &mut VibeModelSettings,
+    (open, folder, backend): (Option<&OpenVibes>, Option<PathBuf>, Backend),
+    jobs: &mut Jobs,
+) -> Option<JobId> {
+    let vibes = open.map(|o| &o.set);
+    let bundled = format!("the bundled training set ({TRAIN_VIBES} vibes)");
+    let mut started = None;
+    ui.horizontal(|ui| {
+        let running = state.training().is_some();
+        let source_ok = settings.data == TrainData::Bundled || vibes.is_some();
+        let button = ui
+            .add_enabled(
+                !running && source_ok && folder.is_some(),
+                egui::Button::new("Train vibe-to-config model"),
+            )
+            .on_hover_text(
+                "Learn to predict every config field from a vibe's words (a classification head per \
+                 field), trained on the noisy vibes of SFT-Train, checked on SFT-Val, reported on TEST",
+            )
+            .on_disabled_hover_text(if running {
+                "Training is running"
+            } else if folder.is_none() {
+                "No folder for the model: type one"
+            } else {
+                "Open a LatentScore file in Vibes first, or train on the bundled set"
+            });
+        if button.clicked()
+            && let Some(folder) = folder.clone()
+        {
+            let source = match settings.data {
+                TrainData::Bundled => None,
+                TrainData::Vibes => vibes.map(|set| (set.clone(), set_label(set))),
+            };
+            let options = TrainOptions { epochs: settings.epochs, ..TrainOptions::default() };
+            let run =
+                TrainRun { source: String::new(), out: folder, options, resume: settings.resume, backend };
+            state.start_training(jobs, source, run);
+            started = state.training();
+        }
+        ui.label("on");
+        let vibes_text = vibes.map_or("the set open in Vibes (none open)".to_owned(), |s| {
+            format!("the set open in Vibes: {}", set_label(s))
+        });
+        egui::ComboBox::from_id_salt("vibe_train_data")
+            .selected_text(match settings.data {
+                TrainData::Bundled => bundled.clone(),
+                TrainData::Vibes => vibes_text.clone(),
+            })
+            .width(300.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut settings.data, TrainData::Bundled, bundled);
+                ui.selectable_value(&mut settings.data, TrainData::Vibes, vibes_text);
+            })
+            .response
+            .accessible_name("Training data");
+        let synthetic = match settings.data {
+            TrainData::Bundled => true,
+            TrainData::Vibes => open.is_some_and(|o| o.synthetic),
+        };
+        if synthetic {
+            synthetic_badge(ui, "These vibes and configs are synthetic, made by benchtop, not LatentScore's");
+        }
+        ui.label("epochs");
+        ui.add(egui::DragValue::new(&mut settings.epochs).range(1..=500))
+            .on_hover_text("Passes over SFT-Train");
+        ui.checkbox(&mut settings.resume, "resume")
+            .on_hover_text("Continue from the checkpoint in the model's folder instead of starting afresh");
     });
     started
 }

@@ -24,12 +24,10 @@ fn log_marks(input: egui_plot::GridInput) -> Vec<GridMark> {
 /// One plot of some of the series.
 fn plot(
     ui: &mut egui::Ui,
-    id: &str,
+    (id, title, height): (&str, Option<&str>, f32),
     series: &[&Series],
     table: &LongTable,
     sel: &Selection,
-    height: f32,
-    title: Option<&str>,
     predictions: &[(String, Vec<[f64; 2]>)],
 ) -> egui::Rect {
     if let Some(title) = title {
@@ -170,7 +168,7 @@ pub(super) fn curves_view(
         Facet::None => {
             let refs: Vec<&Series> = series.iter().collect();
             state.plot_rect =
-                Some(plot(ui, "scaling_plot", &refs, &table, sel, available, None, &predictions));
+                Some(plot(ui, ("scaling_plot", None, available), &refs, &table, sel, &predictions));
         }
         Facet::BySize | Facet::ByRecipe => {
             let keys: Vec<&String> = if settings.facet == Facet::BySize {
@@ -209,7 +207,7 @@ pub(super) fn curves_view(
                                     .filter(|(r, _)| settings.facet == Facet::ByRecipe && r == *key)
                                     .cloned()
                                     .collect();
-                                let rect = plot(ui, &id, &refs, &table, &single, height, Some(key), &mine);
+                                let rect = plot(ui, (&id, Some(key), height), &refs, &table, &single, &mine);
                                 union = Some(union.map_or(rect, |u| u.union(rect)));
                             });
                         }

@@ -5,6 +5,7 @@ use super::{ScalingSettings, ScalingState, recipe_colour};
 use crate::analysis::decision::Aggregate;
 use crate::datadecide::catalog;
 use crate::datadecide::dataset::Dataset;
+use crate::datadecide::query::Decision;
 use crate::datadecide::table::LongTable;
 use crate::jobs::Jobs;
 
@@ -103,6 +104,11 @@ pub(super) fn decision_view(
     ui.add_space(8.0);
     // Rankings side by side: the chosen size against the target, for the chosen task.
     let chosen = decisions.iter().find(|d| d.metric == settings.decision_task).unwrap_or(&decisions[0]);
+    rankings(ui, chosen, settings, &table);
+}
+
+/// Two sizes' rankings of a task side by side: the chosen size and the target.
+fn rankings(ui: &mut egui::Ui, chosen: &Decision, settings: &ScalingSettings, table: &LongTable) {
     let find = |p: &str| chosen.rows.iter().find(|r| r.params == p);
     if let (Some(small), Some(target)) = (find(&settings.compare_size), find(&settings.target)) {
         ui.strong(format!(

@@ -15,14 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use super::PanelView;
 use crate::analysis::decision::Aggregate;
+use crate::app::AppCtx;
 use crate::app::save::{SaveDialog, SaveJob};
-use crate::app::{AppCtx, DataState};
 use crate::datadecide::catalog;
 use crate::datadecide::dataset::Dataset;
 use crate::datadecide::query::{self, Band, Decision, SeedBands, Selection, Series, XAxis};
 use crate::datadecide::table::LongTable;
 use crate::jobs::Jobs;
-use crate::ml::fit::FitReport;
 use decision::decision_metrics;
 use pickers::{axis_controls, dataset_header, export_controls, metric_picker, recipe_picker, size_picker};
 
@@ -108,10 +107,7 @@ impl PanelView for ScalingPanel {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        let dataset = ctx.data.dataset.as_ref();
-        let fit = ctx.fit.as_ref().filter(|f| dataset.is_some_and(|d| Arc::ptr_eq(&f.table, &d.table)));
-        let fit = fit.map(|f| f.report.as_ref());
-        show(ui, &ctx.data, &mut self.settings, &mut self.state, &mut ctx.jobs, ctx.save_dialog.clone(), fit);
+        show(ui, &mut self.settings, &mut self.state, ctx);
     }
 
     fn windows(&mut self, egui: &egui::Context, ctx: &mut AppCtx) {
@@ -376,15 +372,14 @@ impl ScalingState {
     }
 }
 
-fn show(
-    ui: &mut egui::Ui,
-    data: &DataState,
-    settings: &mut ScalingSettings,
-    state: &mut ScalingState,
-    jobs: &mut Jobs,
-    save: SaveDialog,
-    fit: Option<&FitReport>,
-) {
+fn show(ui: &mut egui::Ui, settings: &mut ScalingSettings, state: &mut ScalingState, ctx: &mut AppCtx) {
+    // The latest fit, when it was made on the table shown.
+    let fit = ctx.fit.clone();
+    let shown = ctx.data.dataset.as_ref();
+    let fit = fit.as_ref().filter(|f| shown.is_some_and(|d| Arc::ptr_eq(&f.table, &d.table)));
+    let fit = fit.map(|f| f.report.as_ref());
+    let save = ctx.save_dialog.clone();
+    let (data, jobs) = (&ctx.data, &mut ctx.jobs);
     let Some(dataset) = data.dataset.clone() else {
         ui.heading("DataDecide scaling curves");
         dataset_header(ui, data, jobs);

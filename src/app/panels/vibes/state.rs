@@ -439,7 +439,11 @@ impl VibesState {
             Some(clip) => ClipToSave::Ready(clip),
             None => {
                 let Some(config) = self.candidate_config(key) else { return };
-                ClipToSave::Render { config, seconds: settings.seconds, seed: settings.seed }
+                ClipToSave::Render {
+                    config: Box::new(config),
+                    seconds: settings.seconds,
+                    seed: settings.seed,
+                }
             }
         };
         let name = format!("vibe-line{}-candidate{}.wav", self.line_of(key.0), key.1 + 1);
