@@ -25,17 +25,21 @@ fn note_event() {
     });
 }
 
+// SAFETY: every call goes to the system allocator unchanged; counting touches only a thread-local.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note_event();
+        // SAFETY: the caller's layout, handed on as it came.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         note_event();
+        // SAFETY: `ptr` came from `System.alloc` with this layout (every allocation goes there).
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note_event();
+        // SAFETY: as for dealloc; the new size is the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -85,10 +85,10 @@ impl Server {
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("range") {
-                    range = Some(value.trim().to_owned());
-                }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("range")
+            {
+                range = Some(value.trim().to_owned());
             }
         }
         self.log.lock().unwrap().push(Request { path: path.clone(), range: range.clone() });

@@ -220,7 +220,7 @@ fn a_shard_without_the_metrics_column_names_file_and_column() {
     );
 }
 
-mod common;
+use crate::common;
 
 #[test]
 fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {

@@ -1,6 +1,6 @@
 //! The downloader against a local HTTP server that misbehaves on purpose.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -192,7 +192,7 @@ fn cancel_keeps_the_part_and_the_next_fetch_resumes_it() {
     .unwrap_err();
     assert!(matches!(err, DownloadError::Cancelled));
     let kept = std::fs::metadata(part_path(&dest)).unwrap().len();
-    assert!(kept >= 8_000 && kept < 64_000, "kept {kept} bytes");
+    assert!((8_000..64_000).contains(&kept), "kept {kept} bytes");
     assert_eq!(std::fs::read(part_path(&dest)).unwrap(), body[..kept as usize]);
 
     let fetched =

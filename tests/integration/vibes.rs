@@ -12,14 +12,14 @@ fn row(i: usize) -> serde_json::Value {
     let levels = ["xl", "lg", "m", "sm", "xs"];
     json!({
         "dataset": "gutenberg", "id_in_dataset": i, "split": splits[i % 4], "vibe_index": i,
-        "vibe_scope": if i % 3 == 0 { "character" } else { "scene" },
-        "character_name": if i % 3 == 0 { json!("Ahab") } else { json!(null) },
+        "vibe_scope": if i.is_multiple_of(3) { "character" } else { "scene" },
+        "character_name": if i.is_multiple_of(3) { json!("Ahab") } else { json!(null) },
         "vibe_level": levels[i % 5], "vibe_original": format!("a grey harbour at dawn, number {i}"),
         "vibe_noisy": format!("a grey harbuor at dawn, number {i}"), "tags_original": ["grey", "calm"],
         "tags_noisy": ["gray", "calm"], "config_model": "m",
         "config_candidates": [{"title": "A"}, null, {"title": "C"}],
-        "validation_scores": {"format_valid": [1, 0, 1], "schema_valid": [i % 2, 0, 1], "palette_valid": [1, 0, 1]},
-        "best_index": if i % 2 == 0 || i % 4 == 1 { 2 } else { 0 },
+        "validation_scores": {"format_valid": [1, 0, 1], "schema_valid": [u8::from(!i.is_multiple_of(2)), 0, 1], "palette_valid": [1, 0, 1]},
+        "best_index": if i.is_multiple_of(2) || i % 4 == 1 { 2 } else { 0 },
         "candidate_scores": {"clap": [0.1, null, 0.2 + i as f64 * 0.001]},
         "new_field_from_the_future": i,
     })
@@ -123,7 +123,7 @@ fn the_summary_counts_what_the_fixture_holds() {
     assert_eq!(s["validity"]["format_valid"], json!([40, 60]));
     assert_eq!(s["validity"]["schema_valid"], json!([20 + per(&|i| i % 2 == 1), 60]));
     // Best score: candidate 2's score where 02c picked 2, candidate 0's (0.1) elsewhere.
-    let best_two = |i: usize| i % 2 == 0 || i % 4 == 1;
+    let best_two = |i: usize| i.is_multiple_of(2) || i % 4 == 1;
     let mean =
         good.iter().map(|&i| if best_two(i) { 0.2 + i as f64 * 0.001 } else { 0.1 }).sum::<f64>() / 20.0;
     assert!((s["mean_best_score"].as_f64().unwrap() - mean).abs() < 1e-12);

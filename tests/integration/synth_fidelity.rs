@@ -12,7 +12,8 @@ use benchtop::synth::{Layer, render, render_layers};
 use rand::SeedableRng;
 
 fn presets() -> Vec<(String, SynthConfig)> {
-    let json: serde_json::Value = serde_json::from_str(include_str!("../assets/synth-presets.json")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/synth-presets.json")).unwrap();
     json["presets"]
         .as_array()
         .unwrap()
@@ -109,9 +110,12 @@ fn procedural_melody_pitches_stay_in_the_mode_without_chromatic_notes() {
     }
 }
 
+/// A layer's mean peak and RMS.
+type Levels = (Layer, f64, f64);
+
 /// Mean peak and RMS of each layer before mixing, from
 /// `/tmp/ls-venv/bin/python tests/reference/latentscore_layers.py --seconds 16 --seeds 24`.
-const REFERENCE_LEVELS: &[(&str, &[(Layer, f64, f64)])] = &[
+const REFERENCE_LEVELS: &[(&str, &[Levels])] = &[
     (
         "Default",
         &[
@@ -215,7 +219,7 @@ fn levels(config: &SynthConfig) -> Vec<(Layer, f64, f64)> {
 #[test]
 fn every_layer_of_every_preset_is_within_20_percent_of_the_reference() {
     // The presets render on all cores at once.
-    let measured: Vec<(&str, Vec<(Layer, f64, f64)>)> = std::thread::scope(|scope| {
+    let measured: Vec<(&str, Vec<Levels>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = REFERENCE_LEVELS
             .iter()
             .map(|(name, _)| scope.spawn(move || (*name, levels(&preset(name)))))

@@ -5,8 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-#[path = "cli/hostile.rs"]
+use crate::common;
 mod hostile;
 
 const BIN: &str = env!("CARGO_BIN_EXE_benchtop");
@@ -103,7 +102,7 @@ fn xdotool(display: &str, args: &[&str]) -> String {
 
 /// The panel the app last reported opening.
 fn last_panel(log: &str) -> Option<String> {
-    log.lines().filter_map(|l| l.split("opened panel ").nth(1)).last().map(|p| p.trim().to_owned())
+    log.lines().filter_map(|l| l.split("opened panel ").nth(1)).next_back().map(|p| p.trim().to_owned())
 }
 
 #[test]
