@@ -155,7 +155,7 @@ fn write_screenshots() {
             Panel::Vibes => show_a_telling_vibe(&mut harness),
             Panel::Audition => show_a_rendered_preset(&mut harness),
             Panel::Jobs => catch_two_jobs_running(&mut harness),
-            Panel::ScalingCurves => {}
+            _ => {}
         }
         harness.remove_cursor();
         harness.run();
