@@ -4,7 +4,7 @@
 use super::{Facet, ScalingSettings, ScalingState, recipe_colour};
 use crate::app::DataState;
 use crate::app::save::SaveDialog;
-use crate::app::widgets::synthetic_badge;
+use crate::app::widgets::{job_progress, synthetic_badge};
 use crate::datadecide::catalog::{self, ATTRIBUTION};
 use crate::datadecide::dataset::Dataset;
 use crate::datadecide::query::{Band, Selection, XAxis};
@@ -87,18 +87,8 @@ pub(super) fn dataset_header(ui: &mut egui::Ui, data: &DataState, jobs: &mut Job
             ui.weak(ATTRIBUTION);
         }
     }
-    if let Some(job) = data.pending_job().and_then(|id| jobs.status(id)) {
-        let (id, fraction, message) = (job.id, job.fraction, job.message.clone());
-        ui.horizontal(|ui| {
-            let bar = match fraction {
-                Some(f) => egui::ProgressBar::new(f).show_percentage(),
-                None => egui::ProgressBar::new(0.0).animate(true),
-            };
-            ui.add(bar.text(message).desired_width(480.0));
-            if ui.button("Cancel").clicked() {
-                jobs.cancel(id);
-            }
-        });
+    if let Some(id) = data.pending_job() {
+        ui.horizontal(|ui| job_progress(ui, jobs, id, None, 480.0, "Data loading progress"));
     }
 }
 

@@ -7,16 +7,21 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+mod editor;
+mod listen;
+
 use super::PanelView;
 use crate::app::AppCtx;
 use crate::app::save::{ClipToSave, SaveJob};
-use crate::app::widgets::{device_line, job_progress, timestamp};
+use crate::app::widgets::{device_line, job_progress};
 use crate::audio::engine::{Clip, Player};
 use crate::audio::spectrum;
 use crate::audio::wav::WavFormat;
 use crate::jobs::{JobId, Jobs};
-use crate::synth::config::{Field, Group, Kind, MusicConfig, Value};
+use crate::synth::config::MusicConfig;
 use crate::synth::{LayerStats, SAMPLE_RATE};
+use editor::{fields_panel, paste_window};
+use listen::{spectrogram, transport, waveform};
 
 /// Remembered between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,258 +255,6 @@ impl AuditionState {
             }
         }
     }
-}
-
-/// The field editor: a dropdown of labels, plus a slider where the synth reads a number.
-/// `dragging` is set while its slider is being dragged.
-fn field_row(ui: &mut egui::Ui, config: &mut MusicConfig, field: Field, dragging: &mut bool) -> bool {
-    let spec = field.spec();
-    let value = config.get(field);
-    let mut changed = false;
-    let label = ui.label(spec.name.replace('_', " ")).on_hover_text(spec.description);
-    let current = spec.nearest_option(value);
-    let shown = match value {
-        Value::Label(i) => spec.options[i as usize].to_owned(),
-        Value::Number(_) => spec.display(value),
-    };
-    egui::ComboBox::from_id_salt(spec.name)
-        .selected_text(shown)
-        .width(150.0)
-        .show_ui(ui, |ui| {
-            for (i, option) in spec.options.iter().enumerate() {
-                let selected = matches!(value, Value::Label(j) if j as usize == i);
-                if ui.selectable_label(selected, *option).clicked() && !selected {
-                    config.set(field, Value::Label(i as u8));
-                    changed = true;
-                }
-            }
-        })
-        .response
-        .labelled_by(label.id);
-    if let (Some((lo, hi)), Kind::Label) = (spec.range, spec.kind) {
-        let mut x = spec.number(value).unwrap_or(lo);
-        let slider = egui::Slider::new(&mut x, lo..=hi).show_value(false);
-        let response = ui.add_sized([90.0, 18.0], slider).labelled_by(label.id).on_hover_text(format!(
-            "{} = {x:.3} (the label {} means {:.3})",
-            spec.name,
-            spec.options[current as usize],
-            spec.number(Value::Label(current)).unwrap_or(lo)
-        ));
-        *dragging |= response.dragged();
-        if response.changed() {
-            let x = if hi > 1.0 { x.round() } else { (x * 1000.0).round() / 1000.0 };
-            config.set(field, Value::Number(x));
-            changed = true;
-        }
-    } else {
-        ui.label("");
-    }
-    ui.end_row();
-    changed
-}
-
-fn fields_panel(
-    ui: &mut egui::Ui,
-    state: &mut AuditionState,
-    settings: &mut AuditionSettings,
-    jobs: &mut Jobs,
-) {
-    ui.horizontal(|ui| {
-        let presets = crate::synth::presets::all();
-        egui::ComboBox::from_id_salt("audition_preset")
-            .selected_text("Presets")
-            .width(110.0)
-            .show_ui(ui, |ui| {
-                for p in presets {
-                    if ui.selectable_label(false, &p.name).on_hover_text(&p.note).clicked() {
-                        state.edit(p.config.clone(), settings, jobs);
-                    }
-                }
-            })
-            .response
-            .accessible_name("Presets");
-        if ui.button("Paste JSON…").clicked() {
-            state.paste_open = true;
-        }
-        if ui
-            .add_enabled(!state.undo.is_empty(), egui::Button::new("Undo"))
-            .on_hover_text("Undo (Ctrl+Z)")
-            .clicked()
-        {
-            state.undo(settings, jobs);
-        }
-        if ui
-            .add_enabled(!state.redo.is_empty(), egui::Button::new("Redo"))
-            .on_hover_text("Redo (Ctrl+Shift+Z)")
-            .clicked()
-        {
-            state.redo(settings, jobs);
-        }
-    });
-    ui.separator();
-    let mut edited = state.config.clone();
-    let (mut changed, mut dragging) = (false, false);
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for group in [Group::Global, Group::Layers, Group::Modifiers, Group::MelodyHarmony] {
-            egui::CollapsingHeader::new(group.title()).default_open(group != Group::MelodyHarmony).show(
-                ui,
-                |ui| {
-                    egui::Grid::new(group.title()).num_columns(3).spacing([6.0, 4.0]).show(ui, |ui| {
-                        for field in Field::all().filter(|f| f.spec().group == group) {
-                            changed |= field_row(ui, &mut edited, field, &mut dragging);
-                        }
-                    });
-                },
-            );
-        }
-        if !edited.extras.is_empty() {
-            ui.weak(format!(
-                "Kept, not used by the synth: {}",
-                edited.extras.keys().cloned().collect::<Vec<_>>().join(", ")
-            ));
-        }
-    });
-    if dragging {
-        // Follow the slider on screen; the edit is made once, when the drag ends.
-        if changed {
-            state.drag_base.get_or_insert_with(|| state.config.clone());
-            state.config = edited;
-        }
-    } else if let Some(base) = state.drag_base.take() {
-        let latest = if changed { edited } else { std::mem::replace(&mut state.config, base.clone()) };
-        state.config = base;
-        state.edit(latest, settings, jobs);
-    } else if changed {
-        state.edit(edited, settings, jobs);
-    }
-}
-
-fn paste_window(
-    ctx: &egui::Context,
-    state: &mut AuditionState,
-    settings: &mut AuditionSettings,
-    jobs: &mut Jobs,
-) {
-    let mut open = state.paste_open;
-    let mut apply = false;
-    egui::Window::new("Paste a config").open(&mut open).default_width(460.0).show(ctx, |ui| {
-        ui.label("A bare config, or a candidate payload with a \"config\" key (labels or numbers).");
-        ui.add(
-            egui::TextEdit::multiline(&mut state.paste_text)
-                .code_editor()
-                .desired_rows(12)
-                .desired_width(f32::INFINITY)
-                .hint_text("{\"tempo\": \"slow\", \"mode\": \"dorian\", ...}"),
-        );
-        for problem in &state.paste_problems {
-            ui.colored_label(ui.visuals().warn_fg_color, problem);
-        }
-        apply = ui.button("Use this config").clicked();
-    });
-    if apply && state.apply_paste(settings, jobs) {
-        open = false;
-    }
-    state.paste_open = open;
-}
-
-/// The transport: play/pause, stop, loop, seek, volume, level meter.
-fn transport(
-    ui: &mut egui::Ui,
-    state: &mut AuditionState,
-    settings: &mut AuditionSettings,
-    player: &mut Player,
-) {
-    let duration = player.clip().map_or(0.0, Clip::seconds);
-    ui.horizontal(|ui| {
-        let play_label = if player.is_playing() { "Pause" } else { "Play" };
-        if ui
-            .add_enabled(player.clip().is_some(), egui::Button::new(play_label))
-            .on_hover_text("Space")
-            .clicked()
-        {
-            player.toggle();
-        }
-        if ui.add_enabled(player.clip().is_some(), egui::Button::new("Stop")).clicked() {
-            player.stop();
-        }
-        if ui.checkbox(&mut settings.looping, "Loop").changed() {
-            player.set_looping(settings.looping);
-        }
-        let mut at = player.position();
-        let seek = egui::Slider::new(&mut at, 0.0..=duration.max(0.001)).show_value(false);
-        if ui.add_sized([260.0, 18.0], seek).accessible_name("Seek").changed() {
-            player.seek(at);
-        }
-        ui.monospace(format!("{} / {}", timestamp(player.position()), timestamp(duration)));
-        ui.separator();
-        let label = ui.label("Volume");
-        let volume = ui.add(egui::Slider::new(&mut settings.volume, 0.0..=1.0).show_value(false));
-        if volume.labelled_by(label.id).changed() {
-            player.set_volume(settings.volume);
-        }
-        state.meter = (state.meter * 0.85).max(player.level());
-        ui.add(egui::ProgressBar::new(state.meter.clamp(0.0, 1.0)).desired_width(90.0))
-            .accessible_name("Output level")
-            .on_hover_text("Output level (peak)");
-    });
-}
-
-/// The waveform with the playhead; a click seeks.
-fn waveform(ui: &mut egui::Ui, r: &Rendering, player: &mut Player) {
-    let (rect, response) =
-        ui.allocate_exact_size(egui::vec2(ui.available_width(), 90.0), egui::Sense::click());
-    let response = response.accessible_name("Waveform");
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-    let n = r.envelope.len().max(1) as f32;
-    let stroke = egui::Stroke::new(1.0, ui.visuals().selection.bg_fill);
-    for (i, (lo, hi)) in r.envelope.iter().enumerate() {
-        let x = rect.left() + rect.width() * (i as f32 + 0.5) / n;
-        let y = |v: f32| rect.center().y - v * rect.height() * 0.5;
-        painter.line_segment([egui::pos2(x, y(*hi)), egui::pos2(x, y(*lo))], stroke);
-    }
-    playhead(&painter, rect, player, r.clip.seconds());
-    seek_on_click(&response, rect, player, r.clip.seconds());
-}
-
-fn playhead(painter: &egui::Painter, rect: egui::Rect, player: &Player, seconds: f64) {
-    if seconds > 0.0 {
-        let x = rect.left() + rect.width() * (player.position() / seconds) as f32;
-        painter.line_segment(
-            [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
-            (1.5, egui::Color32::WHITE),
-        );
-    }
-}
-
-fn seek_on_click(response: &egui::Response, rect: egui::Rect, player: &mut Player, seconds: f64) {
-    if response.clicked()
-        && let Some(pos) = response.interact_pointer_pos()
-    {
-        player.seek(f64::from((pos.x - rect.left()) / rect.width()) * seconds);
-    }
-}
-
-fn spectrogram(ui: &mut egui::Ui, state: &mut AuditionState, player: &mut Player) {
-    let Some(r) = &state.last else { return };
-    let texture = state.texture.get_or_insert_with(|| {
-        let image = egui::ColorImage::from_rgba_unmultiplied([SPECTRO_W, SPECTRO_H], &r.spectrogram);
-        ui.ctx().load_texture("audition_spectrogram", image, egui::TextureOptions::LINEAR)
-    });
-    let size = egui::vec2(ui.available_width(), 170.0);
-    let response = ui
-        .add(egui::Image::new((texture.id(), size)).sense(egui::Sense::click()))
-        .accessible_name("Spectrogram");
-    let painter = ui.painter_at(response.rect);
-    playhead(&painter, response.rect, player, r.clip.seconds());
-    painter.text(
-        response.rect.left_top() + egui::vec2(4.0, 2.0),
-        egui::Align2::LEFT_TOP,
-        format!("{:.0} kHz", spectrum::PICTURE_MAX_HZ / 1000.0),
-        egui::FontId::proportional(11.0),
-        egui::Color32::WHITE,
-    );
-    seek_on_click(&response, response.rect, player, r.clip.seconds());
 }
 
 fn show(ui: &mut egui::Ui, state: &mut AuditionState, settings: &mut AuditionSettings, ctx: &mut AppCtx) {
