@@ -13,7 +13,6 @@ pub mod wide;
 pub mod config;
 pub mod harmony;
 pub mod layers;
-pub mod normals;
 pub mod payload;
 pub mod primitives;
 pub mod score;
