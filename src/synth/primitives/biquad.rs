@@ -40,6 +40,7 @@ impl Biquad {
         let quantized = (normalized / 0.001).round_ties_even() * 0.001;
         Self::butterworth(pass, quantized)
     }
+
     /// `scipy.signal.lfilter(b, a, x)` from rest (transposed direct form II), in place.
     ///
     /// The state `s = (z1, z2)` moves as `s' = A s + B x` with `A = [[−a1, 1], [−a2, 0]]` and
@@ -54,21 +55,8 @@ impl Biquad {
     /// in double precision up to single-precision rounding (`eight_at_a_time_is_the_recursion`).
     pub fn run(&self, signal: &mut [Sample]) {
         let blocks = BiquadBlocks::new(self);
-        let whole = signal.len() / BIQUAD_BLOCK * BIQUAD_BLOCK;
-        let (head, rest) = signal.split_at_mut(whole);
-        let mut s = [0.0, 0.0];
-        if crate::synth::wide::avx2() {
-            // SAFETY: `avx2()` found AVX2 and FMA on this processor (it is false on other
-            // architectures).
-            #[cfg(target_arch = "x86_64")]
-            {
-                s = unsafe { blocks.run_avx2(head, s) };
-            }
-        } else {
-            for block in head.chunks_exact_mut(BIQUAD_BLOCK) {
-                s = blocks.run(block, s);
-            }
-        }
+        let (head, rest) = signal.as_chunks_mut::<BIQUAD_BLOCK>();
+        let s = run_blocks(&blocks, head, [0.0, 0.0]);
         let ([b0, b1, b2], [a1, a2]) = (self.b, self.a);
         let [mut z1, mut z2] = s;
         for v in rest {
@@ -79,6 +67,30 @@ impl Biquad {
             *v = y as Sample;
         }
     }
+}
+
+/// Blocks [`run_blocks`] converts to double precision at a time (a 1 KiB buffer).
+const CONVERTED_BLOCKS: usize = 16;
+
+wide_fn! {
+/// [`BiquadBlocks::run`] over whole blocks from the state `s`; returns the state past them.
+/// Each run of [`CONVERTED_BLOCKS`] blocks is first converted to double precision into a buffer
+/// on the stack (one pass of wide conversions), from which the next state's share of each
+/// block's inputs reads it: one load per sample for both parts of the state, where converting
+/// inside the block costs a conversion and a copy into both parts for each sample.
+fn run_blocks(blocks: &BiquadBlocks, signal: &mut [[Sample; BIQUAD_BLOCK]], s: [f64; 2]) -> [f64; 2] {
+    let mut s = s;
+    let mut wide = [[0.0; BIQUAD_BLOCK]; CONVERTED_BLOCKS];
+    for run in signal.chunks_mut(CONVERTED_BLOCKS) {
+        for (w, v) in wide.as_flattened_mut().iter_mut().zip(run.as_flattened()) {
+            *w = f64::from(*v);
+        }
+        for (block, xd) in run.iter_mut().zip(&wide) {
+            s = blocks.run(block, xd, s);
+        }
+    }
+    s
+}
 }
 
 /// Samples [`Biquad::run`] computes at a time.
@@ -140,104 +152,47 @@ impl BiquadBlocks {
         blocks
     }
 
-    /// One block in place, the state moved past it, in fused multiply-adds (one rounding each).
-    /// Each output is the state's part (double precision, `s1 · r1 + s0 · r0`, then rounded)
-    /// plus the inputs' part, `x7 c7 + (… + (x1 c1 + x0 c0))`; the next state is
-    /// `A¹ s1 + (A⁰ s0 + fed)`, so that it waits on two multiply-adds a block, with the inputs'
-    /// share `fed` summed as [`Self::run_avx2`] sums it: lanes `j` and `j + 4` fused, then the
-    /// halves, then the pair.
+    /// One block in place (`xd` its samples in double precision), the state moved past it, in
+    /// fused multiply-adds (one rounding each). Each output is the state's part (double
+    /// precision, `s1 · r1 + s0 · r0`, then rounded) plus the inputs' part,
+    /// `x7 c7 + (… + (x1 c1 + x0 c0))`; the next state is `A¹ s1 + (A⁰ s0 + fed)`, so that it
+    /// waits on two multiply-adds a block, with the inputs' share `fed` summed as lanes `j` and
+    /// `j + 4` fused, then the halves, then the pair. Each step is written across the eight
+    /// outputs (or the two parts of the state) at once, in plain loops (a closure the compiler
+    /// left out of line would miss the wide copies' instructions), so that the wide copies of
+    /// [`run_blocks`] make it a few vector instructions.
     #[inline(always)]
-    fn run(&self, block: &mut [Sample], s: [f64; 2]) -> [f64; 2] {
+    fn run(&self, block: &mut [Sample; BIQUAD_BLOCK], xd: &[f64; BIQUAD_BLOCK], s: [f64; 2]) -> [f64; 2] {
         const N: usize = BIQUAD_BLOCK;
-        let mut x: [Sample; N] = [0.0; N];
-        x.copy_from_slice(block);
+        let x: [Sample; N] = *block;
+        let mut fed = [0.0; 2];
+        for (fed, feed) in fed.iter_mut().zip(&self.feed) {
+            let mut q = [0.0; 4];
+            for l in 0..4 {
+                q[l] = feed[l + 4].mul_add(xd[l + 4], feed[l] * xd[l]);
+            }
+            *fed = (q[0] + q[2]) + (q[1] + q[3]);
+        }
         let c = &self.input_cols;
+        let mut inputs: [Sample; N] = [0.0; N];
         for k in 0..N {
-            let mut inputs = x[0] * c[0][k];
-            for j in 1..N {
-                inputs = x[j].mul_add(c[j][k], inputs);
-            }
-            let state = s[1].mul_add(self.state_rows[1][k], s[0] * self.state_rows[0][k]);
-            block[k] = state as Sample + inputs;
+            inputs[k] = x[0] * c[0][k];
         }
-        let xd = x.map(f64::from);
-        let fed = [0, 1].map(|i| {
-            let q: [f64; 4] =
-                std::array::from_fn(|l| self.feed[i][l + 4].mul_add(xd[l + 4], self.feed[i][l] * xd[l]));
-            (q[0] + q[2]) + (q[1] + q[3])
-        });
-        [0, 1].map(|i| self.a_n[i][1].mul_add(s[1], self.a_n[i][0].mul_add(s[0], fed[i])))
-    }
-
-    /// [`Self::run`] over whole blocks with AVX2 and FMA instructions, the same operations in
-    /// the same order lane by lane (so the same bits).
-    ///
-    /// # Safety
-    /// The processor must have AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn run_avx2(&self, signal: &mut [Sample], s: [f64; 2]) -> [f64; 2] {
-        use std::arch::x86_64::*;
-        const N: usize = BIQUAD_BLOCK;
-        assert_eq!(signal.len() % N, 0, "whole blocks");
-        // SAFETY: every load and store below is of eight f32 or four f64 inside arrays of
-        // `self` or inside `signal` (a whole block at `i`).
-        unsafe {
-            let rows = [0, 1].map(|i| {
-                [
-                    _mm256_loadu_pd(self.state_rows[i].as_ptr()),
-                    _mm256_loadu_pd(self.state_rows[i][4..].as_ptr()),
-                ]
-            });
-            let cols: [__m256; N] = std::array::from_fn(|j| _mm256_loadu_ps(self.input_cols[j].as_ptr()));
-            let feed = [0, 1].map(|i| {
-                [_mm256_loadu_pd(self.feed[i].as_ptr()), _mm256_loadu_pd(self.feed[i][4..].as_ptr())]
-            });
-            // A^N's columns: lane i of `a_col[c]` is A^N[i][c].
-            let a_col =
-                [_mm_set_pd(self.a_n[1][0], self.a_n[0][0]), _mm_set_pd(self.a_n[1][1], self.a_n[0][1])];
-            let mut state = _mm_set_pd(s[1], s[0]);
-            for i in (0..signal.len()).step_by(N) {
-                let at = signal.as_mut_ptr().add(i);
-                let x = _mm256_loadu_ps(at);
-                // The next state's share of the inputs (it does not wait on the state): each
-                // part's lanes j and j + 4 fused, then the halves, then the two parts' pairs.
-                let xd = [
-                    _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
-                    _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)),
-                ];
-                let halves = |i: usize| {
-                    let q = _mm256_fmadd_pd(feed[i][1], xd[1], _mm256_mul_pd(feed[i][0], xd[0]));
-                    _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1))
-                };
-                let fed = _mm_hadd_pd(halves(0), halves(1));
-                // The state's part, four outputs to a double-precision register.
-                let (s0, s1) = (
-                    _mm256_set1_pd(_mm_cvtsd_f64(state)),
-                    _mm256_set1_pd(_mm_cvtsd_f64(_mm_unpackhi_pd(state, state))),
-                );
-                let part = |h: usize| {
-                    _mm256_cvtpd_ps(_mm256_fmadd_pd(s1, rows[1][h], _mm256_mul_pd(s0, rows[0][h])))
-                };
-                let state_part = _mm256_set_m128(part(1), part(0));
-                // The inputs' part: one chain of multiply-adds (it does not feed the next block,
-                // so blocks overlap).
-                let xj = |j: usize| _mm256_broadcast_ss(&*at.add(j));
-                let mut inputs = _mm256_mul_ps(xj(0), cols[0]);
-                for (j, col) in cols.iter().enumerate().skip(1) {
-                    inputs = _mm256_fmadd_ps(xj(j), *col, inputs);
-                }
-                state = _mm_fmadd_pd(
-                    a_col[1],
-                    _mm_unpackhi_pd(state, state),
-                    _mm_fmadd_pd(a_col[0], _mm_unpacklo_pd(state, state), fed),
-                );
-                _mm256_storeu_ps(at, _mm256_add_ps(state_part, inputs));
+        for j in 1..N {
+            for k in 0..N {
+                inputs[k] = x[j].mul_add(c[j][k], inputs[k]);
             }
-            let mut out = [0.0; 2];
-            _mm_storeu_pd(out.as_mut_ptr(), state);
-            out
         }
+        let rows = &self.state_rows;
+        for k in 0..N {
+            let state = s[1].mul_add(rows[1][k], s[0] * rows[0][k]);
+            block[k] = state as Sample + inputs[k];
+        }
+        let mut next = [0.0; 2];
+        for ((next, a_n), fed) in next.iter_mut().zip(&self.a_n).zip(fed) {
+            *next = a_n[1].mul_add(s[1], a_n[0].mul_add(s[0], fed));
+        }
+        next
     }
 }
 
