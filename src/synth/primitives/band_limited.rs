@@ -42,20 +42,77 @@ impl Blep {
     }
 }
 
+/// Oversampled samples per output sample. The decimation filter is the half-band filter for this
+/// factor, and the edge code counts on it being 2: outputs centred on every other oversampled
+/// sample, an edge told apart by the parity of its first sample.
 const OVERSAMPLE: usize = 2;
+
+/// Taps of the decimation filter (`firwin(41, …)`), at offsets −[`CENTRE`]..=[`CENTRE`] from an
+/// output's centre.
+const TAPS: usize = 41;
+
+/// The centre tap's index.
+const CENTRE: usize = TAPS / 2;
+
+/// The farthest offset from an output's centre whose tap `decimate2` reads: the taps at
+/// ±[`CENTRE`], an even offset where the half-band filter is zero (to rounding), are left out,
+/// so a window reads 39 taps.
+const REACH: usize = CENTRE - 1;
+
+/// The nonzero taps either side of the centre: the odd offsets 1, 3, …, [`REACH`].
+const PAIRS: usize = REACH.div_ceil(2);
+
+/// The constant term of scipy's Hamming window, `HAMMING_A − HAMMING_B · cos(2πk / (TAPS − 1))`.
+const HAMMING_A: f64 = 0.54;
+/// The cosine's weight in scipy's Hamming window (see [`HAMMING_A`]).
+const HAMMING_B: f64 = 0.46;
+
+/// Oversampled samples a PolyBLEP residual reaches either side of its edge (4-point PolyBLEP:
+/// its regions end two steps of `dt` either way).
+const BLEP_REACH: i64 = 2;
+
+/// The oversampled samples looked at around an edge for its residuals: [`RESIDUALS_BEFORE`]
+/// before its first sample at or past it, the rest from there on (more than [`BLEP_REACH`]
+/// either way, so that they hold every residual however the edge falls between samples).
+const RESIDUALS: usize = 8;
+/// Of the [`RESIDUALS`] samples around an edge, those before its first sample at or past it.
+const RESIDUALS_BEFORE: usize = RESIDUALS / 2;
+
+/// Oversampled steps past either end of the signal beyond which an edge leaves nothing in it
+/// (its residuals reach [`BLEP_REACH`] steps; the rest is margin).
+const EDGE_REACH: f64 = 5.0;
+
+/// The fewest oversampled samples between edges for [`band_limited_add`]'s short cut: the
+/// samples around an edge then hold no other edge's residuals. Waves with closer edges (the
+/// highest notes) are computed in full.
+const MIN_EDGE_GAP: f64 = 10.0;
+
+/// A starting phase (in periods) past which [`band_limited_add`] does not trust its float
+/// arithmetic to find the edges, and computes the wave in full (no note gets near it).
+const FAR_PHASE: f64 = 1e12;
+
+/// Notes shorter than this (in output samples) are computed in full.
+const SHORTEST_BY_EDGES: usize = 40;
+
+/// The first output whose window lies inside the signal (its centre [`CENTRE`] oversampled
+/// samples in); the outputs before it, and as many at the end, are computed in full.
+const FIRST_INSIDE: usize = CENTRE / OVERSAMPLE;
+
+/// The fewest edges in a note that repay making its [`EdgeKernel`] when none is at hand.
+const KERNEL_MIN_EDGES: f64 = 64.0;
 
 /// `scipy.signal.firwin(41, 0.5, window="hamming")`: the anti-alias filter of
 /// `decimate(x, 2, ftype="fir")`, normalized to unit gain at DC.
-pub fn decimation_taps() -> &'static [f64; 41] {
-    static TAPS: OnceLock<[f64; 41]> = OnceLock::new();
-    TAPS.get_or_init(|| {
-        let mut h = [0.0; 41];
+pub fn decimation_taps() -> &'static [f64; TAPS] {
+    static MADE: OnceLock<[f64; TAPS]> = OnceLock::new();
+    MADE.get_or_init(|| {
+        let mut h = [0.0; TAPS];
         let cutoff = 1.0 / OVERSAMPLE as f64;
         for (k, tap) in h.iter_mut().enumerate() {
-            let m = k as f64 - 20.0;
+            let m = k as f64 - CENTRE as f64;
             let x = cutoff * m;
             let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
-            let hamming = 0.54 - 0.46 * (2.0 * PI * k as f64 / 40.0).cos();
+            let hamming = HAMMING_A - HAMMING_B * (2.0 * PI * k as f64 / (TAPS - 1) as f64).cos();
             *tap = cutoff * sinc * hamming;
         }
         let sum: f64 = h.iter().sum();
@@ -65,7 +122,7 @@ pub fn decimation_taps() -> &'static [f64; 41] {
 }
 
 /// `decimate(x, 2, ftype="fir", zero_phase=True)` for the outputs `js`, which scipy runs as
-/// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20+i] · X[2j+i]`, zeros outside the
+/// `resample_poly(x, 1, 2, window=taps)`: `y[j] = Σ_i h[20 + i] · X[2j + i]`, zeros outside the
 /// `len` oversampled samples. `x` holds `X[from..]`, at least every sample the windows reach.
 /// The half-band filter is zero at every even offset but the centre, and symmetric: one centre
 /// tap and ten pairs. Adds `amp · y[j]` to `out[j]`. Inlined into [`band_limited_add`]'s copies
@@ -80,20 +137,20 @@ fn decimate2_add(
     out: &mut [Sample],
 ) {
     let h = decimation_taps();
-    let centre = h[20];
-    let mut pairs = [0.0; 10];
+    let centre = h[CENTRE];
+    let mut pairs = [0.0; PAIRS];
     for (k, pair) in pairs.iter_mut().enumerate() {
-        *pair = h[21 + 2 * k];
+        *pair = h[CENTRE + 1 + 2 * k];
     }
     let end = from + x.len();
     for j in js {
-        let c = 2 * j;
-        let y = if c >= from + 19 && c + 19 < end {
-            let w = &x[c - 19 - from..=c + 19 - from];
-            let mut acc = centre * w[19];
+        let c = OVERSAMPLE * j;
+        let y = if c >= from + REACH && c + REACH < end {
+            let w = &x[c - REACH - from..=c + REACH - from];
+            let mut acc = centre * w[REACH];
             for (k, h) in pairs.iter().enumerate() {
                 let d = 2 * k + 1;
-                acc += h * (w[19 - d] + w[19 + d]);
+                acc += h * (w[REACH - d] + w[REACH + d]);
             }
             acc
         } else {
@@ -188,12 +245,12 @@ impl Edges {
 /// `T[m + 20] = Σ_{k ≥ m} h[20 + k]` over the 39 taps `decimate2` reads (`m` in −20..=20): what
 /// the filter makes at a centre of a unit step that starts `m` samples past it.
 /// Computed once (each edge kernel reads it too).
-fn tap_tails() -> &'static [f64; 41] {
-    static TAILS: OnceLock<[f64; 41]> = OnceLock::new();
+fn tap_tails() -> &'static [f64; TAPS] {
+    static TAILS: OnceLock<[f64; TAPS]> = OnceLock::new();
     TAILS.get_or_init(|| {
-        let mut tails = [0.0; 41];
-        for m in (0..40).rev() {
-            tails[m] = tails[m + 1] + tap_at(m as i64 - 20);
+        let mut tails = [0.0; TAPS];
+        for m in (0..TAPS - 1).rev() {
+            tails[m] = tails[m + 1] + tap_at(m as i64 - CENTRE as i64);
         }
         tails
     })
@@ -202,14 +259,15 @@ fn tap_tails() -> &'static [f64; 41] {
 /// The decimation filter's tap at offset `d` from a window's centre: zero past ±19, the 39 taps
 /// `decimate2` reads.
 fn tap_at(d: i64) -> f64 {
-    if d.abs() <= 19 { decimation_taps()[(d + 20) as usize] } else { 0.0 }
+    if d.abs() <= REACH as i64 { decimation_taps()[(d + CENTRE as i64) as usize] } else { 0.0 }
 }
 
 /// What the filter makes at a window's centre of a unit step that starts `d` samples past it,
 /// less the step's own value there (`tails` from [`tap_tails`]): zero once the window is past
 /// the step either way.
-fn step_correction(tails: &[f64; 41], d: i64) -> f64 {
-    tails[(d.clamp(-20, 20) + 20) as usize] - if d <= 0 { 1.0 } else { 0.0 }
+fn step_correction(tails: &[f64; TAPS], d: i64) -> f64 {
+    let c = CENTRE as i64;
+    tails[(d.clamp(-c, c) + c) as usize] - if d <= 0 { 1.0 } else { 0.0 }
 }
 
 /// Outputs of one edge window handled at a time (a window spans at most ~24).
@@ -228,11 +286,19 @@ struct WindowTables {
     taps: [[Sample; TAPS_MAX as usize + 1]; 2],
 }
 
-// A window's outputs see the jump at offsets from about +24 down to −22 and the residuals (four
-// samples either side of it) at up to 4 more either way; a chunk reads up to 2·WINDOW_CHUNK
-// below its first offset. The tables reach well past all of that.
-const STEPS_MAX: i64 = 32 + 2 * WINDOW_CHUNK as i64;
-const TAPS_MAX: i64 = 40 + 2 * WINDOW_CHUNK as i64;
+/// How far from an output's centre an edge's jump can lie for the first output of a window that
+/// sees it (from about +24 down to −22), with room to spare.
+const JUMP_OFFSETS: i64 = 32;
+
+/// The same for the residuals around an edge ([`RESIDUALS_BEFORE`] samples either side of the
+/// jump, so up to 4 more either way), with room to spare.
+const RESIDUAL_OFFSETS: i64 = 40;
+
+/// The offsets [`WindowTables::steps`] reach either way: a chunk of [`WINDOW_CHUNK`] outputs reads
+/// up to 2·WINDOW_CHUNK below its first output's offset.
+const STEPS_MAX: i64 = JUMP_OFFSETS + 2 * WINDOW_CHUNK as i64;
+/// The offsets [`WindowTables::taps`] reach either way (as [`STEPS_MAX`]).
+const TAPS_MAX: i64 = RESIDUAL_OFFSETS + 2 * WINDOW_CHUNK as i64;
 
 impl WindowTables {
     fn row<const N: usize>(rows: &[[Sample; N]; 2], max: i64, d: i64, len: usize) -> &[Sample] {
@@ -274,12 +340,37 @@ fn window_tables() -> &'static WindowTables {
 /// regions (two steps either side of the edge) do not meet that far out; a power of two, so
 /// `x` comes back from the phase exactly (up to the rounding of `1 + x/8`).
 fn blep_shape(x: f64) -> f64 {
+    /// The step the shape is taken at (1/8).
     const DT: f64 = 0.125;
     poly_blep(if x >= 0.0 { x * DT } else { 1.0 + x * DT }, Blep::new(DT))
 }
 
-/// Outputs an [`EdgeKernel`] covers around an edge.
+/// Outputs an [`EdgeKernel`] covers around an edge: `J − KERNEL_BEFORE ..` (see the kernel).
 const KERNEL_SLOTS: usize = 24;
+
+/// Outputs an [`EdgeKernel`] covers before `J`, the output at the edge's first sample.
+const KERNEL_BEFORE: usize = 12;
+
+/// The farthest offset from an output's centre at which a kernel's residuals can lie.
+const KERNEL_TAP_REACH: i64 = (OVERSAMPLE * KERNEL_BEFORE + RESIDUALS_BEFORE) as i64;
+
+/// The coefficients of a cubic, and the Chebyshev points it is fitted at.
+const CUBIC: usize = 4;
+
+/// The jump at every edge of both waves is ±2: a kernel's coefficients are for a jump of +2,
+/// scaled by each edge's own.
+const EDGE_JUMP: f64 = 2.0;
+
+/// The shortest stretch of `φ` (in oversampled steps) a kernel is made for: half a step.
+const MIN_STRETCH: f64 = 0.5;
+
+/// How far a kernel's stretch of `φ` keeps from the regions' crossings: far more than `φ`'s
+/// rounding.
+const CROSSING_MARGIN: f64 = 1e-6;
+
+/// A note's `rho` is rounded to multiples of `1 / RHO_GRID`, so that notes of one length whose
+/// durations differ in their last bits share a kernel (the cubics move by as little).
+const RHO_GRID: f64 = (1u64 << 40) as f64;
 
 /// The whole correction one edge makes to the outputs around it (the step less the naive jump,
 /// plus its residuals through their taps) for one note, as a cubic in where the edge falls
@@ -296,8 +387,8 @@ const KERNEL_SLOTS: usize = 24;
 #[derive(Clone)]
 struct EdgeKernel {
     /// `coef[p][c][m]`: output `J − 12 + m`'s coefficient of `x^c` for parity `p`, where
-    /// `x = (φ − mid) / half`, for a jump of 2 (the waves' jumps are ±2).
-    coef: [[[Sample; KERNEL_SLOTS]; 4]; 2],
+    /// `x = (φ − mid) / half`, for a jump of [`EDGE_JUMP`].
+    coef: [[[Sample; KERNEL_SLOTS]; CUBIC]; OVERSAMPLE],
     /// The stretch of `φ` the cubics hold in.
     lo: f64,
     hi: f64,
@@ -307,29 +398,30 @@ struct EdgeKernel {
 
 impl EdgeKernel {
     /// Chebyshev points on [−1, 1], and the inverse of their Vandermonde matrix.
-    fn nodes() -> &'static ([f64; 4], [[f64; 4]; 4]) {
-        static NODES: OnceLock<([f64; 4], [[f64; 4]; 4])> = OnceLock::new();
+    fn nodes() -> &'static ([f64; CUBIC], [[f64; CUBIC]; CUBIC]) {
+        static NODES: OnceLock<([f64; CUBIC], [[f64; CUBIC]; CUBIC])> = OnceLock::new();
         NODES.get_or_init(|| {
-            let x: [f64; 4] = std::array::from_fn(|i| ((2 * i + 1) as f64 * PI / 8.0).cos());
+            let x: [f64; CUBIC] =
+                std::array::from_fn(|i| ((2 * i + 1) as f64 * PI / (2 * CUBIC) as f64).cos());
             // Gauss-Jordan on [V | I], V[i][c] = x_i^c.
-            let mut a: [[f64; 8]; 4] = std::array::from_fn(|i| {
+            let mut a: [[f64; 2 * CUBIC]; CUBIC] = std::array::from_fn(|i| {
                 std::array::from_fn(|c| {
-                    if c < 4 {
+                    if c < CUBIC {
                         x[i].powi(c as i32)
-                    } else if c - 4 == i {
+                    } else if c - CUBIC == i {
                         1.0
                     } else {
                         0.0
                     }
                 })
             });
-            for col in 0..4 {
+            for col in 0..CUBIC {
                 let pivot =
-                    (col..4).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).unwrap_or(col);
+                    (col..CUBIC).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).unwrap_or(col);
                 a.swap(col, pivot);
                 let d = a[col][col];
                 a[col].iter_mut().for_each(|v| *v /= d);
-                for row in 0..4 {
+                for row in 0..CUBIC {
                     if row != col {
                         let (f, pivot_row) = (a[row][col], a[col]);
                         for (v, p) in a[row].iter_mut().zip(pivot_row) {
@@ -338,7 +430,7 @@ impl EdgeKernel {
                     }
                 }
             }
-            (x, std::array::from_fn(|c| std::array::from_fn(|i| a[c][i + 4])))
+            (x, std::array::from_fn(|c| std::array::from_fn(|i| a[c][i + CUBIC])))
         })
     }
 
@@ -348,13 +440,12 @@ impl EdgeKernel {
     /// regions' crossings leave no clean stretch of `φ` half a step wide.
     fn for_rho(rho: f64) -> Option<EdgeKernel> {
         use std::cell::RefCell;
+        /// Kernels kept on each thread, the most recently used last.
         const KEEP: usize = 8;
         thread_local! {
             static MADE: RefCell<Vec<(u64, Option<EdgeKernel>)>> = const { RefCell::new(Vec::new()) };
         }
-        // Notes of one length can differ in their durations' last bits: to 2^-40 (the cubics
-        // move by as little), they share a kernel.
-        let rho = (rho * 2f64.powi(40)).round() / 2f64.powi(40);
+        let rho = (rho * RHO_GRID).round() / RHO_GRID;
         MADE.with_borrow_mut(|made| {
             if let Some(i) = made.iter().position(|(key, _)| *key == rho.to_bits()) {
                 let hit = made.remove(i);
@@ -373,11 +464,11 @@ impl EdgeKernel {
         // Where residual `s` (sample ie + s, x = (s + φ) / rho) crosses a region's end.
         // (On the stack: 0, 1 and at most one crossing per (j, s); a kernel is made for most
         // melody notes, whose lengths all differ.)
-        let mut cuts = [0.0; 2 + 5 * 8];
+        let mut cuts = [0.0; 2 + (2 * BLEP_REACH as usize + 1) * RESIDUALS];
         cuts[1] = 1.0;
         let mut n = 2;
-        for j in -2..=2 {
-            for s in -4..=3 {
+        for j in -BLEP_REACH..=BLEP_REACH {
+            for s in -(RESIDUALS_BEFORE as i64)..(RESIDUALS - RESIDUALS_BEFORE) as i64 {
                 let phi = j as f64 * rho - s as f64;
                 if phi > 0.0 && phi < 1.0 {
                     cuts[n] = phi;
@@ -389,33 +480,35 @@ impl EdgeKernel {
         cuts.sort_unstable_by(f64::total_cmp);
         let (lo, hi) =
             cuts.windows(2).map(|w| (w[0], w[1])).max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))?;
-        if hi - lo < 0.5 {
+        if hi - lo < MIN_STRETCH {
             return None;
         }
-        // Keep clear of the crossings by far more than φ's rounding.
-        let (lo, hi) = (lo + 1e-6, hi - 1e-6);
+        let (lo, hi) = (lo + CROSSING_MARGIN, hi - CROSSING_MARGIN);
         let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
         let (x, inverse) = Self::nodes();
         let tails = tap_tails();
         // Residual q (of sample ie + q − 4) as a cubic in x: its coefficients, from its values at
         // the nodes.
-        let residuals: [[f64; 4]; 8] = std::array::from_fn(|q| {
-            let s = q as f64 - 4.0;
+        let residuals: [[f64; CUBIC]; RESIDUALS] = std::array::from_fn(|q| {
+            let s = q as f64 - RESIDUALS_BEFORE as f64;
             let at_node = x.map(|xi| blep_shape((s + mid + half * xi) / rho));
             inverse.map(|row| row.iter().zip(at_node).map(|(r, v)| r * v).sum())
         });
         // The taps by offset −28..=28 from a centre (zero past ±19): every offset a residual
         // of the window can have.
-        let taps: [f64; 57] = std::array::from_fn(|i| tap_at(i as i64 - 28));
-        let mut coef = [[[0.0; KERNEL_SLOTS]; 4]; 2];
+        let taps: [f64; 2 * KERNEL_TAP_REACH as usize + 1] =
+            std::array::from_fn(|i| tap_at(i as i64 - KERNEL_TAP_REACH));
+        let mut coef = [[[0.0; KERNEL_SLOTS]; CUBIC]; OVERSAMPLE];
         for (p, coef) in coef.iter_mut().enumerate() {
             for m in 0..KERNEL_SLOTS {
                 // The edge's first sample lies `dd` past output m's centre: the step's correction
                 // there, and each residual through its tap (residual q is at dd + q − 4).
-                let dd = p as i64 + 24 - 2 * m as i64;
+                let dd = p as i64 + (OVERSAMPLE * KERNEL_BEFORE) as i64 - OVERSAMPLE as i64 * m as i64;
                 let step = step_correction(tails, dd);
-                let taps = &taps[(dd + 24) as usize..(dd + 32) as usize];
-                let values: [f64; 4] = std::array::from_fn(|c| {
+                let first = (dd - RESIDUALS_BEFORE as i64 + KERNEL_TAP_REACH) as usize;
+                let taps = &taps[first..first + RESIDUALS];
+                // A residual per unit of jump is half the wave's (its jumps are ±2).
+                let values: [f64; CUBIC] = std::array::from_fn(|c| {
                     let mut v = if c == 0 { step } else { 0.0 };
                     for (r, tap) in residuals.iter().zip(taps) {
                         v += 0.5 * r[c] * tap;
@@ -423,7 +516,7 @@ impl EdgeKernel {
                     v
                 });
                 for (row, v) in coef.iter_mut().zip(values) {
-                    row[m] = (2.0 * v) as Sample;
+                    row[m] = (EDGE_JUMP * v) as Sample;
                 }
             }
         }
@@ -514,8 +607,8 @@ impl Wave {
     /// then the decimation filter.
     #[inline(always)]
     fn full(&self, js: std::ops::RangeInclusive<usize>, out: &mut [Sample]) {
-        let from = (2 * js.start()).saturating_sub(19);
-        let to = (2 * js.end() + 19).min(self.nh - 1);
+        let from = (OVERSAMPLE * js.start()).saturating_sub(REACH);
+        let to = (OVERSAMPLE * js.end() + REACH).min(self.nh - 1);
         // The index as a float counter (exact), in a plain loop the compiler inlines whole.
         let mut x = vec![0.0; to + 1 - from];
         let mut i = from as f64;
@@ -531,8 +624,8 @@ impl Wave {
     /// wave before edge `k` at each centre.
     #[inline(always)]
     fn fill(&self, out: &mut [Sample], js: std::ops::Range<usize>, k: i64) {
-        let (_, first) = self.edges.edge(k, self.start + (2 * js.start) as f64 * self.step);
-        ramp_add(&mut out[js], first, self.edges.slope() * 2.0 * self.step, self.amp);
+        let (_, first) = self.edges.edge(k, self.start + (OVERSAMPLE * js.start) as f64 * self.step);
+        ramp_add(&mut out[js], first, self.edges.slope() * OVERSAMPLE as f64 * self.step, self.amp);
     }
 }
 
@@ -561,32 +654,32 @@ pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, dura
     // Edges at least 10 oversampled samples apart: the eight samples around an edge hold no
     // other edge's residuals (a residual reaches two samples either side of its edge).
     let per = edges.per_period() as f64;
-    let separate = step > 0.0 && step * per < 1.0 / 10.0 && start.abs() < 1e12;
+    let separate = step > 0.0 && step * per < 1.0 / MIN_EDGE_GAP && start.abs() < FAR_PHASE;
     if n == 0 {
         return;
     }
-    if !separate || n < 40 {
+    if !separate || n < SHORTEST_BY_EDGES {
         wave.full(0..=n - 1, out);
         return;
     }
-    // Windows inside the signal: outputs 10 ..= last; the rest in full.
-    let last = (nh - 20) / 2;
-    wave.full(0..=9, out);
+    // Windows inside the signal: outputs FIRST_INSIDE ..= last; the rest in full.
+    let last = (nh - CENTRE) / OVERSAMPLE;
+    wave.full(0..=FIRST_INSIDE - 1, out);
     wave.full(last + 1..=n - 1, out);
     let w = window_tables();
     // A kernel for notes with enough edges to repay making it (about a microsecond) if it is not
     // at hand.
-    let kernel = if nh as f64 * step * per >= 64.0 { EdgeKernel::for_rho(n as f64 / (SR * duration)) } else { None };
-    let mut next = 10;
+    let kernel = if nh as f64 * step * per >= KERNEL_MIN_EDGES { EdgeKernel::for_rho(n as f64 / (SR * duration)) } else { None };
+    let mut next = FIRST_INSIDE;
     let first_edge = (unwrapped(0) * per).floor() as i64;
     let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
     for k in first_edge..=last_edge {
         let at = k as f64 / per;
         // Past either end by more than a residual's reach: nothing of it is in the signal.
-        if at < unwrapped(0) - 5.0 * step {
+        if at < unwrapped(0) - EDGE_REACH * step {
             continue;
         }
-        if at > unwrapped(nh - 1) + 5.0 * step {
+        if at > unwrapped(nh - 1) + EDGE_REACH * step {
             wave.fill(out, next..last + 1, k);
             next = last + 1;
             break;
@@ -594,24 +687,29 @@ pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, dura
         // The first oversampled sample at or past the edge, found as `unwrapped` computes.
         let ie = first_at_or_past(at, start, step, nh, (((at - start) * per_step).ceil().max(0.0) as usize).min(nh));
         // The naive wave up to the edge: outputs whose centre 2j is before it.
-        let before = ie.div_ceil(2).clamp(next, last + 1);
+        let before = ie.div_ceil(OVERSAMPLE).clamp(next, last + 1);
         wave.fill(out, next..before, k);
         next = before;
         let (jump, _) = edges.edge(k, at);
         // Most edges: the note's kernel, where it holds and the edge's outputs lie inside.
         if let Some(kernel) = &kernel {
             let phi = (unwrapped(ie) - at) * per_step;
-            let (parity, centre) = (ie % 2, ie / 2);
-            if ie >= 4 && ie + 4 <= nh && centre >= 22 && centre + 11 <= last && kernel.holds(phi) {
-                kernel.add(&mut out[centre - 12..centre + 12], parity, phi, (amp * jump / 2.0) as Sample);
+            let (parity, centre) = (ie % OVERSAMPLE, ie / OVERSAMPLE);
+            let inside = ie >= RESIDUALS_BEFORE
+                && ie + (RESIDUALS - RESIDUALS_BEFORE) <= nh
+                && centre >= FIRST_INSIDE + KERNEL_BEFORE
+                && centre + (KERNEL_SLOTS - KERNEL_BEFORE - 1) <= last;
+            if inside && kernel.holds(phi) {
+                let first = centre - KERNEL_BEFORE;
+                kernel.add(&mut out[first..first + KERNEL_SLOTS], parity, phi, (amp * jump / EDGE_JUMP) as Sample);
                 continue;
             }
         }
         // The residuals of the eight samples around the edge (zero outside the signal), side by
         // side: the sample index as a float (exact), its phase the unwrapped phase's fraction.
-        let base = ie as i64 - 4;
+        let base = ie as i64 - RESIDUALS_BEFORE as i64;
         let (base_f, nh_f) = (base as f64, nh as f64);
-        let mut residuals = [0.0; 8];
+        let mut residuals = [0.0; RESIDUALS];
         for (q, r) in residuals.iter_mut().enumerate() {
             let i = base_f + q as f64;
             let t = start + i * step;
@@ -629,8 +727,8 @@ pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, dura
             _ => (0, &residuals[..0]),
         };
         // Outputs whose window (centre ± 19) reaches the jump or a residual.
-        let j_lo = (reach_lo.saturating_sub(19)).div_ceil(2).max(10);
-        let j_hi = ((reach_hi + 19) / 2).min(last);
+        let j_lo = (reach_lo.saturating_sub(REACH)).div_ceil(OVERSAMPLE).max(FIRST_INSIDE);
+        let j_hi = ((reach_hi + REACH) / OVERSAMPLE).min(last);
         // Output j's window sees the jump at d = ie − 2j from its centre and the residual of
         // sample base + q at d − 4 + q. Along the outputs d falls by 2, which the tables follow
         // one slot at a time, so each term below is one pass over a short row. Whole chunks of
@@ -639,14 +737,14 @@ pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, dura
         let jump = jump as Sample;
         for from in (j_lo..=j_hi).step_by(WINDOW_CHUNK) {
             let to = (from + WINDOW_CHUNK - 1).min(j_hi);
-            let d0 = ie as i64 - 2 * from as i64;
+            let d0 = ie as i64 - OVERSAMPLE as i64 * from as i64;
             let mut y: [Sample; WINDOW_CHUNK] = [0.0; WINDOW_CHUNK];
             for (v, s) in y.iter_mut().zip(w.steps(d0, WINDOW_CHUNK)) {
                 *v = jump * s;
             }
             // The nonzero residuals times their taps, in order.
             for (q, r) in live.iter().enumerate() {
-                let taps = w.taps(d0 - 4 + (qa + q) as i64, WINDOW_CHUNK);
+                let taps = w.taps(d0 - RESIDUALS_BEFORE as i64 + (qa + q) as i64, WINDOW_CHUNK);
                 let r = *r as Sample;
                 for (v, tap) in y.iter_mut().zip(taps) {
                     *v = tap.mul_add(r, *v);
