@@ -627,84 +627,14 @@ impl Wave {
         let (_, first) = self.edges.edge(k, self.start + (OVERSAMPLE * js.start) as f64 * self.step);
         ramp_add(&mut out[js], first, self.edges.slope() * OVERSAMPLE as f64 * self.step, self.amp);
     }
-}
 
-wide_fn! {
-/// A band-limited oscillator as the reference renders it (the naive wave minus 4-point
-/// PolyBLEP at 2× oversampling, then `decimate2`), added into `out` (one slot per output
-/// sample) without oversampling. The filter is linear, symmetric and has unit gain at DC, so it
-/// passes the naive wave's ramps (or constants) unchanged: each output is the naive wave at its
-/// window's centre, plus, for each edge near it, the jump times what the filter makes of a step
-/// there less the step itself (a table by offset), plus the edge's few nonzero PolyBLEP
-/// residuals times their taps (for most edges of a note with many, all of that at once from
-/// the note's [`EdgeKernel`]). That is the full computation's result up to rounding
-/// (`band_limited_matches_oversampling_everything` checks it) however many edges a window
-/// holds, as long as each residual belongs to one edge; the few windows that reach past the
-/// signal's ends, and waves with edges under 10 oversampled samples apart, are computed in full.
-pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, amp: f64, t_offset: f64) {
-    let n = samples(duration);
-    assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
-    let nh = n * OVERSAMPLE;
-    let blep = Blep::new(freq / (SR * OVERSAMPLE as f64));
-    let start = t_offset * freq;
-    let step = duration * freq / nh.max(1) as f64;
-    let per_step = 1.0 / step;
-    let unwrapped = |i: usize| start + i as f64 * step;
-    let wave = Wave { edges, blep, start, step, nh, amp };
-    // Edges at least 10 oversampled samples apart: the eight samples around an edge hold no
-    // other edge's residuals (a residual reaches two samples either side of its edge).
-    let per = edges.per_period() as f64;
-    let separate = step > 0.0 && step * per < 1.0 / MIN_EDGE_GAP && start.abs() < FAR_PHASE;
-    if n == 0 {
-        return;
-    }
-    if !separate || n < SHORTEST_BY_EDGES {
-        wave.full(0..=n - 1, out);
-        return;
-    }
-    // Windows inside the signal: outputs FIRST_INSIDE ..= last; the rest in full.
-    let last = (nh - CENTRE) / OVERSAMPLE;
-    wave.full(0..=FIRST_INSIDE - 1, out);
-    wave.full(last + 1..=n - 1, out);
-    let w = window_tables();
-    // A kernel for notes with enough edges to repay making it (about a microsecond) if it is not
-    // at hand.
-    let kernel = if nh as f64 * step * per >= KERNEL_MIN_EDGES { EdgeKernel::for_rho(n as f64 / (SR * duration)) } else { None };
-    let mut next = FIRST_INSIDE;
-    let first_edge = (unwrapped(0) * per).floor() as i64;
-    let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
-    for k in first_edge..=last_edge {
-        let at = k as f64 / per;
-        // Past either end by more than a residual's reach: nothing of it is in the signal.
-        if at < unwrapped(0) - EDGE_REACH * step {
-            continue;
-        }
-        if at > unwrapped(nh - 1) + EDGE_REACH * step {
-            wave.fill(out, next..last + 1, k);
-            next = last + 1;
-            break;
-        }
-        // The first oversampled sample at or past the edge, found as `unwrapped` computes.
-        let ie = first_at_or_past(at, start, step, nh, (((at - start) * per_step).ceil().max(0.0) as usize).min(nh));
-        // The naive wave up to the edge: outputs whose centre 2j is before it.
-        let before = ie.div_ceil(OVERSAMPLE).clamp(next, last + 1);
-        wave.fill(out, next..before, k);
-        next = before;
-        let (jump, _) = edges.edge(k, at);
-        // Most edges: the note's kernel, where it holds and the edge's outputs lie inside.
-        if let Some(kernel) = &kernel {
-            let phi = (unwrapped(ie) - at) * per_step;
-            let (parity, centre) = (ie % OVERSAMPLE, ie / OVERSAMPLE);
-            let inside = ie >= RESIDUALS_BEFORE
-                && ie + (RESIDUALS - RESIDUALS_BEFORE) <= nh
-                && centre >= FIRST_INSIDE + KERNEL_BEFORE
-                && centre + (KERNEL_SLOTS - KERNEL_BEFORE - 1) <= last;
-            if inside && kernel.holds(phi) {
-                let first = centre - KERNEL_BEFORE;
-                kernel.add(&mut out[first..first + KERNEL_SLOTS], parity, phi, (amp * jump / EDGE_JUMP) as Sample);
-                continue;
-            }
-        }
+    /// Adds what an edge (`jump` at it, `ie` its first oversampled sample at or past it) makes
+    /// of the inside outputs `..=last` its windows reach, from the window tables: the step less
+    /// the naive jump, and its nonzero residuals through their taps.
+    #[inline(always)]
+    fn edge_from_tables(&self, out: &mut [Sample], w: &WindowTables, ie: usize, jump: f64, last: usize) {
+        let (edges, blep, start, step, nh, amp) =
+            (self.edges, self.blep, self.start, self.step, self.nh, self.amp);
         // The residuals of the eight samples around the edge (zero outside the signal), side by
         // side: the sample index as a float (exact), its phase the unwrapped phase's fraction.
         let base = ie as i64 - RESIDUALS_BEFORE as i64;
@@ -755,6 +685,85 @@ pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, dura
                 *slot = amp.mul_add(*v, *slot);
             }
         }
+    }
+}
+
+wide_fn! {
+/// A band-limited oscillator as the reference renders it (the naive wave minus 4-point
+/// PolyBLEP at 2× oversampling, then `decimate2`), added into `out` (one slot per output
+/// sample) without oversampling. The filter is linear, symmetric and has unit gain at DC, so it
+/// passes the naive wave's ramps (or constants) unchanged: each output is the naive wave at its
+/// window's centre, plus, for each edge near it, the jump times what the filter makes of a step
+/// there less the step itself (a table by offset), plus the edge's few nonzero PolyBLEP
+/// residuals times their taps (for most edges of a note with many, all of that at once from
+/// the note's [`EdgeKernel`]). That is the full computation's result up to rounding
+/// (`band_limited_matches_oversampling_everything` checks it) however many edges a window
+/// holds, as long as each residual belongs to one edge; the few windows that reach past the
+/// signal's ends, and waves with edges under 10 oversampled samples apart, are computed in full.
+pub(super) fn band_limited_add(out: &mut [Sample], edges: Edges, freq: f64, duration: f64, amp: f64, t_offset: f64) {
+    let n = samples(duration);
+    assert_eq!(out.len(), n, "an oscillator fills samples(duration) slots");
+    let nh = n * OVERSAMPLE;
+    let blep = Blep::new(freq / (SR * OVERSAMPLE as f64));
+    let start = t_offset * freq;
+    let step = duration * freq / nh.max(1) as f64;
+    let per_step = 1.0 / step;
+    let unwrapped = |i: usize| start + i as f64 * step;
+    let wave = Wave { edges, blep, start, step, nh, amp };
+    // Edges at least 10 oversampled samples apart: the eight samples around an edge hold no
+    // other edge's residuals (a residual reaches two samples either side of its edge).
+    let per = edges.per_period() as f64;
+    let separate = step > 0.0 && step * per < 1.0 / MIN_EDGE_GAP && start.abs() < FAR_PHASE;
+    if n == 0 {
+        return;
+    }
+    if !separate || n < SHORTEST_BY_EDGES {
+        wave.full(0..=n - 1, out);
+        return;
+    }
+    // Windows inside the signal: outputs FIRST_INSIDE ..= last; the rest in full.
+    let last = (nh - CENTRE) / OVERSAMPLE;
+    wave.full(0..=FIRST_INSIDE - 1, out);
+    wave.full(last + 1..=n - 1, out);
+    let w = window_tables();
+    // A kernel for notes with enough edges to repay making it, if it is not at hand.
+    let kernel = if nh as f64 * step * per >= KERNEL_MIN_EDGES { EdgeKernel::for_rho(n as f64 / (SR * duration)) } else { None };
+    let mut next = FIRST_INSIDE;
+    let first_edge = (unwrapped(0) * per).floor() as i64;
+    let last_edge = (unwrapped(nh - 1) * per).floor() as i64 + 1;
+    for k in first_edge..=last_edge {
+        let at = k as f64 / per;
+        // Past either end by more than a residual's reach: nothing of it is in the signal.
+        if at < unwrapped(0) - EDGE_REACH * step {
+            continue;
+        }
+        if at > unwrapped(nh - 1) + EDGE_REACH * step {
+            wave.fill(out, next..last + 1, k);
+            next = last + 1;
+            break;
+        }
+        // The first oversampled sample at or past the edge, found as `unwrapped` computes.
+        let ie = first_at_or_past(at, start, step, nh, (((at - start) * per_step).ceil().max(0.0) as usize).min(nh));
+        // The naive wave up to the edge: outputs whose centre 2j is before it.
+        let before = ie.div_ceil(OVERSAMPLE).clamp(next, last + 1);
+        wave.fill(out, next..before, k);
+        next = before;
+        let (jump, _) = edges.edge(k, at);
+        // Most edges: the note's kernel, where it holds and the edge's outputs lie inside.
+        if let Some(kernel) = &kernel {
+            let phi = (unwrapped(ie) - at) * per_step;
+            let (parity, centre) = (ie % OVERSAMPLE, ie / OVERSAMPLE);
+            let inside = ie >= RESIDUALS_BEFORE
+                && ie + (RESIDUALS - RESIDUALS_BEFORE) <= nh
+                && centre >= FIRST_INSIDE + KERNEL_BEFORE
+                && centre + (KERNEL_SLOTS - KERNEL_BEFORE - 1) <= last;
+            if inside && kernel.holds(phi) {
+                let first = centre - KERNEL_BEFORE;
+                kernel.add(&mut out[first..first + KERNEL_SLOTS], parity, phi, (amp * jump / EDGE_JUMP) as Sample);
+                continue;
+            }
+        }
+        wave.edge_from_tables(out, w, ie, jump, last);
     }
     debug_assert!(next > last, "every inside output filled");
 }
