@@ -6,8 +6,8 @@ use rand::{Rng, RngExt};
 use super::{Ctx, Voice, jittered};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    self, Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo, lowpass,
-    noise, samples, sine,
+    self, Adsr, Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo,
+    lowpass, noise, samples, sine,
 };
 use crate::synth::score::Score;
 
@@ -90,7 +90,8 @@ fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
                 lfo.write(tremolo);
                 primitives::tremolo(block, tremolo, depth);
             }
-            adsr_window(&mut signal, piece, n, env[0] * am, env[1], env[2], env[3] * am);
+            let shape = Adsr { attack: env[0] * am, decay: env[1], sustain: env[2], release: env[3] * am };
+            adsr_window(&mut signal, piece, n, shape);
             signal
         });
     }

@@ -14,21 +14,24 @@ pub(crate) fn linspace_at(a: f64, b: f64, n: usize, i: usize) -> f64 {
 /// `np.linspace` ramps (`start + k · step`, the last point exactly the end).
 pub fn adsr(signal: &mut [Sample], attack: f64, decay: f64, sustain: f64, release: f64) {
     let total = signal.len();
-    adsr_window(signal, 0, total, attack, decay, sustain, release);
+    adsr_window(signal, 0, total, Adsr { attack, decay, sustain, release });
+}
+
+/// A linear ADSR's shape ([`adsr`]): the attack, decay and release in seconds, and the sustain
+/// level.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adsr {
+    pub attack: f64,
+    pub decay: f64,
+    pub sustain: f64,
+    pub release: f64,
 }
 
 wide_fn! {
 /// [`adsr`] on samples `first..first + signal.len()` of a signal `total` samples long: a long
 /// signal can take its envelope a part at a time, each sample the value the whole would give.
-pub fn adsr_window(
-    signal: &mut [Sample],
-    first: usize,
-    total: usize,
-    attack: f64,
-    decay: f64,
-    sustain: f64,
-    release: f64,
-) {
+pub fn adsr_window(signal: &mut [Sample], first: usize, total: usize, env: Adsr) {
+    let Adsr { attack, decay, sustain, release } = env;
     let window_end = first + signal.len();
     let a = ((attack.max(0.005) * SR) as usize).max(1);
     let d = ((decay * SR).max(0.0) as usize).max(1);
@@ -141,10 +144,11 @@ mod tests {
             let x: Vec<Sample> = (0..total).map(|_| rng.random_range(-1.0..1.0)).collect();
             let mut whole = x.clone();
             adsr(&mut whole, 0.02, 0.03, 0.6, 0.1);
+            let env = Adsr { attack: 0.02, decay: 0.03, sustain: 0.6, release: 0.1 };
             for part in [777, 64] {
                 let mut parts = x.clone();
                 for (p, window) in parts.chunks_mut(part).enumerate() {
-                    adsr_window(window, p * part, total, 0.02, 0.03, 0.6, 0.1);
+                    adsr_window(window, p * part, total, env);
                 }
                 assert!(parts == whole, "{total} samples in parts of {part}");
             }

@@ -26,7 +26,7 @@ mod sine;
 pub use band_limited::decimation_taps;
 pub use biquad::{Biquad, Pass, highpass, lowpass};
 pub(crate) use envelopes::linspace_at;
-pub use envelopes::{adsr, adsr_window};
+pub use envelopes::{Adsr, adsr, adsr_window};
 pub use filtered_sine::filtered_sine;
 pub use noise::{Jitter, JitterStream, noise};
 pub use oscillators::{Osc, sawtooth, sine, sine_add, square, triangle, triangle_add};
