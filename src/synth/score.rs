@@ -242,8 +242,9 @@ impl TapsStage {
 wide_fn! {
 /// `out[k] = dry · input[at + k] + Σ g · input[at + k − d]`, the input read from `ring` (slot
 /// `i & mask` holds input sample `i`). Runs of 64 outputs are summed side by side, tap after tap (one
-/// running sum would wait on its previous add from tap to tap; 64 at a time is ~10% faster than
-/// 32, and 128 spills registers), each tap's 64 inputs one slice of the ring thanks to its guard.
+/// running sum would wait on its previous add from tap to tap; 64 keep more of them in flight than
+/// 32, and 128 would not fit in the registers), each tap's 64 inputs one slice of the ring thanks
+/// to its guard.
 fn taps_from_ring(
     out: &mut [Sample],
     ring: &[Sample],
@@ -320,7 +321,7 @@ pub fn measure(x: &[Sample]) -> (f64, f64) {
 /// Samples the player makes of every layer at a time: 4,096 (16 KB a layer), so the blocks of
 /// seven layers, the mix and the recent input the effects reach back into stay in the core's
 /// own cache while notes are added into them, the effects run over them and they are mixed
-/// (blocks of 32,768 were a few percent slower). A multiple of [`noise::BATCH`].
+/// (blocks eight times as long would not all fit there). A multiple of [`noise::BATCH`].
 pub const BLOCK: usize = 1 << 12;
 
 /// A rendered note and where it lies.

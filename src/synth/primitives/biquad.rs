@@ -49,7 +49,7 @@ impl Biquad {
     /// processor must wait on is `s → A⁸ s`, once per eight samples instead of a multiply-add
     /// per sample. The recursion (the state, and the state's part of each output) runs in
     /// double precision: at the lowest cutoffs the poles sit so near the unit circle that single
-    /// precision would move them (a 22 Hz low-pass would be off by ~0.6% of its peak). The
+    /// precision would move them, and the filter's response with them. The
     /// inputs' part of each output (a short convolution with the impulse response) runs in
     /// single precision, eight outputs to an instruction. Equal to the one-at-a-time recursion
     /// in double precision up to single-precision rounding (`eight_at_a_time_is_the_recursion`).
@@ -232,7 +232,7 @@ mod tests {
         // lfilter's definition, one sample at a time in double precision, on noise through the
         // synth's extremes of cutoff (the poles nearest the unit circle are the hardest case).
         // The block's single-precision part (the inputs' short convolution, the output) parts
-        // them by a few roundings of the peak: ~2e-7 measured.
+        // them by a few roundings of the peak.
         const TOL: f64 = 5e-7;
         use rand::SeedableRng;
         let mut rng = SynthRng::seed_from_u64(11);

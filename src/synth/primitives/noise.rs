@@ -1,7 +1,7 @@
 //! The synth's per-sample randomness: Gaussian white noise ([`noise`]) and the humanize jitter
 //! ([`Jitter`], [`JitterStream`]), both from standard normal draws made sixteen at a time without
-//! a branch, so that a note's jitter costs about two nanoseconds a sample and can be drawn on any
-//! thread.
+//! a branch or a library call, so that jittering a note costs a few vector instructions a sample
+//! and can be done on any thread.
 //!
 //! A [`Normals`] stream is seeded with one 64-bit draw from the render's one generator, so the
 //! generator (and the seed) still decides every sample; only the way a draw becomes a normal
@@ -106,7 +106,7 @@ impl Normals {
 
     /// The next two batches: [`Self::draw`] twice, the same numbers, the two batches' arithmetic
     /// done side by side (sixteen lanes), so that the processor has two independent chains of
-    /// polynomial steps to overlap instead of waiting on one (a note's jitter ~10% faster).
+    /// polynomial steps to overlap instead of waiting on one.
     #[inline(always)]
     pub fn draw2(&mut self) -> [f32; 2 * BATCH] {
         let (a1, b1) = (self.words(), self.words());

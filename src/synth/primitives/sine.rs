@@ -37,8 +37,8 @@ impl Sine {
     /// `amp · sin(phase0 + step · i)`.
     pub(super) fn with(step: f64, phase0: f64, amp: f64) -> Sine {
         // The turns by k steps, each the last turned by one step (double precision: after 32
-        // turns they are within ~1e-14 of sin_cos(k · step), with one sin_cos per tone instead
-        // of 33; notes are short, so these were ~3% of a render).
+        // turns they are within ~1e-14 of sin_cos(k · step)), so that a tone costs one sin_cos
+        // instead of 33: notes are short and many, so what a tone costs to set up counts.
         let (sin_1, cos_1) = step.sin_cos();
         let mut turns = [(0.0, 1.0); PHASORS];
         for k in 1..PHASORS {
@@ -256,9 +256,9 @@ mod tests {
             .enumerate()
             .map(|(i, v)| (*v as f64 - amp * (2.0 * PI * freq * (t0 + i as f64 / 44_100.0)).sin()).abs())
             .fold(0.0, f64::max);
-        // Single-precision turns drift by about a millionth of the amplitude over a block (1e-6
-        // measured), below 16-bit PCM's step (3e-5 of full scale); each block restarts from a
-        // phase carried in double precision.
+        // Single-precision turns drift by about a millionth of the amplitude over a block, below
+        // 16-bit PCM's step (3e-5 of full scale); each block restarts from a phase carried in
+        // double precision.
         assert!(worst < 1e-5 * amp, "{worst}");
         // The same tone from sample 5 on, added in parts of whole blocks and not.
         fn in_parts<T>(signal: &mut [T], mut put: impl FnMut(&mut [T])) {
