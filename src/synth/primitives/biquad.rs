@@ -69,28 +69,84 @@ impl Biquad {
     }
 }
 
-/// Blocks [`run_blocks`] converts to double precision at a time (a 1 KiB buffer).
-const CONVERTED_BLOCKS: usize = 16;
-
 wide_fn! {
-/// [`BiquadBlocks::run`] over whole blocks from the state `s`; returns the state past them.
-/// Each run of [`CONVERTED_BLOCKS`] blocks is first converted to double precision into a buffer
-/// on the stack (one pass of wide conversions), from which the next state's share of each
-/// block's inputs reads it: one load per sample for both parts of the state, where converting
-/// inside the block costs a conversion and a copy into both parts for each sample.
+/// [`BiquadBlocks::run`] over whole blocks from the state `s`; returns the state past them. The
+/// AVX2 and AVX-512 copies are [`run_blocks_avx2`].
 fn run_blocks(blocks: &BiquadBlocks, signal: &mut [[Sample; BIQUAD_BLOCK]], s: [f64; 2]) -> [f64; 2] {
     let mut s = s;
-    let mut wide = [[0.0; BIQUAD_BLOCK]; CONVERTED_BLOCKS];
-    for run in signal.chunks_mut(CONVERTED_BLOCKS) {
-        for (w, v) in wide.as_flattened_mut().iter_mut().zip(run.as_flattened()) {
-            *w = f64::from(*v);
-        }
-        for (block, xd) in run.iter_mut().zip(&wide) {
-            s = blocks.run(block, xd, s);
-        }
+    for block in signal {
+        s = blocks.run(block, s);
     }
     s
 }
+avx2: run_blocks_avx2
+}
+
+/// [`run_blocks`] with AVX2 and FMA instructions, the same operations in the same order lane by
+/// lane (so the same bits). Written by hand: from [`BiquadBlocks::run`] the compiler computes
+/// the next state's share of the inputs for the two parts side by side, each sample converted
+/// and copied into both, where here each part's products are one vector operation.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn run_blocks_avx2(blocks: &BiquadBlocks, signal: &mut [[Sample; BIQUAD_BLOCK]], s: [f64; 2]) -> [f64; 2] {
+    use std::arch::x86_64::*;
+    const N: usize = BIQUAD_BLOCK;
+    // SAFETY: every load and store below is of eight f32 or four f64 inside the arrays of
+    // `blocks` or inside a block of `signal`.
+    unsafe {
+        let rows = [0, 1].map(|i| {
+            [
+                _mm256_loadu_pd(blocks.state_rows[i].as_ptr()),
+                _mm256_loadu_pd(blocks.state_rows[i][4..].as_ptr()),
+            ]
+        });
+        let cols: [__m256; N] = std::array::from_fn(|j| _mm256_loadu_ps(blocks.input_cols[j].as_ptr()));
+        let feed = [0, 1].map(|i| {
+            [_mm256_loadu_pd(blocks.feed[i].as_ptr()), _mm256_loadu_pd(blocks.feed[i][4..].as_ptr())]
+        });
+        // A^N's columns: lane i of `a_col[c]` is A^N[i][c].
+        let a_n = &blocks.a_n;
+        let a_col = [_mm_set_pd(a_n[1][0], a_n[0][0]), _mm_set_pd(a_n[1][1], a_n[0][1])];
+        let mut state = _mm_set_pd(s[1], s[0]);
+        for block in signal {
+            let at = block.as_mut_ptr();
+            let x = _mm256_loadu_ps(at);
+            // The next state's share of the inputs (it does not wait on the state): each part's
+            // lanes j and j + 4 fused, then the halves, then the two parts' pairs.
+            let xd =
+                [_mm256_cvtps_pd(_mm256_castps256_ps128(x)), _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))];
+            let halves = |i: usize| {
+                let q = _mm256_fmadd_pd(feed[i][1], xd[1], _mm256_mul_pd(feed[i][0], xd[0]));
+                _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1))
+            };
+            let fed = _mm_hadd_pd(halves(0), halves(1));
+            // The state's part, four outputs to a double-precision register.
+            let (s0, s1) = (
+                _mm256_set1_pd(_mm_cvtsd_f64(state)),
+                _mm256_set1_pd(_mm_cvtsd_f64(_mm_unpackhi_pd(state, state))),
+            );
+            let part =
+                |h: usize| _mm256_cvtpd_ps(_mm256_fmadd_pd(s1, rows[1][h], _mm256_mul_pd(s0, rows[0][h])));
+            let state_part = _mm256_set_m128(part(1), part(0));
+            // The inputs' part: one chain of multiply-adds (it does not feed the next block, so
+            // blocks overlap).
+            let xj = |j: usize| _mm256_broadcast_ss(&*at.add(j));
+            let mut inputs = _mm256_mul_ps(xj(0), cols[0]);
+            for (j, col) in cols.iter().enumerate().skip(1) {
+                inputs = _mm256_fmadd_ps(xj(j), *col, inputs);
+            }
+            state = _mm_fmadd_pd(
+                a_col[1],
+                _mm_unpackhi_pd(state, state),
+                _mm_fmadd_pd(a_col[0], _mm_unpacklo_pd(state, state), fed),
+            );
+            _mm256_storeu_ps(at, _mm256_add_ps(state_part, inputs));
+        }
+        let mut out = [0.0; 2];
+        _mm_storeu_pd(out.as_mut_ptr(), state);
+        out
+    }
 }
 
 /// Samples [`Biquad::run`] computes at a time.
@@ -152,27 +208,17 @@ impl BiquadBlocks {
         blocks
     }
 
-    /// One block in place (`xd` its samples in double precision), the state moved past it, in
-    /// fused multiply-adds (one rounding each). Each output is the state's part (double
-    /// precision, `s1 · r1 + s0 · r0`, then rounded) plus the inputs' part,
-    /// `x7 c7 + (… + (x1 c1 + x0 c0))`; the next state is `A¹ s1 + (A⁰ s0 + fed)`, so that it
-    /// waits on two multiply-adds a block, with the inputs' share `fed` summed as lanes `j` and
-    /// `j + 4` fused, then the halves, then the pair. Each step is written across the eight
-    /// outputs (or the two parts of the state) at once, in plain loops (a closure the compiler
-    /// left out of line would miss the wide copies' instructions), so that the wide copies of
-    /// [`run_blocks`] make it a few vector instructions.
+    /// One block in place, the state moved past it, in fused multiply-adds (one rounding each).
+    /// Each output is the state's part (double precision, `s1 · r1 + s0 · r0`, then rounded)
+    /// plus the inputs' part, `x7 c7 + (… + (x1 c1 + x0 c0))`; the next state is
+    /// `A¹ s1 + (A⁰ s0 + fed)`, so that it waits on two multiply-adds a block, with the inputs'
+    /// share `fed` summed as [`run_blocks_avx2`] sums it: lanes `j` and `j + 4` fused, then the
+    /// halves, then the pair. Plain loops (a closure the compiler left out of line would miss the
+    /// wide instructions of the copy it is in).
     #[inline(always)]
-    fn run(&self, block: &mut [Sample; BIQUAD_BLOCK], xd: &[f64; BIQUAD_BLOCK], s: [f64; 2]) -> [f64; 2] {
+    fn run(&self, block: &mut [Sample; BIQUAD_BLOCK], s: [f64; 2]) -> [f64; 2] {
         const N: usize = BIQUAD_BLOCK;
         let x: [Sample; N] = *block;
-        let mut fed = [0.0; 2];
-        for (fed, feed) in fed.iter_mut().zip(&self.feed) {
-            let mut q = [0.0; 4];
-            for l in 0..4 {
-                q[l] = feed[l + 4].mul_add(xd[l + 4], feed[l] * xd[l]);
-            }
-            *fed = (q[0] + q[2]) + (q[1] + q[3]);
-        }
         let c = &self.input_cols;
         let mut inputs: [Sample; N] = [0.0; N];
         for k in 0..N {
@@ -189,7 +235,12 @@ impl BiquadBlocks {
             block[k] = state as Sample + inputs[k];
         }
         let mut next = [0.0; 2];
-        for ((next, a_n), fed) in next.iter_mut().zip(&self.a_n).zip(fed) {
+        for ((next, feed), a_n) in next.iter_mut().zip(&self.feed).zip(&self.a_n) {
+            let mut q = [0.0; 4];
+            for l in 0..4 {
+                q[l] = feed[l + 4].mul_add(f64::from(x[l + 4]), feed[l] * f64::from(x[l]));
+            }
+            let fed = (q[0] + q[2]) + (q[1] + q[3]);
             *next = a_n[1].mul_add(s[1], a_n[0].mul_add(s[0], fed));
         }
         next
