@@ -6,7 +6,10 @@
 //! instruction in the wide ones, the C library's exact `fmaf`/`fma` in the baseline), so the
 //! output is the same bit for bit; only the instructions differ. The baseline copy pays a call
 //! per fused multiply-add: it runs only on x86-64 processors without AVX2 and FMA (before 2013),
-//! while other architectures' baselines have the instruction (aarch64's `fmla`).
+//! while other architectures' baselines have the instruction (aarch64's `fmla`). A loop the
+//! compiler does not vectorize well from its portable body may give the AVX2 and AVX-512 copies a
+//! body written with intrinsics instead (`wide_fn!`'s `avx2:` form), the same arithmetic in the
+//! same order.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

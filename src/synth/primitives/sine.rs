@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 
 use super::sample::{Sample, samples};
 
-/// [`sine`] from any sample on: `add` adds samples `first..first + len` of the tone, so several
+/// [`sine`](fn@super::sine) from any sample on: `add` adds samples `first..first + len` of the tone, so several
 /// tones (or a tone and its tremolo) can be built one cache-sized block at a time.
 #[derive(Clone, Copy)]
 pub struct Sine {
