@@ -299,16 +299,17 @@ const fn label(
     plain(name, group, Kind::Label, options, default, description)
 }
 
-/// A label field the synth reads as a number (`_TEMPO_MAP` and its kin).
+/// A label field the synth reads as a number (`_TEMPO_MAP` and its kin): `labels` pairs the
+/// options with the numbers they mean, in order.
 const fn scaled(
     name: &'static str,
     group: Group,
-    options: &'static [&'static str],
-    numbers: &'static [f64],
+    labels: (&'static [&'static str], &'static [f64]),
     default: Value,
     fallback: u8,
     description: &'static str,
 ) -> FieldSpec {
+    let (options, numbers) = labels;
     FieldSpec {
         name,
         group,
@@ -338,11 +339,11 @@ use Group::{Global, Layers, MelodyHarmony, Modifiers};
 /// (`latentscore/config.py`), `MusicConfig`'s defaults and `_sanitize_config`'s fallbacks.
 #[rustfmt::skip]
 pub static FIELDS: [FieldSpec; FIELD_COUNT] = [
-    scaled("tempo", Global, LEVELS5, &[0.15, 0.3, 0.5, 0.7, 0.9], Value::Label(2), 2, "Tempo: BPM = 55 + 110 × value."),
+    scaled("tempo", Global, (LEVELS5, &[0.15, 0.3, 0.5, 0.7, 0.9]), Value::Label(2), 2, "Tempo: BPM = 55 + 110 × value."),
     label("root", Global, Root::NAMES, 0, "Root note of the scale."),
     label("mode", Global, Mode::NAMES, 1, "Scale mode that shapes the emotional colour."),
-    scaled("brightness", Global, &["very_dark", "dark", "medium", "bright", "very_bright"], &[0.1, 0.3, 0.5, 0.7, 0.9], Value::Label(2), 2, "Filter brightness / spectral tilt."),
-    scaled("space", Global, &["dry", "small", "medium", "large", "vast"], &[0.1, 0.3, 0.5, 0.7, 0.95], Value::Label(2), 2, "Reverb / room size."),
+    scaled("brightness", Global, (&["very_dark", "dark", "medium", "bright", "very_bright"], &[0.1, 0.3, 0.5, 0.7, 0.9]), Value::Label(2), 2, "Filter brightness / spectral tilt."),
+    scaled("space", Global, (&["dry", "small", "medium", "large", "vast"], &[0.1, 0.3, 0.5, 0.7, 0.95]), Value::Label(2), 2, "Reverb / room size."),
     int("density", Global, &["2", "3", "4", "5", "6"], 3, "Layer count: 2 bass+pad, 3 +melody, 4 +rhythm, 5 +texture, 6 +accent."),
     label("bass", Layers, Bass::NAMES, 0, "Bass style or movement pattern."),
     label("pad", Layers, Pad::NAMES, 0, "Pad texture and harmonic bed."),
@@ -350,22 +351,22 @@ pub static FIELDS: [FieldSpec; FIELD_COUNT] = [
     label("rhythm", Layers, Rhythm::NAMES, 1, "Percussion pattern (or none)."),
     label("texture", Layers, Texture::NAMES, 1, "Background texture or noise layer."),
     label("accent", Layers, Accent::NAMES, 1, "Sparse accent sound."),
-    scaled("motion", Modifiers, &["static", "slow", "medium", "fast", "chaotic"], &[0.1, 0.3, 0.5, 0.7, 0.9], Value::Label(2), 2, "Modulation / LFO rate."),
+    scaled("motion", Modifiers, (&["static", "slow", "medium", "fast", "chaotic"], &[0.1, 0.3, 0.5, 0.7, 0.9]), Value::Label(2), 2, "Modulation / LFO rate."),
     label("attack", Modifiers, Attack::NAMES, 1, "Transient sharpness (envelope times × 2.5, 1, 0.3)."),
-    scaled("stereo", Modifiers, &["mono", "narrow", "medium", "wide", "ultra_wide"], &[0.0, 0.25, 0.5, 0.75, 1.0], Value::Label(2), 2, "Stereo width (a short-delay blend; the output is mono)."),
+    scaled("stereo", Modifiers, (&["mono", "narrow", "medium", "wide", "ultra_wide"], &[0.0, 0.25, 0.5, 0.75, 1.0]), Value::Label(2), 2, "Stereo width (a short-delay blend; the output is mono)."),
     plain("depth", Modifiers, Kind::Bool, &["false", "true"], 0, "Adds a sub-bass pulse."),
-    scaled("echo", Modifiers, &["none", "subtle", "medium", "heavy", "infinite"], &[0.0, 0.25, 0.5, 0.75, 0.95], Value::Label(2), 2, "Delay amount."),
-    scaled("human", Modifiers, &["robotic", "tight", "natural", "loose", "drunk"], &[0.0, 0.15, 0.3, 0.5, 0.8], Value::Label(0), 0, "Timing / amplitude looseness."),
+    scaled("echo", Modifiers, (&["none", "subtle", "medium", "heavy", "infinite"], &[0.0, 0.25, 0.5, 0.75, 0.95]), Value::Label(2), 2, "Delay amount."),
+    scaled("human", Modifiers, (&["robotic", "tight", "natural", "loose", "drunk"], &[0.0, 0.15, 0.3, 0.5, 0.8]), Value::Label(0), 0, "Timing / amplitude looseness."),
     label("grain", Modifiers, Grain::NAMES, 0, "Oscillator: clean = sine, warm = triangle, gritty = sawtooth."),
     label("melody_engine", MelodyHarmony, MelodyEngine::NAMES, 0, "Melody generation: pattern styles or the procedural engine."),
     int("phrase_len_bars", MelodyHarmony, &["2", "4", "8"], 1, "Phrase length in bars."),
-    scaled("melody_density", MelodyHarmony, &["very_sparse", "sparse", "medium", "busy", "very_busy"], &[0.15, 0.30, 0.50, 0.70, 0.85], Value::Number(0.45), 2, "Melody note density."),
-    scaled("syncopation", MelodyHarmony, &["straight", "light", "medium", "heavy"], &[0.0, 0.2, 0.5, 0.8], Value::Number(0.20), 2, "Off-beat emphasis."),
-    scaled("swing", MelodyHarmony, &["none", "light", "medium", "heavy"], &[0.0, 0.2, 0.5, 0.8], Value::Number(0.0), 0, "Swing."),
-    scaled("motif_repeat_prob", MelodyHarmony, &["rare", "sometimes", "often"], &[0.2, 0.5, 0.8], Value::Number(0.50), 1, "How often a phrase repeats its motif."),
-    scaled("step_bias", MelodyHarmony, &["step", "balanced", "leapy"], &[0.9, 0.7, 0.4], Value::Number(0.75), 1, "Stepwise versus leaping melodic motion."),
-    scaled("chromatic_prob", MelodyHarmony, &["none", "light", "medium", "heavy"], &[0.0, 0.05, 0.12, 0.25], Value::Number(0.05), 0, "Chromatic approach notes."),
-    scaled("cadence_strength", MelodyHarmony, &["weak", "medium", "strong"], &[0.3, 0.6, 0.9], Value::Number(0.65), 1, "Cadence emphasis at phrase ends."),
+    scaled("melody_density", MelodyHarmony, (&["very_sparse", "sparse", "medium", "busy", "very_busy"], &[0.15, 0.30, 0.50, 0.70, 0.85]), Value::Number(0.45), 2, "Melody note density."),
+    scaled("syncopation", MelodyHarmony, (&["straight", "light", "medium", "heavy"], &[0.0, 0.2, 0.5, 0.8]), Value::Number(0.20), 2, "Off-beat emphasis."),
+    scaled("swing", MelodyHarmony, (&["none", "light", "medium", "heavy"], &[0.0, 0.2, 0.5, 0.8]), Value::Number(0.0), 0, "Swing."),
+    scaled("motif_repeat_prob", MelodyHarmony, (&["rare", "sometimes", "often"], &[0.2, 0.5, 0.8]), Value::Number(0.50), 1, "How often a phrase repeats its motif."),
+    scaled("step_bias", MelodyHarmony, (&["step", "balanced", "leapy"], &[0.9, 0.7, 0.4]), Value::Number(0.75), 1, "Stepwise versus leaping melodic motion."),
+    scaled("chromatic_prob", MelodyHarmony, (&["none", "light", "medium", "heavy"], &[0.0, 0.05, 0.12, 0.25]), Value::Number(0.05), 0, "Chromatic approach notes."),
+    scaled("cadence_strength", MelodyHarmony, (&["weak", "medium", "strong"], &[0.3, 0.6, 0.9]), Value::Number(0.65), 1, "Cadence emphasis at phrase ends."),
     int("register_min_oct", MelodyHarmony, &["1", "2", "3", "4", "5", "6", "7", "8"], 3, "Lowest melody octave."),
     int("register_max_oct", MelodyHarmony, &["1", "2", "3", "4", "5", "6", "7", "8"], 5, "Highest melody octave."),
     label("tension_curve", MelodyHarmony, TensionCurve::NAMES, 0, "Tension shape across the phrase."),

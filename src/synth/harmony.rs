@@ -279,14 +279,19 @@ fn grid_step_beats(density: f64) -> f64 {
     }
 }
 
-/// Chord-tone pitches (diatonic steps from the register's bottom) within min..=max, with their
-/// pitch classes: `(class, pitch)`, class by class, each from its lowest octave up.
-fn chord_tone_pitches(
-    root: i32,
+/// The pitches the procedural melody may play, in diatonic steps from its register's bottom
+/// (`min..=max`), and the chord extensions it counts as chord tones.
+#[derive(Clone, Copy)]
+struct Register {
     min: i32,
     max: i32,
     ext: ChordExtensions,
-) -> impl Iterator<Item = (i32, i32)> {
+}
+
+/// Chord-tone pitches (diatonic steps from the register's bottom) within the register, with their
+/// pitch classes: `(class, pitch)`, class by class, each from its lowest octave up.
+fn chord_tone_pitches(root: i32, register: Register) -> impl Iterator<Item = (i32, i32)> {
+    let Register { min, max, ext } = register;
     let ToneClasses { tones, len } = chord_tone_classes(root, ext);
     tones.into_iter().take(len).flat_map(move |tone| {
         (0..=(max / 7))
@@ -295,8 +300,8 @@ fn chord_tone_pitches(
     })
 }
 
-fn nearest_chord_tone_pitch(pitch: i32, root: i32, min: i32, max: i32, ext: ChordExtensions) -> i32 {
-    let candidates = chord_tone_pitches(root, min, max, ext);
+fn nearest_chord_tone_pitch(pitch: i32, root: i32, register: Register) -> i32 {
+    let candidates = chord_tone_pitches(root, register);
     // Python's min() keeps the first of equals.
     let mut best: Option<i32> = None;
     for (_, c) in candidates {
@@ -304,26 +309,24 @@ fn nearest_chord_tone_pitch(pitch: i32, root: i32, min: i32, max: i32, ext: Chor
             best = Some(c);
         }
     }
-    best.unwrap_or_else(|| pitch.clamp(min, max))
+    best.unwrap_or_else(|| pitch.clamp(register.min, register.max))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn choose_anchor_pitch(
     rng: &mut SynthRng,
     prev: i32,
     root_degree: i32,
-    min: i32,
-    max: i32,
+    register: Register,
     tension: f64,
     cadence_strength: f64,
-    ext: ChordExtensions,
 ) -> i32 {
+    let Register { min, max, .. } = register;
     let root = root_degree.rem_euclid(7);
     let midpoint = 0.5 * (min + max) as f64;
     let desired = midpoint + (tension - 0.5) * 0.35 * (max - min) as f64;
     let mut items = Vec::new();
     let mut weights = Vec::new();
-    for (tone, cand) in chord_tone_pitches(root_degree, min, max, ext) {
+    for (tone, cand) in chord_tone_pitches(root_degree, register) {
         let weight = if tone == root {
             1.0 + 1.8 * cadence_strength
         } else if tone == (root + 2) % 7 {
@@ -346,7 +349,9 @@ fn choose_anchor_pitch(
     items[weighted_index(rng, &weights)]
 }
 
-/// The procedural melody's notes for `duration` seconds (`_generate_procedural_melody_events`).
+/// The procedural melody's notes for `duration` seconds (`_generate_procedural_melody_events`):
+/// an anchor (a chord tone) for each bar, voice-led from the last, then each bar's notes on the
+/// step grid. Every draw from `rng` is made in the reference's order.
 pub fn procedural_melody_events(
     config: &SynthConfig,
     duration: f64,
@@ -354,161 +359,291 @@ pub fn procedural_melody_events(
     policy: &MelodyPolicy,
     rng: &mut SynthRng,
 ) -> Vec<NoteEvent> {
-    let beats_per_bar = 4.0;
-    let spb = config.seconds_per_beat();
-    let total_beats = (duration / spb).max(1.0);
-    let total_bars = (total_beats / beats_per_bar).ceil() as usize;
-    let base_oct = policy.register_min_oct;
-    let oct_span = (policy.register_max_oct - policy.register_min_oct).max(0);
-    let (min_pitch, max_pitch) = (0, oct_span * 7 + 6);
-    let ext = config.chord_extensions;
-    let phrase_len = policy.phrase_len_bars;
-    let bar_position = |bar: usize| {
+    let grid = MelodyGrid::new(config, duration, policy);
+    let anchors = grid.anchors(harmony, rng);
+    let mut line =
+        Line { events: Vec::with_capacity(grid.total_bars * grid.steps_per_bar), motif: Vec::new() };
+    for bar in 0..grid.total_bars {
+        let bar = grid.bar(bar, &anchors, harmony, &line.motif, rng);
+        grid.play_bar(&mut line, &bar, rng);
+    }
+    line.events
+}
+
+/// What every bar of a procedural melody shares: the piece's beat grid, the melody's register
+/// and octave, and its policy.
+struct MelodyGrid<'a> {
+    config: &'a SynthConfig,
+    policy: &'a MelodyPolicy,
+    duration: f64,
+    /// Seconds per beat.
+    spb: f64,
+    beats_per_bar: f64,
+    total_bars: usize,
+    base_oct: i32,
+    register: Register,
+    /// Beats from one step of the grid to the next, and the steps in a bar.
+    step_beats: f64,
+    steps_per_bar: usize,
+    /// The timing jitter of a note that is not an anchor, where there is one.
+    jitter_sd: Option<Normal<f64>>,
+}
+
+/// One bar of a procedural melody: its start, chord root, place in the phrase and anchors.
+struct Bar {
+    /// The beat it starts on.
+    beat: f64,
+    root: i32,
+    tension: f64,
+    /// Whether it ends its phrase (and the phrase is more than a bar).
+    cadence: bool,
+    /// Whether it starts its phrase.
+    phrase_start: bool,
+    anchor: i32,
+    /// The next bar's anchor (this bar's for the last).
+    next_anchor: i32,
+    /// Whether it repeats the motif.
+    use_motif: bool,
+}
+
+/// A step of a bar's grid that has not passed the end of the piece.
+struct Step {
+    index: usize,
+    /// Beats into the bar.
+    pos_beats: f64,
+    /// Seconds into the piece, swing included.
+    start_sec: f64,
+    /// The motif's pitch (relative to the anchor) on this step, if it has one.
+    motif: Option<i32>,
+}
+
+/// Where a bar's melody walks: the last pitch played, and whether a note off the chord waits
+/// to resolve onto a chord tone.
+struct Walk {
+    current: i32,
+    need_resolve: bool,
+}
+
+/// The melody so far: its notes, and the motif its first phrase made (up to five notes after
+/// the anchor, each `(step, pitch − anchor)`).
+struct Line {
+    events: Vec<NoteEvent>,
+    motif: Vec<(usize, i32)>,
+}
+
+impl MelodyGrid<'_> {
+    fn new<'a>(config: &'a SynthConfig, duration: f64, policy: &'a MelodyPolicy) -> MelodyGrid<'a> {
+        let beats_per_bar = 4.0;
+        let spb = config.seconds_per_beat();
+        let total_beats = (duration / spb).max(1.0);
+        let oct_span = (policy.register_max_oct - policy.register_min_oct).max(0);
+        let step_beats = grid_step_beats(policy.density);
+        MelodyGrid {
+            config,
+            policy,
+            duration,
+            spb,
+            beats_per_bar,
+            total_bars: (total_beats / beats_per_bar).ceil() as usize,
+            base_oct: policy.register_min_oct,
+            register: Register { min: 0, max: oct_span * 7 + 6, ext: config.chord_extensions },
+            step_beats,
+            steps_per_bar: ((beats_per_bar / step_beats).round() as usize).clamp(1, 64),
+            jitter_sd: Normal::new(0.0, (config.human * 0.006 * spb).max(0.0)).ok(),
+        }
+    }
+
+    /// A bar's place in its phrase, its tension there, and whether it is the phrase's cadence.
+    fn bar_position(&self, bar: usize) -> (i32, f64, bool) {
+        let phrase_len = self.policy.phrase_len_bars;
         let pos = bar as i32 % phrase_len;
         let x = pos as f64 / (phrase_len - 1).max(1) as f64;
         let cadence = pos == phrase_len - 1 && phrase_len > 1;
-        (pos, tension_value(policy.tension_curve, x), cadence)
-    };
-
-    // One anchor (chord tone) per bar, voice-led from the last.
-    let mut anchors = Vec::with_capacity(total_bars);
-    let mut prev = ((max_pitch - min_pitch) / 2).clamp(min_pitch, max_pitch);
-    for bar in 0..total_bars {
-        let root = harmony.root_at_beat(bar as f64 * beats_per_bar);
-        let (_, mut tension, cadence) = bar_position(bar);
-        if cadence {
-            tension = 0.0;
-        }
-        let strength = if cadence { policy.cadence_strength } else { 0.10 };
-        let anchor = choose_anchor_pitch(rng, prev, root, min_pitch, max_pitch, tension, strength, ext);
-        anchors.push(anchor);
-        prev = anchor;
+        (pos, tension_value(self.policy.tension_curve, x), cadence)
     }
 
-    let step_beats = grid_step_beats(policy.density);
-    let steps_per_bar = ((beats_per_bar / step_beats).round() as usize).clamp(1, 64);
-    let jitter_sd = Normal::new(0.0, (config.human * 0.006 * spb).max(0.0)).ok();
-    let mut events: Vec<NoteEvent> = Vec::with_capacity(total_bars * steps_per_bar);
-    let mut motif: Vec<(usize, i32)> = Vec::new();
+    /// One anchor (chord tone) per bar, voice-led from the last.
+    fn anchors(&self, harmony: &HarmonyPlan, rng: &mut SynthRng) -> Vec<i32> {
+        let Register { min, max, .. } = self.register;
+        let mut anchors = Vec::with_capacity(self.total_bars);
+        let mut prev = ((max - min) / 2).clamp(min, max);
+        for bar in 0..self.total_bars {
+            let root = harmony.root_at_beat(bar as f64 * self.beats_per_bar);
+            let (_, mut tension, cadence) = self.bar_position(bar);
+            if cadence {
+                tension = 0.0;
+            }
+            let strength = if cadence { self.policy.cadence_strength } else { 0.10 };
+            let anchor = choose_anchor_pitch(rng, prev, root, self.register, tension, strength);
+            anchors.push(anchor);
+            prev = anchor;
+        }
+        anchors
+    }
 
-    for bar in 0..total_bars {
-        let beat_bar = bar as f64 * beats_per_bar;
-        let root = harmony.root_at_beat(beat_bar);
-        let (pos, tension, cadence) = bar_position(bar);
+    /// Bar `bar`, drawing whether it repeats the motif (a phrase's first bar, once there is one).
+    fn bar(
+        &self,
+        bar: usize,
+        anchors: &[i32],
+        harmony: &HarmonyPlan,
+        motif: &[(usize, i32)],
+        rng: &mut SynthRng,
+    ) -> Bar {
+        let beat = bar as f64 * self.beats_per_bar;
+        let (pos, tension, cadence) = self.bar_position(bar);
         let phrase_start = pos == 0;
         let anchor = anchors[bar];
-        let next_anchor = anchors.get(bar + 1).copied().unwrap_or(anchor);
-        let use_motif = !motif.is_empty() && phrase_start && rng.random::<f64>() < policy.motif_repeat_prob;
-        let mut need_resolve = false;
-        let mut current = anchor;
-        let mut bar_notes: Vec<(usize, i32)> = Vec::new();
+        Bar {
+            beat,
+            root: harmony.root_at_beat(beat),
+            tension,
+            cadence,
+            phrase_start,
+            anchor,
+            next_anchor: anchors.get(bar + 1).copied().unwrap_or(anchor),
+            use_motif: !motif.is_empty()
+                && phrase_start
+                && rng.random::<f64>() < self.policy.motif_repeat_prob,
+        }
+    }
 
-        for step in 0..steps_per_bar {
-            let pos_beats = step as f64 * step_beats;
-            let mut start_sec = (beat_bar + pos_beats) * spb;
-            if start_sec >= duration {
+    /// A bar's notes, step by step, added to the line; the first phrase's first bar makes the
+    /// motif.
+    fn play_bar(&self, line: &mut Line, bar: &Bar, rng: &mut SynthRng) {
+        let mut walk = Walk { current: bar.anchor, need_resolve: false };
+        let mut bar_notes: Vec<(usize, i32)> = Vec::new();
+        for index in 0..self.steps_per_bar {
+            let pos_beats = index as f64 * self.step_beats;
+            let mut start_sec = (bar.beat + pos_beats) * self.spb;
+            if start_sec >= self.duration {
                 break;
             }
-            if step_beats == 0.5 && step % 2 == 1 {
-                start_sec += policy.swing * 0.12 * spb;
+            if self.step_beats == 0.5 && index % 2 == 1 {
+                start_sec += self.policy.swing * 0.12 * self.spb;
             }
-            let motif_step = motif.iter().find(|(s, _)| *s == step).map(|(_, off)| *off);
-            let (play, is_anchor) = if step == 0 {
-                (true, true)
-            } else if use_motif && motif_step.is_some() {
-                (true, false)
-            } else {
-                let offbeat = (pos_beats - pos_beats.round()).abs() > 1e-6;
-                let mut prob = 0.10 + 0.80 * policy.density + 0.20 * tension;
-                prob += if offbeat { 0.25 * policy.syncopation } else { -0.15 * policy.syncopation };
-                if cadence && pos_beats >= 2.0 {
-                    prob *= 0.35 + 0.40 * (1.0 - policy.cadence_strength);
-                }
-                if events.last().is_some_and(|e| e.start_sec > start_sec - 0.001) {
-                    prob *= 0.6;
-                }
-                (rng.random::<f64>() < prob.clamp(0.0, 1.0), false)
-            };
+            let motif = line.motif.iter().find(|(s, _)| *s == index).map(|(_, off)| *off);
+            let step = Step { index, pos_beats, start_sec, motif };
+            let (play, is_anchor) = self.plays(bar, &step, line.events.last(), rng);
             if !play {
                 continue;
             }
-
-            let pitch = if step == 0 {
-                anchor
-            } else if use_motif {
-                (anchor + motif_step.unwrap_or(0)).clamp(min_pitch, max_pitch)
-            } else {
-                let delta = next_anchor - current;
-                let direction =
-                    if delta == 0 { if rng.random::<bool>() { 1 } else { -1 } } else { delta.signum() };
-                let mut pitch = if need_resolve {
-                    need_resolve = false;
-                    nearest_chord_tone_pitch(current, root, min_pitch, max_pitch, ext)
-                } else {
-                    let leap_prob = (1.0 - policy.step_bias) * (0.25 + 0.35 * tension);
-                    let mut step_size = 1;
-                    if rng.random::<f64>() < 0.06 + 0.10 * tension {
-                        step_size = 0;
-                    } else if delta.abs() >= 4 && rng.random::<f64>() < leap_prob {
-                        step_size = rng.random_range(2..=4);
-                    }
-                    (current + direction * step_size).clamp(min_pitch, max_pitch)
-                };
-                if !chord_tone_classes(root, ext).as_slice().contains(&pitch.rem_euclid(7)) {
-                    if rng.random::<f64>() < 0.55 - 0.45 * tension {
-                        pitch = nearest_chord_tone_pitch(pitch, root, min_pitch, max_pitch, ext);
-                    } else {
-                        need_resolve = true;
-                    }
-                }
-                pitch
-            };
-
-            let mut dur_beats = step_beats * (0.70 + 0.25 * rng.random::<f64>());
-            if is_anchor {
-                dur_beats = dur_beats.max(1.0);
-                if cadence {
-                    dur_beats = dur_beats.max(1.6);
-                }
+            let pitch = self.pitch(bar, &step, &mut walk, rng);
+            line.events.push(self.note(bar, &step, pitch, is_anchor, rng));
+            if bar.phrase_start && !bar.use_motif && line.motif.is_empty() && !is_anchor {
+                bar_notes.push((index, pitch - bar.anchor));
             }
-            let dur_sec = (dur_beats * spb).min((duration - start_sec).max(0.02));
-            let mut jitter = 0.0;
-            if config.human > 0.0
-                && !is_anchor
-                && let Some(normal) = jitter_sd
-            {
-                jitter = normal.sample(rng).clamp(-0.02 * spb, 0.02 * spb);
-            }
-            let start_j = (start_sec + jitter).clamp(0.0, (duration - 0.01).max(0.0));
-            let mut amp = 0.12 + 0.05 * tension;
-            if cadence && pos_beats >= 2.0 {
-                amp *= 0.85;
-            }
-            if is_anchor {
-                amp *= 1.10;
-            }
-            let chromatic = policy.chromatic_prob > 0.0
-                && !is_anchor
-                && (next_anchor - pitch).abs() <= 2
-                && rng.random::<f64>() < policy.chromatic_prob * (0.35 + 0.65 * tension);
-            let freq = if chromatic {
-                let sign = if next_anchor - pitch >= 0 { 1 } else { -1 };
-                freq_from_note(config.root, semitone_from_degree(config.mode, next_anchor) - sign, base_oct)
-            } else {
-                scale_freq(config, pitch, base_oct)
-            };
-            events.push(NoteEvent { start_sec: start_j, dur_sec, freq, amp, is_anchor });
-            if phrase_start && !use_motif && motif.is_empty() && !is_anchor {
-                bar_notes.push((step, pitch - anchor));
-            }
-            current = pitch;
+            walk.current = pitch;
         }
-        if motif.is_empty() && phrase_start && !bar_notes.is_empty() {
+        if line.motif.is_empty() && bar.phrase_start && !bar_notes.is_empty() {
             bar_notes.truncate(5);
-            motif = bar_notes;
+            line.motif = bar_notes;
         }
     }
-    events
+
+    /// Whether a step plays, and whether it is the bar's anchor: the first step always (the
+    /// anchor), a motif step when the bar repeats the motif, any other by a draw (denser with
+    /// the density and the tension, syncopated, thinner in a cadence's second half and right
+    /// after a note).
+    fn plays(&self, bar: &Bar, step: &Step, last: Option<&NoteEvent>, rng: &mut SynthRng) -> (bool, bool) {
+        let policy = self.policy;
+        if step.index == 0 {
+            return (true, true);
+        }
+        if bar.use_motif && step.motif.is_some() {
+            return (true, false);
+        }
+        let pos_beats = step.pos_beats;
+        let offbeat = (pos_beats - pos_beats.round()).abs() > 1e-6;
+        let mut prob = 0.10 + 0.80 * policy.density + 0.20 * bar.tension;
+        prob += if offbeat { 0.25 * policy.syncopation } else { -0.15 * policy.syncopation };
+        if bar.cadence && pos_beats >= 2.0 {
+            prob *= 0.35 + 0.40 * (1.0 - policy.cadence_strength);
+        }
+        if last.is_some_and(|e| e.start_sec > step.start_sec - 0.001) {
+            prob *= 0.6;
+        }
+        (rng.random::<f64>() < prob.clamp(0.0, 1.0), false)
+    }
+
+    /// A playing step's pitch: the anchor on the first step, the motif's when the bar repeats
+    /// it, otherwise a step (or a rest on the pitch, or a leap) toward the next anchor, pulled
+    /// onto a chord tone now or on the next step.
+    fn pitch(&self, bar: &Bar, step: &Step, walk: &mut Walk, rng: &mut SynthRng) -> i32 {
+        let register = self.register;
+        let (min_pitch, max_pitch) = (register.min, register.max);
+        let (root, tension, current) = (bar.root, bar.tension, walk.current);
+        if step.index == 0 {
+            return bar.anchor;
+        }
+        if bar.use_motif {
+            return (bar.anchor + step.motif.unwrap_or(0)).clamp(min_pitch, max_pitch);
+        }
+        let delta = bar.next_anchor - current;
+        let direction = if delta == 0 { if rng.random::<bool>() { 1 } else { -1 } } else { delta.signum() };
+        let mut pitch = if walk.need_resolve {
+            walk.need_resolve = false;
+            nearest_chord_tone_pitch(current, root, register)
+        } else {
+            let leap_prob = (1.0 - self.policy.step_bias) * (0.25 + 0.35 * tension);
+            let mut step_size = 1;
+            if rng.random::<f64>() < 0.06 + 0.10 * tension {
+                step_size = 0;
+            } else if delta.abs() >= 4 && rng.random::<f64>() < leap_prob {
+                step_size = rng.random_range(2..=4);
+            }
+            (current + direction * step_size).clamp(min_pitch, max_pitch)
+        };
+        if !chord_tone_classes(root, register.ext).as_slice().contains(&pitch.rem_euclid(7)) {
+            if rng.random::<f64>() < 0.55 - 0.45 * tension {
+                pitch = nearest_chord_tone_pitch(pitch, root, register);
+            } else {
+                walk.need_resolve = true;
+            }
+        }
+        pitch
+    }
+
+    /// The note a playing step makes: its length (anchors held longer), its timing jitter, its
+    /// level, and its frequency (a chromatic approach to the next anchor, now and then).
+    fn note(&self, bar: &Bar, step: &Step, pitch: i32, is_anchor: bool, rng: &mut SynthRng) -> NoteEvent {
+        let (config, policy, spb, duration) = (self.config, self.policy, self.spb, self.duration);
+        let (start_sec, tension, next_anchor) = (step.start_sec, bar.tension, bar.next_anchor);
+        let mut dur_beats = self.step_beats * (0.70 + 0.25 * rng.random::<f64>());
+        if is_anchor {
+            dur_beats = dur_beats.max(1.0);
+            if bar.cadence {
+                dur_beats = dur_beats.max(1.6);
+            }
+        }
+        let dur_sec = (dur_beats * spb).min((duration - start_sec).max(0.02));
+        let mut jitter = 0.0;
+        if config.human > 0.0
+            && !is_anchor
+            && let Some(normal) = self.jitter_sd
+        {
+            jitter = normal.sample(rng).clamp(-0.02 * spb, 0.02 * spb);
+        }
+        let start_j = (start_sec + jitter).clamp(0.0, (duration - 0.01).max(0.0));
+        let mut amp = 0.12 + 0.05 * tension;
+        if bar.cadence && step.pos_beats >= 2.0 {
+            amp *= 0.85;
+        }
+        if is_anchor {
+            amp *= 1.10;
+        }
+        let chromatic = policy.chromatic_prob > 0.0
+            && !is_anchor
+            && (next_anchor - pitch).abs() <= 2
+            && rng.random::<f64>() < policy.chromatic_prob * (0.35 + 0.65 * tension);
+        let freq = if chromatic {
+            let sign = if next_anchor - pitch >= 0 { 1 } else { -1 };
+            freq_from_note(config.root, semitone_from_degree(config.mode, next_anchor) - sign, self.base_oct)
+        } else {
+            scale_freq(config, pitch, self.base_oct)
+        };
+        NoteEvent { start_sec: start_j, dur_sec, freq, amp, is_anchor }
+    }
 }
 
 #[cfg(test)]

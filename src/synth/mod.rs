@@ -13,7 +13,6 @@ pub mod wide;
 pub mod config;
 pub mod harmony;
 pub mod layers;
-pub mod normals;
 pub mod payload;
 pub mod presets;
 pub mod primitives;
@@ -152,24 +151,34 @@ mod tests {
     #[test]
     fn every_copy_of_the_hot_loops_renders_the_same_bits() {
         // Every preset (all grains, so sine, triangle and the band-limited saw; every filter,
-        // envelope, delay and reverb), rendered with the AVX-512, the AVX2 and the baseline
-        // copies of the hot loops. Where the processor lacks the wider ones, those renders run
-        // the widest copy it has.
+        // envelope, delay and reverb), and the biquad alone on noise through the extremes of its
+        // cutoffs over lengths that end inside a block and inside a run of blocks, rendered with
+        // the AVX-512, the AVX2 and the baseline copies of the hot loops. Where the processor
+        // lacks the wider ones, those renders run the widest copy it has.
+        use primitives::{Biquad, Pass};
         use wide::Width;
-        let renders = |width: Width| -> Vec<Vec<f32>> {
+        let renders = |width: Width| -> Vec<(String, Vec<f32>)> {
             wide::set_widest(width);
-            let out = presets::all()
+            let mut out: Vec<(String, Vec<f32>)> = presets::all()
                 .iter()
-                .map(|p| render(&p.config.to_synth(), 2.0, 3, &Silent).unwrap().samples)
+                .map(|p| (p.name.clone(), render(&p.config.to_synth(), 2.0, 3, &Silent).unwrap().samples))
                 .collect();
+            let noise = primitives::noise(11, 0.5, 0.5);
+            for (pass, cutoff) in [(Pass::Low, 20.0), (Pass::Low, 740.0), (Pass::High, 7_000.0)] {
+                for len in [noise.len(), 1_037, 3] {
+                    let mut x = noise[..len].to_vec();
+                    Biquad::for_cutoff(pass, cutoff).run(&mut x);
+                    out.push((format!("{pass:?}-pass at {cutoff} Hz over {len} samples"), x));
+                }
+            }
             wide::set_widest(Width::Avx512);
             out
         };
         let baseline = renders(Width::Baseline);
-        assert_eq!(baseline.len(), presets::all().len());
+        assert_eq!(baseline.len(), presets::all().len() + 9);
         for width in [Width::Avx2, Width::Avx512] {
-            for (i, (a, b)) in renders(width).iter().zip(&baseline).enumerate() {
-                assert!(a == b, "preset {i} renders differently with the {width:?} loops");
+            for ((what, a), (_, b)) in renders(width).iter().zip(&baseline) {
+                assert!(a == b, "{what} renders differently with the {width:?} loops");
             }
         }
     }

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Layer;
-use super::normals::{self, JitterStream};
-use super::primitives::{Jitter, Sample, SynthRng, add_into, linspace_at, scale};
+use super::primitives::noise;
+use super::primitives::{Jitter, JitterStream, Sample, SynthRng, add_into, linspace_at, scale};
 use crate::jobs::{Cancelled, Progress};
 
 const SR: f64 = super::primitives::SAMPLE_RATE as f64;
@@ -151,7 +151,7 @@ impl Stage {
     }
 
     /// Runs the stage on the next block of the layer (blocks but the last a multiple of
-    /// [`normals::BATCH`] samples, so a jitter stream draws as it would over the whole layer).
+    /// [`noise::BATCH`] samples, so a jitter stream draws as it would over the whole layer).
     /// `silent`: the block is all zeros. Returns whether it still is.
     fn run(&mut self, x: &mut [Sample], silent: bool) -> bool {
         match self {
@@ -242,8 +242,9 @@ impl TapsStage {
 wide_fn! {
 /// `out[k] = dry · input[at + k] + Σ g · input[at + k − d]`, the input read from `ring` (slot
 /// `i & mask` holds input sample `i`). Runs of 64 outputs are summed side by side, tap after tap (one
-/// running sum would wait on its previous add from tap to tap; 64 at a time is ~10% faster than
-/// 32, and 128 spills registers), each tap's 64 inputs one slice of the ring thanks to its guard.
+/// running sum would wait on its previous add from tap to tap; 64 keep more of them in flight than
+/// 32, and 128 would not fit in the registers), each tap's 64 inputs one slice of the ring thanks
+/// to its guard.
 fn taps_from_ring(
     out: &mut [Sample],
     ring: &[Sample],
@@ -320,7 +321,7 @@ pub fn measure(x: &[Sample]) -> (f64, f64) {
 /// Samples the player makes of every layer at a time: 4,096 (16 KB a layer), so the blocks of
 /// seven layers, the mix and the recent input the effects reach back into stay in the core's
 /// own cache while notes are added into them, the effects run over them and they are mixed
-/// (blocks of 32,768 were a few percent slower). A multiple of [`normals::BATCH`].
+/// (blocks eight times as long would not all fit there). A multiple of [`noise::BATCH`].
 pub const BLOCK: usize = 1 << 12;
 
 /// A rendered note and where it lies.
@@ -460,7 +461,7 @@ impl Slot {
 }
 
 /// Plays `len` samples of every score, `block` samples at a time (a multiple of
-/// [`normals::BATCH`]): one thread makes each layer's block (its notes summed in order, its
+/// [`noise::BATCH`]): one thread makes each layer's block (its notes summed in order, its
 /// effects, its levels), sums the layers in the order given and runs the `on_mix` effects on the
 /// sum, block after block. The notes that start within [`LOOKAHEAD`] samples of the block are
 /// queued for the other threads as it goes, so they are rendered by the time it reaches them
@@ -474,7 +475,7 @@ pub fn play(
     progress: &dyn Progress,
     keep: bool,
 ) -> Result<Played, Cancelled> {
-    assert!(block > 0 && block.is_multiple_of(normals::BATCH), "a block of {block} samples");
+    assert!(block > 0 && block.is_multiple_of(noise::BATCH), "a block of {block} samples");
     // Every note inside the layer, by start (then voice, then order).
     let mut notes: Vec<(Slot, Render)> = Vec::new();
     let mut layers: Vec<(Layer, Vec<Effect>)> = Vec::new();

@@ -6,7 +6,10 @@
 //! instruction in the wide ones, the C library's exact `fmaf`/`fma` in the baseline), so the
 //! output is the same bit for bit; only the instructions differ. The baseline copy pays a call
 //! per fused multiply-add: it runs only on x86-64 processors without AVX2 and FMA (before 2013),
-//! while other architectures' baselines have the instruction (aarch64's `fmla`).
+//! while other architectures' baselines have the instruction (aarch64's `fmla`). A loop the
+//! compiler does not vectorize well from its portable body may give the AVX2 and AVX-512 copies a
+//! body written with intrinsics instead (`wide_fn!`'s `avx2:` form), the same arithmetic in the
+//! same order.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -87,7 +90,38 @@ pub fn set_widest(width: Width) {
 /// Defines a function whose body is compiled for the baseline, for AVX2 and for AVX-512, and
 /// which runs the widest copy the processor has. Plain parameters only (`name: Type`); rebind
 /// inside what must be `mut`.
+///
+/// With `avx2: path` after the body, the body is the baseline copy only, and the AVX2 and
+/// AVX-512 copies call `path` instead: a function of the same parameters with
+/// `#[target_feature(enable = "avx2,fma")]`, written with `core::arch` intrinsics, for a loop the
+/// compiler does not vectorize as well from the body. The AVX-512 copy is that function compiled
+/// with AVX-512 at hand. It must do the body's arithmetic in the body's order, as the copies of
+/// a plain body do.
 macro_rules! wide_fn {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block
+        avx2: $avx2:path
+    ) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            if $crate::synth::wide::avx512() {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,fma")]
+                fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    $avx2($($arg),*)
+                }
+                // SAFETY: `avx512()` found AVX-512 on this processor.
+                return unsafe { avx512($($arg),*) };
+            }
+            #[cfg(target_arch = "x86_64")]
+            if $crate::synth::wide::avx2() {
+                // SAFETY: `avx2()` found AVX2 and FMA on this processor.
+                return unsafe { $avx2($($arg),*) };
+            }
+            $body
+        }
+    };
     (
         $(#[$meta:meta])*
         $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block

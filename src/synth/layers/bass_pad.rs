@@ -4,7 +4,7 @@
 
 use rand::RngExt;
 
-use super::{Ctx, at, jittered, note};
+use super::{Ctx, Voice, at, jittered};
 use crate::synth::harmony::{chord_tones_ascending, scale_freq};
 use crate::synth::primitives::{Osc, Sample, SynthRng, add_into, adsr, highpass, lfo, lowpass, samples};
 use crate::synth::score::Score;
@@ -24,7 +24,7 @@ pub fn bass_drone(ctx: &Ctx) -> Score<'static> {
     for (start, dur, root) in chord_notes(ctx, 1.15) {
         let (freq, t, cutoff) = (scale_freq(c, root, 2), ctx.t_offset + start, 80.0 * ctx.b() + 20.0);
         score.add(at(start), move || {
-            note(Osc::Sine, freq, dur, 0.35, t, cutoff, [1.8 * am, 0.5, 0.95, 2.2 * am])
+            Voice { osc: Osc::Sine, cutoff, env: [1.8 * am, 0.5, 0.95, 2.2 * am] }.note(freq, dur, 0.35, t)
         });
     }
     score.reverb(ctx.space() * 0.5, ctx.space())
@@ -41,7 +41,8 @@ pub fn bass_sustained(ctx: &Ctx) -> Score<'static> {
             let (freq, t, cutoff) =
                 (scale_freq(c, root + rel, 2), ctx.t_offset + note_start, 100.0 * ctx.b() + 30.0);
             score.add(at(note_start), move || {
-                note(Osc::Sine, freq, note_dur * 0.95, 0.32, t, cutoff, [0.7 * am, 0.3, 0.85, 1.2 * am])
+                let voice = Voice { osc: Osc::Sine, cutoff, env: [0.7 * am, 0.3, 0.85, 1.2 * am] };
+                voice.note(freq, note_dur * 0.95, 0.32, t)
             });
         }
     }
@@ -63,7 +64,8 @@ pub fn bass_pulsing(ctx: &Ctx) -> Score<'static> {
         let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * 0.5), 2);
         let (t, cutoff) = (ctx.t_offset + start, 90.0 * ctx.b() + 20.0);
         score.add(at(start), move || {
-            note(Osc::Sine, freq, pulse_sec * 0.82, 0.35, t, cutoff, [0.02 * am, 0.08, 0.6, 0.25 * am])
+            let voice = Voice { osc: Osc::Sine, cutoff, env: [0.02 * am, 0.08, 0.6, 0.25 * am] };
+            voice.note(freq, pulse_sec * 0.82, 0.35, t)
         });
     }
     score
@@ -85,7 +87,8 @@ pub fn bass_walking(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         score.add(
             at(start),
             jittered(c.human, rng, move || {
-                note(Osc::Triangle, freq, dur, 0.30, t, cutoff, [0.04 * am, 0.12, 0.7, 0.22 * am])
+                let voice = Voice { osc: Osc::Triangle, cutoff, env: [0.04 * am, 0.12, 0.7, 0.22 * am] };
+                voice.note(freq, dur, 0.30, t)
             }),
         );
     }
@@ -100,10 +103,10 @@ pub fn bass_fifth_drone(ctx: &Ctx) -> Score<'static> {
         let (low_freq, fifth_freq) = (scale_freq(c, root, 2), scale_freq(c, root + 4, 2));
         let (low_cutoff, fifth_cutoff) = (70.0 * ctx.b() + 20.0, 100.0 * ctx.b() + 30.0);
         score.add(at(start), move || {
-            let mut low =
-                note(Osc::Sine, low_freq, dur, 0.26, t, low_cutoff, [2.2 * am, 0.5, 0.95, 2.6 * am]);
-            let fifth =
-                note(Osc::Sine, fifth_freq, dur, 0.18, t, fifth_cutoff, [2.4 * am, 0.5, 0.9, 2.6 * am]);
+            let mut low = Voice { osc: Osc::Sine, cutoff: low_cutoff, env: [2.2 * am, 0.5, 0.95, 2.6 * am] }
+                .note(low_freq, dur, 0.26, t);
+            let fifth = Voice { osc: Osc::Sine, cutoff: fifth_cutoff, env: [2.4 * am, 0.5, 0.9, 2.6 * am] }
+                .note(fifth_freq, dur, 0.18, t);
             add_into(&mut low, &fifth);
             low
         });
@@ -126,7 +129,8 @@ pub fn bass_sub_pulse(ctx: &Ctx) -> Score<'static> {
         let freq = scale_freq(c, ctx.harmony.root_at_beat(i as f64 * beats_per_pulse), 1);
         let t = ctx.t_offset + start;
         score.add(at(start), move || {
-            note(Osc::Sine, freq, pulse_sec * 0.95, 0.4, t, 55.0, [0.25 * am, 0.2, 0.9, 0.7 * am])
+            let voice = Voice { osc: Osc::Sine, cutoff: 55.0, env: [0.25 * am, 0.2, 0.9, 0.7 * am] };
+            voice.note(freq, pulse_sec * 0.95, 0.4, t)
         });
     }
     score
@@ -262,7 +266,8 @@ pub fn pad_ambient_drift(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         for degree in tones {
             let (freq, t, cutoff) = (scale_freq(c, degree, 3), ctx.t_offset + start, 350.0 * ctx.b() + 100.0);
             score.add(at(start), move || {
-                note(Osc::Sine, freq, dur, 0.14, t, cutoff, [1.6 * am, 0.5, 0.85, 2.2 * am])
+                let voice = Voice { osc: Osc::Sine, cutoff, env: [1.6 * am, 0.5, 0.85, 2.2 * am] };
+                voice.note(freq, dur, 0.14, t)
             });
         }
     }

@@ -1,7 +1,7 @@
 //! Melody styles (`synth.py`: `melody_*`): the pattern melodies, which spread a 16-step figure
 //! over the whole render, the ornamental and arpeggio figures, and the procedural engine's notes.
 
-use super::{Ctx, at, jittered, note};
+use super::{Ctx, Voice, at, jittered};
 use crate::synth::harmony::{NoteEvent, procedural_melody_events, scale_freq};
 use crate::synth::primitives::{SAMPLE_RATE, SynthRng, samples};
 use crate::synth::score::Score;
@@ -81,7 +81,10 @@ pub fn pattern(ctx: &Ctx, fig: &Figure, rng: &mut SynthRng) -> Score<'static> {
     for (i, degree) in fig.pattern.iter().enumerate().filter(|(_, degree)| **degree >= 0) {
         let start = i as f64 * note_dur;
         let (freq, dur, t) = (scale_freq(c, *degree, 5), note_dur * fig.length, ctx.t_offset + start);
-        score.add(at(start), jittered(c.human, rng, move || note(osc, freq, dur, amp, t, cutoff, env)));
+        score.add(
+            at(start),
+            jittered(c.human, rng, move || Voice { osc, cutoff, env }.note(freq, dur, amp, t)),
+        );
     }
     finish(ctx, score, fig.delay, fig.reverb)
 }
@@ -98,7 +101,7 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let grace_freq = scale_freq(c, grace, 5);
         let (t, cutoff) = (ctx.t_offset + start_sec, 1000.0 * ctx.b());
         score.add(start, move || {
-            note(osc, grace_freq, note_dur * 0.15, 0.10, t, cutoff, [0.01, 0.05, 0.3, 0.1])
+            Voice { osc, cutoff, env: [0.01, 0.05, 0.3, 0.1] }.note(grace_freq, note_dur * 0.15, 0.10, t)
         });
         let main_start = start_sec + note_dur * 0.15;
         let (t, cutoff) = (ctx.t_offset + main_start, 900.0 * ctx.b() + 200.0);
@@ -106,7 +109,7 @@ pub fn ornamental(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let (freq, dur) = (scale_freq(c, *main, 5), note_dur * 1.5);
         score.add(
             start + (note_dur * 0.15 * SR) as usize,
-            jittered(c.human, rng, move || note(osc, freq, dur, 0.18, t, cutoff, env)),
+            jittered(c.human, rng, move || Voice { osc, cutoff, env }.note(freq, dur, 0.18, t)),
         );
     }
     finish(ctx, score, [0.3, 0.35, 0.25], [0.5, 0.7])
@@ -123,7 +126,7 @@ pub fn arp(ctx: &Ctx) -> Score<'static> {
         let (freq, t, cutoff) =
             (scale_freq(c, figure[i % 4], 4), ctx.t_offset + start, 1200.0 * ctx.b() + 300.0);
         score.add(at(start), move || {
-            note(osc, freq, note_dur * 0.8, 0.14, t, cutoff, [0.02 * am, 0.1, 0.4, 0.15 * am])
+            Voice { osc, cutoff, env: [0.02 * am, 0.1, 0.4, 0.15 * am] }.note(freq, note_dur * 0.8, 0.14, t)
         });
     }
     finish(ctx, score, [0.25, 0.3, 0.25], [0.4, 0.6])
@@ -140,7 +143,7 @@ pub fn procedural(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let t = ctx.t_offset + e.start_sec;
         let (atk, rel) = if e.is_anchor { (0.05, 0.22) } else { (0.03, 0.16) };
         let env = [atk * am, 0.12, 0.55, rel * am];
-        let render = move || note(osc, e.freq, e.dur_sec, e.amp, t, cutoff, env);
+        let render = move || Voice { osc, cutoff, env }.note(e.freq, e.dur_sec, e.amp, t);
         score.add(at(e.start_sec), jittered(c.human * 0.6, rng, render));
     }
     finish(ctx, score, [0.33, 0.35, 0.28], [0.55, 0.75])

@@ -50,12 +50,24 @@ impl Ctx<'_> {
     }
 }
 
-/// An oscillator note, low-passed, then enveloped (`env`: attack, decay, sustain, release).
-#[allow(clippy::too_many_arguments)]
-fn note(osc: Osc, freq: f64, dur: f64, amp: f64, t: f64, cutoff: f64, env: [f64; 4]) -> Vec<Sample> {
-    let mut n = osc.lowpassed(freq, dur, amp, t, cutoff);
-    adsr(&mut n, env[0], env[1], env[2], env[3]);
-    n
+/// How an oscillator note sounds: its oscillator, low-passed at `cutoff` Hz, then enveloped
+/// (`env`: attack, decay, sustain, release).
+#[derive(Clone, Copy)]
+struct Voice {
+    osc: Osc,
+    cutoff: f64,
+    env: [f64; 4],
+}
+
+impl Voice {
+    /// The note at `freq` for `dur` seconds at amplitude `amp`, its phase from `t` seconds into
+    /// the piece.
+    fn note(&self, freq: f64, dur: f64, amp: f64, t: f64) -> Vec<Sample> {
+        let (osc, cutoff, env) = (self.osc, self.cutoff, self.env);
+        let mut n = osc.lowpassed(freq, dur, amp, t, cutoff);
+        adsr(&mut n, env[0], env[1], env[2], env[3]);
+        n
+    }
 }
 
 /// A note whose humanize jitter (`amount`) is drawn now, as the reference draws it when the note

@@ -3,11 +3,11 @@
 
 use rand::{Rng, RngExt};
 
-use super::{Ctx, jittered, note};
+use super::{Ctx, Voice, jittered};
 use crate::synth::harmony::scale_freq;
 use crate::synth::primitives::{
-    self, Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo, lowpass,
-    noise, samples, sine,
+    self, Adsr, Lfo, Osc, SAMPLE_RATE, Sample, Sine, SineFrom, SynthRng, adsr, adsr_window, highpass, lfo,
+    lowpass, noise, samples, sine,
 };
 use crate::synth::score::Score;
 
@@ -90,7 +90,8 @@ fn shimmer_score(ctx: &Ctx, style: &Shimmer) -> Score<'static> {
                 lfo.write(tremolo);
                 primitives::tremolo(block, tremolo, depth);
             }
-            adsr_window(&mut signal, piece, n, env[0] * am, env[1], env[2], env[3] * am);
+            let shape = Adsr { attack: env[0] * am, decay: env[1], sustain: env[2], release: env[3] * am };
+            adsr_window(&mut signal, piece, n, shape);
             signal
         });
     }
@@ -209,7 +210,8 @@ pub fn pluck(ctx: &Ctx, rng: &mut SynthRng) -> Score<'static> {
         let (t, cutoff, freq) =
             (ctx.t_offset + start_sec, 1500.0 * ctx.b() + 400.0, scale_freq(c, degree, 4));
         jittered(c.human, rng, move || {
-            note(Osc::Triangle, freq, 0.5, 0.15, t, cutoff, [0.003 * am, 0.15, 0.05, 0.4 * am])
+            let voice = Voice { osc: Osc::Triangle, cutoff, env: [0.003 * am, 0.15, 0.05, 0.4 * am] };
+            voice.note(freq, 0.5, 0.15, t)
         })
     });
     score.reverb(ctx.space() * 0.5, ctx.space() * 0.7)

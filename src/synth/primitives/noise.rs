@@ -1,6 +1,7 @@
-//! Standard normal draws for the synth's per-sample randomness (humanize jitter, noise), sixteen
-//! at a time without a branch, so that a note's jitter costs about two nanoseconds a sample and
-//! can be drawn on any thread.
+//! The synth's per-sample randomness: Gaussian white noise ([`noise`]) and the humanize jitter
+//! ([`Jitter`], [`JitterStream`]), both from standard normal draws made sixteen at a time without
+//! a branch or a library call, so that jittering a note costs a few vector instructions a sample
+//! and can be done on any thread.
 //!
 //! A [`Normals`] stream is seeded with one 64-bit draw from the render's one generator, so the
 //! generator (and the seed) still decides every sample; only the way a draw becomes a normal
@@ -16,7 +17,9 @@
 
 use std::f32::consts::{FRAC_PI_2, LN_2, SQRT_2};
 
-use super::primitives::Sample;
+use rand::Rng;
+
+use super::sample::{Sample, SynthRng, samples};
 
 const LANES: usize = 8;
 /// Normals one [`Normals::draw`] makes.
@@ -103,7 +106,7 @@ impl Normals {
 
     /// The next two batches: [`Self::draw`] twice, the same numbers, the two batches' arithmetic
     /// done side by side (sixteen lanes), so that the processor has two independent chains of
-    /// polynomial steps to overlap instead of waiting on one (a note's jitter ~10% faster).
+    /// polynomial steps to overlap instead of waiting on one.
     #[inline(always)]
     pub fn draw2(&mut self) -> [f32; 2 * BATCH] {
         let (a1, b1) = (self.words(), self.words());
@@ -163,6 +166,44 @@ fn with_normals(stream: &mut Normals, signal: &mut [Sample], each: impl Fn(&mut 
         }
     }
     *stream = local;
+}
+
+/// Gaussian white noise, `amp · randn(n)`, from the [`Normals`] that `seed` (one draw from the
+/// render's generator, made when the noise is placed) seeds.
+pub fn noise(seed: u64, duration: f64, amp: f64) -> Vec<Sample> {
+    let mut out = vec![0.0; samples(duration)];
+    Normals::new(seed).fill(&mut out, amp);
+    out
+}
+
+/// Humanize, the reference's per-sample gain jitter `clip(1 + randn · amount · 0.1, 0.9, 1.1)`
+/// (`apply_humanize`), drawn now (its one draw from the generator, in the reference's order) and
+/// applied later, on any thread: the normal numbers come from a [`Normals`] stream that draw
+/// seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Jitter {
+    amount: f64,
+    seed: u64,
+}
+
+impl Jitter {
+    pub fn draw(amount: f64, rng: &mut SynthRng) -> Jitter {
+        // No jitter draws nothing, as the reference skips `apply_humanize` at 0.
+        let seed = if amount > 0.0 { rng.next_u64() } else { 0 };
+        Jitter { amount, seed }
+    }
+
+    /// The gains as a stream, for a signal jittered a part at a time; none at 0.
+    pub fn stream(&self) -> Option<JitterStream> {
+        (self.amount > 0.0).then(|| JitterStream::new(self.seed, self.amount))
+    }
+
+    /// Jitters a whole signal.
+    pub fn apply(&self, signal: &mut [Sample]) {
+        if let Some(mut stream) = self.stream() {
+            stream.apply(signal);
+        }
+    }
 }
 
 /// The reference's `apply_humanize` with this module's draws: each sample times its own gain
