@@ -3,4 +3,5 @@
 
 pub mod backend;
 pub mod fit;
+pub mod minilm;
 pub mod vibe;
