@@ -46,3 +46,46 @@ fn published_similarities_of_three_sentences() {
         assert!((norm - 1.0).abs() < 1e-5, "{norm}");
     }
 }
+
+/// The reference's texts, token counts and embeddings.
+fn reference() -> Vec<(String, usize, Vec<f32>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/minilm_embeddings.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let e = r["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+            (r["text"].as_str().unwrap().to_owned(), r["tokens"].as_u64().unwrap() as usize, e)
+        })
+        .collect()
+}
+
+/// Every reference text, embedded in padded batches of `batch`, against the numpy forward pass.
+fn check_parity(embedder: &Embedder, batch: usize) {
+    let rows = reference();
+    assert!(rows.iter().any(|(_, n, _)| *n == 256), "the reference holds a truncated text");
+    assert!(rows.iter().any(|(t, _, _)| t.is_empty()), "the reference holds the empty string");
+    let texts: Vec<&str> = rows.iter().map(|(t, _, _)| t.as_str()).collect();
+    let ids = embedder.tokenize(&texts).unwrap();
+    let got = embedder.embed_with(&texts, batch, &crate::jobs::Silent).unwrap();
+    for (((text, tokens, want), ids), got) in rows.iter().zip(&ids).zip(&got) {
+        assert_eq!(ids.len(), *tokens, "token count of {text:?}");
+        let c = cosine(got, want);
+        assert!(c >= 0.99999, "cosine {c} for {text:?} (batch {batch})");
+    }
+}
+
+#[test]
+fn matches_the_numpy_forward_pass_on_the_cpu() {
+    let embedder = cpu();
+    check_parity(&embedder, 1);
+    check_parity(&embedder, 5);
+}
+
+#[test]
+fn matches_the_numpy_forward_pass_on_wgpu() {
+    let Some(device) = crate::ml::backend::wgpu_or_skip() else { return };
+    check_parity(&Embedder::load_on(&model_dir(), device).unwrap(), 32);
+}
