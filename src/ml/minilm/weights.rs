@@ -88,7 +88,7 @@ pub fn read_sizes(dir: &Path) -> Result<Sizes, ModelError> {
     if positive.contains(&0) || c.max_position_embeddings < 2 || c.type_vocab_size == 0 {
         return Err(bad("a size is zero".into()));
     }
-    if c.hidden_size % c.num_attention_heads != 0 {
+    if !c.hidden_size.is_multiple_of(c.num_attention_heads) {
         return Err(bad(format!(
             "hidden_size {} is not a multiple of num_attention_heads {}",
             c.hidden_size, c.num_attention_heads
