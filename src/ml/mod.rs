@@ -2,6 +2,7 @@
 //! the scaling-law fit (`fit`) and the vibe-to-config model (`vibe`).
 
 pub mod backend;
+pub mod fast;
 pub mod fit;
 pub mod minilm;
 pub mod vibe;

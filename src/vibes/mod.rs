@@ -16,6 +16,7 @@ pub mod compare;
 pub mod diff;
 pub mod filter;
 pub mod hub;
+pub mod map;
 pub mod synthetic;
 
 const SAMPLE: &[u8] = include_bytes!("../../data/latentscore-synthetic-02c.jsonl");

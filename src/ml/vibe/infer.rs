@@ -86,6 +86,31 @@ impl Predictor {
     }
 }
 
+/// A model that turns vibes into config payloads (title, config, palettes): the trained
+/// vibe-to-config model, or LatentScore's fast retrieval (`crate::ml::fast`).
+pub trait ConfigModel {
+    /// What the model is called in the files it writes (`config_model`).
+    fn name(&self) -> String;
+    /// Whether what it answers comes from synthetic data.
+    fn synthetic(&self) -> bool;
+    /// One payload a vibe, in order.
+    fn payloads(&self, vibes: &[&str], progress: &dyn Progress) -> anyhow::Result<Vec<Map<String, Json>>>;
+}
+
+impl ConfigModel for Predictor {
+    fn name(&self) -> String {
+        Predictor::name(self)
+    }
+
+    fn synthetic(&self) -> bool {
+        Predictor::synthetic(self)
+    }
+
+    fn payloads(&self, vibes: &[&str], _: &dyn Progress) -> anyhow::Result<Vec<Map<String, Json>>> {
+        Ok(vibes.iter().zip(self.predict(vibes)).map(|(v, p)| payload(v, &p.config)).collect())
+    }
+}
+
 /// A title from the vibe's first words: at most five words and 60 characters.
 pub fn title_of(vibe: &str) -> String {
     let words: Vec<&str> = vibe
@@ -173,7 +198,7 @@ fn row_json(row: &VibeRow, payload: Map<String, Json>, model: &str, synthetic: b
 /// vibe (`vibe_original`, else `vibe_noisy`), and writes them as a 02b file at `out` (atomically).
 /// The rows are marked synthetic when they or the model's training data were.
 pub fn predict_set(
-    predictor: &Predictor,
+    predictor: &dyn ConfigModel,
     set: &VibeSet,
     split: Option<&str>,
     out: &Path,
@@ -196,9 +221,9 @@ pub fn predict_set(
             .iter()
             .map(|r| r.vibe_original.as_deref().or(r.vibe_noisy.as_deref()).unwrap_or_default())
             .collect();
-        for ((row, text), prediction) in chunk.iter().zip(&texts).zip(predictor.predict(&texts)) {
+        for (row, payload) in chunk.iter().zip(predictor.payloads(&texts, &crate::jobs::Silent)?) {
             let synthetic = row.is_synthetic() || predictor.synthetic();
-            lines.push(row_json(row, payload(text, &prediction.config), &model, synthetic));
+            lines.push(row_json(row, payload, &model, synthetic));
         }
         let finished = (done * 256 + chunk.len()) as f32;
         progress.report(
