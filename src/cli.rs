@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod fast;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "benchtop",
@@ -121,11 +123,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Predict a config with a trained vibe-to-config model: for one vibe, or for every row of a file's split
+    /// Predict a config for a vibe, or for every row of a file's split: with the trained
+    /// vibe-to-config model (--model DIR from `benchtop train`), or with LatentScore's fast model
+    /// (--map MAP.jsonl: all-MiniLM-L6-v2 and the map's nearest row)
+    #[command(group(clap::ArgGroup::new("which").required(true).multiple(true).args(["model", "map"])))]
     Infer {
-        /// The folder `benchtop train` wrote
+        /// Without --map: the folder `benchtop train` wrote. With --map: a folder holding the
+        /// MiniLM model (model.safetensors, tokenizer.json, config.json; default: the cached download)
         #[arg(long, value_name = "DIR")]
-        model: PathBuf,
+        model: Option<PathBuf>,
+        /// Use the fast model over this embedding map (LatentScore's stage 10 format, a file or folder)
+        #[arg(long, value_name = "MAP")]
+        map: Option<PathBuf>,
         /// The vibe to predict a config for
         #[arg(long, conflicts_with = "data")]
         vibe: Option<String>,
@@ -138,9 +147,35 @@ pub enum Command {
         /// Where to write: the payload JSON (which `benchtop render` reads) for --vibe, JSONL for --data
         #[arg(short, long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// With --map: how many nearest map rows to show (1 to 1,000)
+        #[arg(short, long, default_value_t = 5, value_parser = usize_in(1, 1000), requires = "map")]
+        k: usize,
+        /// Print the prediction as JSON
+        #[arg(long, conflicts_with = "data")]
+        json: bool,
         /// The burn backend
         #[arg(long, value_enum, default_value = "cpu")]
         backend: crate::ml::backend::Backend,
+    },
+    /// Embed texts with all-MiniLM-L6-v2 (mean-pooled, unit length, 384 numbers): one JSON object
+    /// a line, {"text": ..., "embedding": [...]}, in input order
+    #[command(group(clap::ArgGroup::new("texts").required(true).args(["text", "input"])))]
+    Embed {
+        /// A folder holding model.safetensors, tokenizer.json and config.json (default: the cached download)
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        /// Texts to embed (repeat --text, or give several after one)
+        #[arg(long, num_args = 1.., value_name = "T")]
+        text: Vec<String>,
+        /// A file with one text a line
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// The JSONL file to write (default: standard output)
+        #[arg(short, long, value_name = "OUT.jsonl")]
+        out: Option<PathBuf>,
+        /// The burn backend (default: wgpu where a hardware adapter exists, else the CPU)
+        #[arg(long, value_enum)]
+        backend: Option<crate::ml::backend::Backend>,
     },
     /// Measure: render a synth preset several times in one process (see benches/synth_render.sh)
     #[command(subcommand)]
@@ -192,6 +227,24 @@ pub enum VibesCommand {
         /// The generator's seed (default: the bundled file's)
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// Build an embedding map (LatentScore's stage 10 format) from a 02b/02c file or folder:
+    /// each row's vibe embedded with all-MiniLM-L6-v2, with its best config
+    BuildMap {
+        /// A LatentScore JSONL file, or a folder of split files
+        input: PathBuf,
+        /// The map file to write
+        #[arg(short, long, value_name = "MAP.jsonl")]
+        out: PathBuf,
+        /// A folder holding model.safetensors, tokenizer.json and config.json (default: the cached download)
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        /// The splits that go in, comma-separated (default: all but TEST)
+        #[arg(long, value_delimiter = ',', value_name = "S,...")]
+        splits: Option<Vec<String>>,
+        /// The burn backend (default: wgpu where a hardware adapter exists, else the CPU)
+        #[arg(long, value_enum)]
+        backend: Option<crate::ml::backend::Backend>,
     },
     /// Download LatentScore's embedding map (stage 10, ~100 MB) from the Hub into the cache
     FetchMap {
@@ -443,7 +496,10 @@ fn on_interrupt(command: &Command) -> Option<String> {
         Command::Datadecide(DataDecideCommand::Synth { .. }) => {
             "the files finished before it stopped are kept; nothing is half-written".to_owned()
         }
-        Command::Render { .. } | Command::Infer { .. } | Command::Vibes(VibesCommand::Summary { .. }) => {
+        Command::Render { .. }
+        | Command::Infer { .. }
+        | Command::Embed { .. }
+        | Command::Vibes(VibesCommand::Summary { .. } | VibesCommand::BuildMap { .. }) => {
             "nothing was written".to_owned()
         }
         _ => return None,
@@ -507,8 +563,31 @@ pub fn main() -> ExitCode {
             let opts = crate::ml::vibe::train::TrainOptions { epochs, batch_size, ..Default::default() };
             train(data.as_deref(), &out, &opts, backend, resume, json)
         }
-        Command::Infer { model, vibe, data, split, out, backend } => {
-            infer(&model, vibe.as_deref(), data.as_deref(), split.as_deref(), out.as_deref(), backend)
+        Command::Infer { model, map: Some(map), vibe, data, split, out, k, json, backend } => fast::infer(
+            &map,
+            model.as_deref(),
+            vibe.as_deref(),
+            data.as_deref(),
+            split.as_deref(),
+            out.as_deref(),
+            k,
+            json,
+            Some(backend),
+        ),
+        Command::Infer { model, map: None, vibe, data, split, out, json, backend, .. } => infer(
+            model.as_deref(),
+            vibe.as_deref(),
+            data.as_deref(),
+            split.as_deref(),
+            out.as_deref(),
+            json,
+            backend,
+        ),
+        Command::Embed { model, text, input, out, backend } => {
+            fast::embed(model.as_deref(), text, input.as_deref(), out.as_deref(), backend)
+        }
+        Command::Vibes(VibesCommand::BuildMap { input, out, model, splits, backend }) => {
+            fast::build_map(&input, &out, model.as_deref(), splits.as_deref(), backend)
         }
         Command::Decide { data, task, metric, target, last, json } => {
             decide(&data, &task, metric.as_deref(), &target, last as usize, json)
@@ -762,57 +841,88 @@ fn train(
 }
 
 fn infer(
-    model: &Path,
+    model: Option<&Path>,
     vibe: Option<&str>,
     data: Option<&Path>,
     split: Option<&str>,
     out: Option<&Path>,
+    json_out: bool,
     backend: crate::ml::backend::Backend,
 ) -> anyhow::Result<()> {
     use crate::ml::vibe::infer;
+    let model = model.context("give --model DIR (the folder `benchtop train` wrote) or --map MAP.jsonl")?;
     let predictor = infer::Predictor::load(model, backend)?;
     let tag = if predictor.synthetic() { " (model trained on SYNTHETIC data)" } else { "" };
     if let Some(data) = data {
-        let progress = ConsoleProgress::new();
-        let set = crate::vibes::VibeSet::open(data, &progress)?;
         let out = out.context("--data needs -o FILE for the predictions")?;
-        let report = infer::predict_set(&predictor, &set, split, out, &progress);
-        progress.finish();
-        let report = report?;
-        println!(
-            "{} configs predicted{tag} and written to {} (02b format)",
-            report.rows,
-            report.out.display()
-        );
-        if report.skipped > 0 {
-            println!("{} rows without a vibe were left out", report.skipped);
-        }
-        return Ok(());
+        return predict_file(&predictor, data, split, out, tag);
     }
     let vibe = vibe.context("give --vibe \"...\" or --data FILE -o OUT.jsonl")?;
     let prediction = predictor.predict_one(vibe);
-    println!("config for {vibe:?}{tag}:");
-    for (f, field) in crate::synth::config::Field::all().enumerate() {
-        let spec = field.spec();
-        println!(
-            "  {:<22} {:<14} {:>5.1}%",
-            spec.name,
-            spec.display(prediction.config.get(field)),
-            100.0 * prediction.confidence[f]
-        );
+    let mut payload = infer::payload(vibe, &prediction.config);
+    payload.insert("synthetic".into(), predictor.synthetic().into());
+    if json_out {
+        let confidence: serde_json::Map<String, serde_json::Value> = crate::synth::config::Field::all()
+            .enumerate()
+            .map(|(f, field)| (field.spec().name.to_owned(), prediction.confidence[f].into()))
+            .collect();
+        let report = serde_json::json!({
+            "vibe": vibe,
+            "model": predictor.name(),
+            "synthetic": predictor.synthetic(),
+            "confidence": confidence,
+            "payload": payload,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("config for {vibe:?}{tag}:");
+        for (f, field) in crate::synth::config::Field::all().enumerate() {
+            let spec = field.spec();
+            println!(
+                "  {:<22} {:<14} {:>5.1}%",
+                spec.name,
+                spec.display(prediction.config.get(field)),
+                100.0 * prediction.confidence[f]
+            );
+        }
     }
     if let Some(out) = out {
-        let mut payload = infer::payload(vibe, &prediction.config);
-        payload.insert("synthetic".into(), predictor.synthetic().into());
-        let text = serde_json::to_string_pretty(&serde_json::Value::Object(payload))?;
-        crate::paths::write_atomically(out, |tmp| Ok(std::fs::write(tmp, text)?))
-            .with_context(|| format!("writing {}", out.display()))?;
-        println!(
-            "payload written to {} (render it: benchtop render {} -o out.wav)",
-            out.display(),
-            out.display()
-        );
+        write_payload(out, &payload)?;
     }
+    Ok(())
+}
+
+/// Predicts every row of a file's split with either model and writes them as a 02b file.
+fn predict_file(
+    model: &dyn crate::ml::vibe::infer::ConfigModel,
+    data: &Path,
+    split: Option<&str>,
+    out: &Path,
+    tag: &str,
+) -> anyhow::Result<()> {
+    crate::paths::check_outputs(&[("-o", out)], &[data])?;
+    let progress = ConsoleProgress::new();
+    let set = crate::vibes::VibeSet::open(data, &progress)?;
+    let report = crate::ml::vibe::infer::predict_set(model, &set, split, out, &progress);
+    progress.finish();
+    let report = report?;
+    println!("{} configs predicted{tag} and written to {} (02b format)", report.rows, report.out.display());
+    if report.skipped > 0 {
+        println!("{} rows without a vibe were left out", report.skipped);
+    }
+    Ok(())
+}
+
+/// Writes a payload JSON (what `benchtop render` plays), atomically.
+fn write_payload(out: &Path, payload: &serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(payload.clone()))?;
+    crate::paths::write_atomically(out, |tmp| Ok(std::fs::write(tmp, text)?))
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "payload written to {} (render it: benchtop render {} -o out.wav)",
+        out.display(),
+        out.display()
+    );
     Ok(())
 }
 

@@ -31,7 +31,11 @@ pub struct Retrieved {
 
 impl FastModel {
     /// The model, once the map's embeddings are the encoder's length.
-    pub fn new(embedder: Embedder, map: EmbeddingMap, map_name: impl Into<String>) -> anyhow::Result<FastModel> {
+    pub fn new(
+        embedder: Embedder,
+        map: EmbeddingMap,
+        map_name: impl Into<String>,
+    ) -> anyhow::Result<FastModel> {
         anyhow::ensure!(!map.is_empty(), "the embedding map has no usable rows");
         anyhow::ensure!(
             map.dim() == embedder.dim(),
@@ -43,7 +47,12 @@ impl FastModel {
     }
 
     /// Each vibe's `k` nearest map rows and the nearest one's payload.
-    pub fn retrieve(&self, vibes: &[&str], k: usize, progress: &dyn Progress) -> anyhow::Result<Vec<Retrieved>> {
+    pub fn retrieve(
+        &self,
+        vibes: &[&str],
+        k: usize,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Vec<Retrieved>> {
         let embeddings = self.embedder.embed_with(vibes, super::minilm::DEFAULT_BATCH, progress)?;
         Ok(embeddings
             .iter()
@@ -72,18 +81,19 @@ impl FastModel {
             self.map_name,
             row.line,
             first.similarity,
-            truncate(&row.vibe, 400)
+            shorten(&row.vibe, 400)
         );
         payload.insert("thinking".into(), json!(thinking));
         payload
     }
 }
 
-fn truncate(text: &str, chars: usize) -> String {
+/// At most `chars` characters of `text`, with "..." where it was cut.
+pub fn shorten(text: &str, chars: usize) -> String {
     if text.chars().count() <= chars {
         text.to_owned()
     } else {
-        format!("{}...", text.chars().take(chars).collect::<String>())
+        format!("{}...", text.chars().take(chars.saturating_sub(3)).collect::<String>())
     }
 }
 
@@ -171,20 +181,38 @@ pub fn build_map(
     Ok(report)
 }
 
-fn map_line(row: &VibeRow, payload: &crate::vibes::map::BestPayload, embedding: &[f32]) -> Json {
-    let text = |v: &Option<String>| v.as_ref().map_or(Json::Null, |s| json!(s));
-    json!({
-        "dataset": text(&row.dataset),
-        "id_in_dataset": text(&row.id_in_dataset),
-        "split": text(&row.split),
-        "vibe_original": row.vibe_text(),
-        "embedding": embedding,
-        "config": payload.config.value(),
-        "title": text(&payload.title),
-        "palettes": payload.palettes.as_ref().map_or(Json::Null, |p| p.value()),
-        "clap_score": payload.clap_score,
-        "synthetic": row.is_synthetic(),
-    })
+/// One line of a built map, its keys in this order (LatentScore's, then benchtop's own).
+#[derive(serde::Serialize)]
+struct MapLine<'a> {
+    dataset: Option<&'a str>,
+    id_in_dataset: Option<&'a str>,
+    split: Option<&'a str>,
+    vibe_original: &'a str,
+    embedding: &'a [f32],
+    config: Json,
+    title: Option<&'a str>,
+    palettes: Json,
+    clap_score: Option<f64>,
+    synthetic: bool,
+}
+
+fn map_line<'a>(
+    row: &'a VibeRow,
+    payload: &'a crate::vibes::map::BestPayload,
+    embedding: &'a [f32],
+) -> MapLine<'a> {
+    MapLine {
+        dataset: row.dataset.as_deref(),
+        id_in_dataset: row.id_in_dataset.as_deref(),
+        split: row.split.as_deref(),
+        vibe_original: row.vibe_text(),
+        embedding,
+        config: payload.config.value(),
+        title: payload.title.as_deref(),
+        palettes: payload.palettes.as_ref().map_or(Json::Null, |p| p.value()),
+        clap_score: payload.clap_score,
+        synthetic: row.is_synthetic(),
+    }
 }
 
 /// Progress of a first part of the work, scaled into `0..=share`.

@@ -263,7 +263,8 @@ mod tests {
 
     #[test]
     fn the_best_payload_of_a_scored_row_is_its_best_candidate() {
-        let candidate = |t: &str, tempo: &str| json!({"title": t, "config": {"tempo": tempo}, "palettes": []});
+        let candidate =
+            |t: &str, tempo: &str| json!({"title": t, "config": {"tempo": tempo}, "palettes": []});
         let s = set(&[json!({
             "vibe_original": "x",
             "config_candidates": [candidate("A", "slow"), candidate("B", "fast")],

@@ -1,0 +1,246 @@
+//! The fast model's commands: `embed`, `vibes build-map` and `infer --map`.
+
+use std::io::{BufRead as _, Read as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::ConsoleProgress;
+use crate::ml::backend::Backend;
+use crate::ml::fast::{self, FastModel};
+use crate::ml::minilm::Embedder;
+
+/// The MiniLM folder: `--model DIR`, else the download in the Hugging Face cache.
+fn model_folder(model: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match model {
+        Some(dir) => Ok(dir.to_owned()),
+        None => anyhow::bail!(
+            "give --model DIR: a folder holding model.safetensors, tokenizer.json and config.json"
+        ),
+    }
+}
+
+fn load_embedder(model: Option<&Path>, backend: Option<Backend>) -> anyhow::Result<Embedder> {
+    let dir = model_folder(model)?;
+    let backend = backend.unwrap_or_else(|| Backend::default_for(&crate::ml::backend::probe_compute()));
+    Embedder::load(&dir, backend)
+}
+
+/// The longest line `embed --input` takes (a sentence embedding reads 256 tokens at most).
+const MAX_INPUT_LINE: usize = 1 << 20;
+
+/// The texts of `--input`: one a line (a final newline ends the last line; `\r\n` is one break).
+pub fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut texts = Vec::new();
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let read = (&mut reader)
+            .take(MAX_INPUT_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        anyhow::ensure!(
+            line.len() <= MAX_INPUT_LINE || line.ends_with(b"\n"),
+            "{}:{number}: the line is longer than {MAX_INPUT_LINE} bytes",
+            path.display()
+        );
+        if line.ends_with(b"\n") {
+            line.pop();
+            if line.ends_with(b"\r") {
+                line.pop();
+            }
+        }
+        let text = std::str::from_utf8(&line)
+            .map_err(|e| anyhow::anyhow!("{}:{number}: not UTF-8 text ({e})", path.display()))?;
+        texts.push(text.to_owned());
+    }
+    Ok(texts)
+}
+
+/// One line of `embed`'s output, its keys in this order.
+#[derive(serde::Serialize)]
+struct Embedded<'a> {
+    text: &'a str,
+    embedding: &'a [f32],
+}
+
+/// `benchtop embed`: one `{"text", "embedding"}` line a text, in input order.
+pub fn embed(
+    model: Option<&Path>,
+    texts: Vec<String>,
+    input: Option<&Path>,
+    out: Option<&Path>,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
+    let texts = match input {
+        Some(path) => read_texts(path)?,
+        None => texts,
+    };
+    anyhow::ensure!(
+        !texts.is_empty(),
+        "nothing to embed: give --text \"...\" or --input FILE with a text a line"
+    );
+    let embedder = load_embedder(model, backend)?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let progress = ConsoleProgress::new();
+    let embeddings = embedder.embed_with(&refs, crate::ml::minilm::DEFAULT_BATCH, &progress);
+    progress.finish();
+    let embeddings = embeddings?;
+    let write = |w: &mut dyn std::io::Write| -> anyhow::Result<()> {
+        for (text, embedding) in texts.iter().zip(&embeddings) {
+            serde_json::to_writer(&mut *w, &Embedded { text, embedding })?;
+            w.write_all(b"\n")?;
+        }
+        Ok(w.flush()?)
+    };
+    match out {
+        Some(out) => {
+            crate::paths::write_atomically(out, |tmp| {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+                write(&mut file)
+            })
+            .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "{} embeddings ({} numbers each) written to {}",
+                texts.len(),
+                embedder.dim(),
+                out.display()
+            );
+        }
+        None => write(&mut std::io::stdout().lock())?,
+    }
+    Ok(())
+}
+
+/// `benchtop vibes build-map`.
+pub fn build_map(
+    input: &Path,
+    out: &Path,
+    model: Option<&Path>,
+    splits: Option<&[String]>,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
+    crate::paths::check_outputs(&[("-o", out)], &[input])?;
+    let progress = ConsoleProgress::new();
+    let set = crate::vibes::VibeSet::open(input, &progress)?;
+    let embedder = load_embedder(model, backend)?;
+    let report = fast::build_map(&set, &embedder, splits, out, &progress);
+    progress.finish();
+    let report = report?;
+    let tag = if report.synthetic { " (SYNTHETIC rows)" } else { "" };
+    println!("{} map rows written to {}{tag}", report.rows, report.out.display());
+    if report.other_splits > 0 {
+        let which = match splits {
+            Some(names) => format!("not in {}", names.join(",")),
+            None => format!("of split {} (held out; --splits chooses)", crate::vibes::map::HELD_OUT_SPLIT),
+        };
+        println!("{} rows {which} were left out", report.other_splits);
+    }
+    report_skipped("rows without a config were skipped", &report.skipped);
+    Ok(())
+}
+
+fn report_skipped(what: &str, skipped: &[crate::vibes::BadLine]) {
+    if skipped.is_empty() {
+        return;
+    }
+    eprintln!("{} {what}:", skipped.len());
+    for bad in skipped.iter().take(20) {
+        eprintln!("  {bad}");
+    }
+    if skipped.len() > 20 {
+        eprintln!("  ... and {} more", skipped.len() - 20);
+    }
+}
+
+/// Loads the map and the encoder, reporting the map rows that were skipped.
+pub fn load_fast(map: &Path, model: Option<&Path>, backend: Option<Backend>) -> anyhow::Result<FastModel> {
+    let progress = ConsoleProgress::new();
+    let opened = fast::open_map(map, crate::vibes::map::MINILM_DIM, &progress);
+    progress.finish();
+    let opened = opened?;
+    let skipped: Vec<_> = opened.skipped.iter().cloned().collect();
+    let unkept = opened.skipped.total.saturating_sub(skipped.len());
+    report_skipped("map rows were skipped", &skipped);
+    if unkept > 0 {
+        eprintln!("  (and {unkept} more bad lines not listed)");
+    }
+    let embedder = load_embedder(model, backend)?;
+    FastModel::new(embedder, opened, crate::paths::file_name(map))
+}
+
+/// `benchtop infer --map`: one vibe (its neighbours, and the payload to -o), or a file's split.
+#[allow(clippy::too_many_arguments)]
+pub fn infer(
+    map: &Path,
+    model: Option<&Path>,
+    vibe: Option<&str>,
+    data: Option<&Path>,
+    split: Option<&str>,
+    out: Option<&Path>,
+    k: usize,
+    json_out: bool,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
+    let model = load_fast(map, model, backend)?;
+    let synthetic = crate::ml::vibe::infer::ConfigModel::synthetic(&model);
+    let tag = if synthetic { " (map of SYNTHETIC rows)" } else { "" };
+    if let Some(data) = data {
+        let out = out.context("--data needs -o FILE for the predictions")?;
+        return super::predict_file(&model, data, split, out, tag);
+    }
+    let vibe = vibe.context("give --vibe \"...\" or --data FILE -o OUT.jsonl")?;
+    let got = model.retrieve_one(vibe, k)?;
+    let mut payload = got.payload.clone();
+    payload.insert("synthetic".into(), synthetic.into());
+    let neighbours: Vec<_> = got
+        .neighbours
+        .iter()
+        .enumerate()
+        .map(|(rank, n)| {
+            let row = &model.map.rows[n.row];
+            json!({
+                "rank": rank + 1,
+                "similarity": n.similarity,
+                "vibe": row.vibe,
+                "title": row.title,
+                "split": row.split,
+                "line": row.line,
+            })
+        })
+        .collect();
+    if json_out {
+        let report = json!({
+            "vibe": vibe,
+            "model": crate::ml::vibe::infer::ConfigModel::name(&model),
+            "synthetic": synthetic,
+            "neighbours": neighbours,
+            "payload": payload,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("nearest map rows for {vibe:?}{tag}:");
+        for n in &neighbours {
+            println!(
+                "  {:>2}. {:.3}  {} (line {})",
+                n["rank"],
+                n["similarity"].as_f64().unwrap_or_default(),
+                fast::shorten(n["vibe"].as_str().unwrap_or_default(), 90),
+                n["line"]
+            );
+        }
+        if let Some(title) = payload.get("title").and_then(|t| t.as_str()) {
+            println!("config of the nearest: {title:?}");
+        }
+    }
+    if let Some(out) = out {
+        super::write_payload(out, &payload)?;
+    }
+    Ok(())
+}
