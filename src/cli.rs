@@ -126,37 +126,7 @@ pub enum Command {
     /// Predict a config for a vibe, or for every row of a file's split: with the trained
     /// vibe-to-config model (--model DIR from `benchtop train`), or with LatentScore's fast model
     /// (--map MAP.jsonl: all-MiniLM-L6-v2 and the map's nearest row)
-    #[command(group(clap::ArgGroup::new("which").required(true).multiple(true).args(["model", "map"])))]
-    Infer {
-        /// Without --map: the folder `benchtop train` wrote. With --map: a folder holding the
-        /// MiniLM model (model.safetensors, tokenizer.json, config.json; default: the cached download)
-        #[arg(long, value_name = "DIR")]
-        model: Option<PathBuf>,
-        /// Use the fast model over this embedding map (LatentScore's stage 10 format, a file or folder)
-        #[arg(long, value_name = "MAP")]
-        map: Option<PathBuf>,
-        /// The vibe to predict a config for
-        #[arg(long, conflicts_with = "data")]
-        vibe: Option<String>,
-        /// Predict every row of this LatentScore file or folder instead (writes 02b-format JSONL to -o)
-        #[arg(long, value_name = "FILE_OR_DIR", requires = "out")]
-        data: Option<PathBuf>,
-        /// With --data: only rows of this split (SFT-Train, SFT-Val, GRPO, TEST)
-        #[arg(long, requires = "data")]
-        split: Option<String>,
-        /// Where to write: the payload JSON (which `benchtop render` reads) for --vibe, JSONL for --data
-        #[arg(short, long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// With --map: how many nearest map rows to show (1 to 1,000)
-        #[arg(short, long, default_value_t = 5, value_parser = usize_in(1, 1000), requires = "map")]
-        k: usize,
-        /// Print the prediction as JSON
-        #[arg(long, conflicts_with = "data")]
-        json: bool,
-        /// The burn backend
-        #[arg(long, value_enum, default_value = "cpu")]
-        backend: crate::ml::backend::Backend,
-    },
+    Infer(InferArgs),
     /// Embed texts with all-MiniLM-L6-v2 (mean-pooled, unit length, 384 numbers): one JSON object
     /// a line, {"text": ..., "embedding": [...]}, in input order
     #[command(group(clap::ArgGroup::new("texts").required(true).args(["text", "input"])))]
@@ -200,6 +170,40 @@ pub enum Command {
         #[arg(long, value_name = "PNG")]
         spectrogram: Option<PathBuf>,
     },
+}
+
+/// `benchtop infer`'s arguments.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).multiple(true).args(["model", "map"])))]
+pub struct InferArgs {
+    /// Without --map: the folder `benchtop train` wrote. With --map: a folder holding the
+    /// MiniLM model (model.safetensors, tokenizer.json, config.json; default: the cached download)
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Use the fast model over this embedding map (LatentScore's stage 10 format, a file or folder)
+    #[arg(long, value_name = "MAP")]
+    pub map: Option<PathBuf>,
+    /// The vibe to predict a config for
+    #[arg(long, conflicts_with = "data")]
+    pub vibe: Option<String>,
+    /// Predict every row of this LatentScore file or folder instead (writes 02b-format JSONL to -o)
+    #[arg(long, value_name = "FILE_OR_DIR", requires = "out")]
+    pub data: Option<PathBuf>,
+    /// With --data: only rows of this split (SFT-Train, SFT-Val, GRPO, TEST)
+    #[arg(long, requires = "data")]
+    pub split: Option<String>,
+    /// Where to write: the payload JSON (which `benchtop render` reads) for --vibe, JSONL for --data
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// With --map: how many nearest map rows to show (1 to 1,000)
+    #[arg(short, long, default_value_t = 5, value_parser = usize_in(1, 1000), requires = "map")]
+    pub k: usize,
+    /// Print the prediction as JSON
+    #[arg(long, conflicts_with = "data")]
+    pub json: bool,
+    /// The burn backend
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub backend: crate::ml::backend::Backend,
 }
 
 #[derive(Debug, Subcommand)]
@@ -497,7 +501,7 @@ fn on_interrupt(command: &Command) -> Option<String> {
             "the files finished before it stopped are kept; nothing is half-written".to_owned()
         }
         Command::Render { .. }
-        | Command::Infer { .. }
+        | Command::Infer(_)
         | Command::Embed { .. }
         | Command::Vibes(VibesCommand::Summary { .. } | VibesCommand::BuildMap { .. }) => {
             "nothing was written".to_owned()
@@ -563,26 +567,7 @@ pub fn main() -> ExitCode {
             let opts = crate::ml::vibe::train::TrainOptions { epochs, batch_size, ..Default::default() };
             train(data.as_deref(), &out, &opts, backend, resume, json)
         }
-        Command::Infer { model, map: Some(map), vibe, data, split, out, k, json, backend } => fast::infer(
-            &map,
-            model.as_deref(),
-            vibe.as_deref(),
-            data.as_deref(),
-            split.as_deref(),
-            out.as_deref(),
-            k,
-            json,
-            Some(backend),
-        ),
-        Command::Infer { model, map: None, vibe, data, split, out, json, backend, .. } => infer(
-            model.as_deref(),
-            vibe.as_deref(),
-            data.as_deref(),
-            split.as_deref(),
-            out.as_deref(),
-            json,
-            backend,
-        ),
+        Command::Infer(args) => infer(&args),
         Command::Embed { model, text, input, out, backend } => {
             fast::embed(model.as_deref(), text, input.as_deref(), out.as_deref(), backend)
         }
@@ -840,18 +825,19 @@ fn train(
     Ok(())
 }
 
-fn infer(
-    model: Option<&Path>,
-    vibe: Option<&str>,
-    data: Option<&Path>,
-    split: Option<&str>,
-    out: Option<&Path>,
-    json_out: bool,
-    backend: crate::ml::backend::Backend,
-) -> anyhow::Result<()> {
+/// `benchtop infer`: the fast model with --map, else the trained one.
+fn infer(args: &InferArgs) -> anyhow::Result<()> {
+    let (vibe, data, split, out) =
+        (args.vibe.as_deref(), args.data.as_deref(), args.split.as_deref(), args.out.as_deref());
+    if let Some(map) = &args.map {
+        return fast::infer(map, args.model.as_deref(), args, Some(args.backend));
+    }
     use crate::ml::vibe::infer;
-    let model = model.context("give --model DIR (the folder `benchtop train` wrote) or --map MAP.jsonl")?;
-    let predictor = infer::Predictor::load(model, backend)?;
+    let model = args
+        .model
+        .as_deref()
+        .context("give --model DIR (the folder `benchtop train` wrote) or --map MAP.jsonl")?;
+    let predictor = infer::Predictor::load(model, args.backend)?;
     let tag = if predictor.synthetic() { " (model trained on SYNTHETIC data)" } else { "" };
     if let Some(data) = data {
         let out = out.context("--data needs -o FILE for the predictions")?;
@@ -861,7 +847,7 @@ fn infer(
     let prediction = predictor.predict_one(vibe);
     let mut payload = infer::payload(vibe, &prediction.config);
     payload.insert("synthetic".into(), predictor.synthetic().into());
-    if json_out {
+    if args.json {
         let confidence: serde_json::Map<String, serde_json::Value> = crate::synth::config::Field::all()
             .enumerate()
             .map(|(f, field)| (field.spec().name.to_owned(), prediction.confidence[f].into()))

@@ -176,18 +176,20 @@ pub fn load_fast(map: &Path, model: Option<&Path>, backend: Option<Backend>) -> 
 }
 
 /// `benchtop infer --map`: one vibe (its neighbours, and the payload to -o), or a file's split.
-#[allow(clippy::too_many_arguments)]
 pub fn infer(
     map: &Path,
     model: Option<&Path>,
-    vibe: Option<&str>,
-    data: Option<&Path>,
-    split: Option<&str>,
-    out: Option<&Path>,
-    k: usize,
-    json_out: bool,
+    args: &super::InferArgs,
     backend: Option<Backend>,
 ) -> anyhow::Result<()> {
+    let (vibe, data, split, out, k, json_out) = (
+        args.vibe.as_deref(),
+        args.data.as_deref(),
+        args.split.as_deref(),
+        args.out.as_deref(),
+        args.k,
+        args.json,
+    );
     let model = load_fast(map, model, backend)?;
     let synthetic = crate::ml::vibe::infer::ConfigModel::synthetic(&model);
     let tag = if synthetic { " (map of SYNTHETIC rows)" } else { "" };
