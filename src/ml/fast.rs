@@ -244,3 +244,178 @@ pub fn open_map(path: &Path, dim: usize, progress: &dyn Progress) -> anyhow::Res
     );
     Ok(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::Silent;
+    use crate::ml::backend::Backend;
+    use crate::vibes::map::MINILM_DIM;
+
+    fn embedder() -> Embedder {
+        Embedder::load(&crate::ml::minilm::tests::model_dir(), Backend::Cpu).unwrap()
+    }
+
+    fn config(tempo: &str) -> Json {
+        let mut c = crate::synth::config::MusicConfig::default().to_json();
+        c.insert("tempo".into(), json!(tempo));
+        Json::Object(c)
+    }
+
+    fn write_lines(path: &Path, lines: &[Json]) {
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_built_map_answers_its_own_vibes_and_reports_what_it_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("02b.jsonl");
+        write_lines(
+            &input,
+            &[
+                json!({"split": "SFT-Train", "vibe_original": "rain on a tin roof at night",
+                       "config_payload": {"title": "Tin Rain", "config": config("slow")}}),
+                json!({"split": "SFT-Train", "vibe_original": "a crowded dance floor at 3am",
+                       "config_payload": {"title": "Floor", "config": config("very_fast")}}),
+                json!({"split": "SFT-Train", "vibe_original": "no config here"}),
+                json!({"split": "TEST", "vibe_original": "held out", "config_payload": {"config": config("fast")}}),
+            ],
+        );
+        let set = VibeSet::open(&input, &Silent).unwrap();
+        let embedder = embedder();
+        let out = dir.path().join("map.jsonl");
+        let report = build_map(&set, &embedder, None, &out, &Silent).unwrap();
+        assert_eq!((report.rows, report.other_splits), (2, 1), "TEST is left out by default");
+        assert_eq!(report.skipped.len(), 1);
+        assert_eq!(report.skipped[0].line, 3);
+
+        let map = open_map(&out, MINILM_DIM, &Silent).unwrap();
+        let model = FastModel::new(embedder, map, "map.jsonl").unwrap();
+        let got = model.retrieve_one("a crowded dance floor at 3am", 2).unwrap();
+        // The same text embeds to the same unit vector: cosine 1 with its own row.
+        assert_eq!(got.neighbours[0].row, 1);
+        assert!((got.neighbours[0].similarity - 1.0).abs() < 1e-5, "{:?}", got.neighbours);
+        assert!(got.neighbours[1].similarity < got.neighbours[0].similarity);
+        assert_eq!(got.payload["title"], json!("Floor"));
+        assert_eq!(got.payload["config"]["tempo"], json!("very_fast"));
+        assert!(got.payload["thinking"].as_str().unwrap().contains("line 2"));
+
+        // Naming the splits takes exactly those.
+        let only_test = build_map(&set, &model.embedder, Some(&["TEST".to_owned()]), &out, &Silent).unwrap();
+        assert_eq!((only_test.rows, only_test.other_splits), (1, 3));
+    }
+
+    #[test]
+    fn a_map_with_wrong_embeddings_or_no_config_names_the_lines_it_skips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("map.jsonl");
+        let good: Vec<f32> = (0..MINILM_DIM).map(|i| (i as f32).sin()).collect();
+        write_lines(
+            &path,
+            &[
+                json!({"vibe_original": "ok", "embedding": good, "config": config("slow")}),
+                json!({"vibe_original": "short", "embedding": &good[..383], "config": config("slow")}),
+                json!({"vibe_original": "no config", "embedding": good}),
+                json!({"vibe_original": "zero", "embedding": vec![0.0; MINILM_DIM], "config": config("slow")}),
+            ],
+        );
+        std::fs::write(&path, std::fs::read_to_string(&path).unwrap() + "{not json\n").unwrap();
+        let map = open_map(&path, MINILM_DIM, &Silent).unwrap();
+        assert_eq!(map.len(), 1);
+        let lines: Vec<usize> = map.skipped.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5], "{:?}", map.skipped.iter().collect::<Vec<_>>());
+        let reasons: Vec<String> = map.skipped.iter().map(|b| b.reason.clone()).collect();
+        assert!(reasons[0].contains("383 numbers, not 384"), "{reasons:?}");
+    }
+
+    /// Tempo and brightness said with words the training vibes never use (no content word of
+    /// these phrases occurs in them: checked below), two phrasings a class.
+    const TEMPO_PHRASES: [(&str, [&str; 2]); 5] = [
+        ("very_slow", ["nearly stationary", "creeping along sluggishly"]),
+        ("slow", ["in no hurry", "relaxed and leisurely"]),
+        ("medium", ["at a moderate tempo", "neither rushed nor lazy"]),
+        ("fast", ["quick and energetic", "zippy and speedy"]),
+        ("very_fast", ["at a breathless sprint", "hyperactive and whirlwind-fast"]),
+    ];
+    const BRIGHTNESS_PHRASES: [(&str, [&str; 2]); 5] = [
+        ("very_dark", ["in total darkness", "inky and lampless"]),
+        ("dark", ["gloomy and murky", "murky and shaded"]),
+        ("medium", ["hazy and cloudy", "pale and washed-out"]),
+        ("bright", ["luminous and well-lit", "bathed in clear daylight"]),
+        ("very_bright", ["blazing and glaring", "brilliantly, blindingly illuminated"]),
+    ];
+    const FUNCTION_WORDS: [&str; 6] = ["in", "at", "a", "and", "no", "nor"];
+
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+
+    #[test]
+    fn paraphrases_with_unseen_words_retrieve_tempo_and_brightness_above_the_majority() {
+        let set = VibeSet::training_sample().unwrap();
+        let seen: std::collections::HashSet<String> = set
+            .rows
+            .iter()
+            .flat_map(|r| [r.vibe_original.as_deref(), r.vibe_noisy.as_deref()])
+            .flatten()
+            .flat_map(|t| words(t).collect::<Vec<_>>())
+            .collect();
+        for (_, phrases) in TEMPO_PHRASES.iter().chain(&BRIGHTNESS_PHRASES) {
+            for word in phrases.iter().flat_map(|p| words(p)) {
+                assert!(
+                    FUNCTION_WORDS.contains(&word.as_str()) || !seen.contains(&word),
+                    "{word:?} occurs in the training vibes"
+                );
+            }
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("map.jsonl");
+        let embedder = embedder();
+        let report = build_map(&set, &embedder, None, &out, &Silent).unwrap();
+        let map = open_map(&out, MINILM_DIM, &Silent).unwrap();
+        assert!(map.rows.iter().all(|r| r.split.as_deref() != Some(HELD_OUT_SPLIT)));
+        assert_eq!(map.len(), report.rows);
+        let model = FastModel::new(embedder, map, "train map").unwrap();
+
+        let mut probes = Vec::new();
+        for (tempo, tempo_phrases) in TEMPO_PHRASES {
+            for (brightness, bright_phrases) in BRIGHTNESS_PHRASES {
+                for t in tempo_phrases {
+                    for b in bright_phrases {
+                        probes.push((format!("{t}, {b}"), tempo, brightness));
+                    }
+                }
+            }
+        }
+        let texts: Vec<&str> = probes.iter().map(|p| p.0.as_str()).collect();
+        let got = model.retrieve(&texts, 1, &Silent).unwrap();
+        let field_of = |payload: &Map<String, Json>, field: &str| -> String {
+            payload["config"][field].as_str().unwrap_or("").to_owned()
+        };
+        let accuracy = |pick: &dyn Fn(usize) -> String, truth: &dyn Fn(usize) -> &'static str| {
+            (0..probes.len()).filter(|&i| pick(i) == truth(i)).count() as f64 / probes.len() as f64
+        };
+        // The majority baseline: each field's most common value among the map's (training) rows.
+        let majority = |field: &str| {
+            let mut counts = std::collections::HashMap::<String, usize>::new();
+            for row in &model.map.rows {
+                *counts.entry(row.config.value()[field].as_str().unwrap_or("").to_owned()).or_default() += 1;
+            }
+            counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).unwrap().0
+        };
+        for (field, truth) in [("tempo", 1usize), ("brightness", 2)] {
+            let truth_of = |i: usize| if truth == 1 { probes[i].1 } else { probes[i].2 };
+            let fast = accuracy(&|i| field_of(&got[i].payload, field), &truth_of);
+            let common = majority(field);
+            let base = accuracy(&|_| common.clone(), &truth_of);
+            eprintln!("{field}: fast {fast:.2}, majority ({common}) {base:.2} on {} probes", probes.len());
+            // Every class appears equally often among the probes: the majority guess scores 0.2.
+            assert!((base - 0.2).abs() < 1e-9);
+            assert!(fast >= base + 0.1, "{field}: fast {fast:.2} is not well above the majority's {base:.2}");
+        }
+    }
+}

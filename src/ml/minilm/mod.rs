@@ -162,4 +162,4 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
