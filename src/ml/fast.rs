@@ -165,7 +165,11 @@ pub fn build_map(
     }
     anyhow::ensure!(!chosen.is_empty(), "no row of the chosen splits has a vibe and a config");
     let texts: Vec<&str> = chosen.iter().map(|(row, _)| row.vibe_text()).collect();
-    let embeddings = embedder.embed_with(&texts, super::minilm::DEFAULT_BATCH, &Scaled(progress, 0.97))?;
+    let embeddings = embedder.embed_with(
+        &texts,
+        super::minilm::DEFAULT_BATCH,
+        &crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.97 },
+    )?;
     crate::paths::write_atomically(out, |tmp| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(tmp)?);
         for ((row, payload), embedding) in chosen.iter().zip(&embeddings) {
@@ -212,19 +216,6 @@ fn map_line<'a>(
         palettes: payload.palettes.as_ref().map_or(Json::Null, |p| p.value()),
         clap_score: payload.clap_score,
         synthetic: row.is_synthetic(),
-    }
-}
-
-/// Progress of a first part of the work, scaled into `0..=share`.
-struct Scaled<'a>(&'a dyn Progress, f32);
-
-impl Progress for Scaled<'_> {
-    fn report(&self, fraction: f32, message: &str) {
-        self.0.report(fraction * self.1, message);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.0.cancelled()
     }
 }
 

@@ -110,6 +110,24 @@ impl EmbeddingMap {
         !self.rows.is_empty() && self.rows.iter().all(|r| r.synthetic)
     }
 
+    /// The map without the rows of `split` (to score a split fairly: a map that holds the
+    /// split's own vibes would answer them with their own configs).
+    pub fn without_split(&self, split: &str) -> EmbeddingMap {
+        let mut out = EmbeddingMap {
+            files: self.files.clone(),
+            dim: self.dim,
+            skipped: self.skipped.clone(),
+            ..EmbeddingMap::default()
+        };
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.split.as_deref() != Some(split) {
+                out.rows.push(row.clone());
+                out.matrix.extend_from_slice(self.embedding(i));
+            }
+        }
+        out
+    }
+
     /// The `k` rows most similar to `query` (any length-`dim` vector; it is normalised), most
     /// similar first; ties go to the earlier row. Empty when the query has no direction.
     pub fn nearest(&self, query: &[f32], k: usize) -> Vec<Neighbour> {
@@ -259,6 +277,18 @@ mod tests {
         assert_eq!(map.nearest(&[0.0, 0.0], 3), []);
         assert_eq!(map.nearest(&[1.0, 0.0, 0.0], 3), [], "a query of another length finds nothing");
         assert_eq!(map.nearest(&[2.0, 1.0], 10).len(), 5);
+    }
+
+    #[test]
+    fn leaving_a_split_out_keeps_the_other_rows_and_their_embeddings() {
+        let rows: Vec<Value> = [("TEST", [1.0, 0.0]), ("SFT-Train", [0.0, 1.0]), ("TEST", [1.0, 1.0]), ("GRPO", [3.0, 4.0])]
+            .iter()
+            .map(|(split, e)| json!({"split": split, "vibe_original": split, "embedding": e, "config": {"tempo": "slow"}}))
+            .collect();
+        let map = EmbeddingMap::from_set(&set(&rows), 2).without_split("TEST");
+        assert_eq!(map.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(map.embedding(1), [0.6, 0.8]);
+        assert_eq!(map.nearest(&[1.0, 0.0], 1)[0].row, 1, "the TEST row (1, 0) is gone");
     }
 
     #[test]

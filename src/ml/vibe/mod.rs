@@ -12,5 +12,6 @@ pub mod baseline;
 pub mod data;
 pub mod infer;
 pub mod model;
+pub mod score;
 pub mod text;
 pub mod train;
