@@ -198,7 +198,7 @@ pub enum VibesCommand {
         /// A mirror or a local server with the Hub's layout
         #[arg(long, default_value = crate::datadecide::hub::DEFAULT_BASE_URL)]
         base_url: String,
-        /// The cache folder (default: the platform's, see `benchtop doctor`)
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
         /// A commit (or a branch, resolved to its commit) instead of the one the cache pinned
@@ -339,7 +339,7 @@ pub enum DataDecideCommand {
         /// Replace https://huggingface.co (a mirror, or a local test server)
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
-        /// Cache folder (default: the platform cache folder)
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
         /// Download even when the Hub's listing gives no size and SHA-256 to check a file against
@@ -369,7 +369,7 @@ pub enum DataDecideCommand {
         /// With no files: the cached revision to build from
         #[arg(long)]
         revision: Option<String>,
-        /// With no files: the cache folder
+        /// With no files: the Hugging Face cache folder (default: the one `benchtop doctor` names)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
     },
@@ -579,11 +579,13 @@ impl crate::jobs::Progress for ConsoleProgress {
     }
 }
 
-fn cache_folder(cache: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match cache {
-        Some(dir) => Ok(dir),
-        None => Ok(crate::paths::Folders::discover()?.cache),
-    }
+/// Where Hub files go: `--cache DIR` (a Hugging Face cache folder), else the one huggingface_hub
+/// uses; and benchtop's own cache folder (built tables, Hub files of older versions).
+fn cache_folder(cache: Option<PathBuf>) -> anyhow::Result<crate::hub::Caches> {
+    Ok(crate::hub::Caches {
+        hub: cache.map_or_else(crate::hub::HubCache::discover, crate::hub::HubCache::at),
+        benchtop: crate::paths::Folders::discover().ok().map(|f| f.cache),
+    })
 }
 
 fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
