@@ -43,6 +43,9 @@ pub enum Command {
     /// LatentScore pipeline rows (02a vibes, 02b candidates, 02c scores, 10 map)
     #[command(subcommand)]
     Vibes(VibesCommand),
+    /// The models benchtop runs: download them into the Hugging Face cache
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// Draw DataDecide scaling curves to a PNG or SVG figure, or write their series as CSV
     Plot(PlotArgs),
     /// Print the decision-accuracy table of a task's metric: each size's recipe ranking against the target's
@@ -208,6 +211,29 @@ pub enum VibesCommand {
         #[arg(long)]
         no_verify: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Download a model's files (pinned commit, sizes and SHA-256 checked) into the Hugging Face
+    /// cache, unless they are there; prints the model's folder
+    Fetch {
+        #[arg(value_enum)]
+        model: ModelName,
+        /// A mirror or a local server with the Hub's layout
+        #[arg(long, value_name = "URL", default_value = crate::hub::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+    },
+}
+
+/// The models `benchtop models` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelName {
+    /// sentence-transformers/all-MiniLM-L6-v2 (LatentScore's fast encoder, 91 MB)
+    Minilm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -432,7 +458,8 @@ fn on_interrupt(command: &Command) -> Option<String> {
             out.display()
         ),
         Command::Datadecide(DataDecideCommand::Fetch { .. })
-        | Command::Vibes(VibesCommand::FetchMap { .. }) => {
+        | Command::Vibes(VibesCommand::FetchMap { .. })
+        | Command::Models(ModelsCommand::Fetch { .. }) => {
             "files already downloaded are kept; the partial one stays as a .part file and the next fetch \
              resumes it"
                 .to_owned()
@@ -476,6 +503,9 @@ pub fn main() -> ExitCode {
         Command::Vibes(VibesCommand::Synth { out, map, vibes, seed }) => vibes_synth(&out, map, vibes, seed),
         Command::Vibes(VibesCommand::FetchMap { base_url, cache, revision, no_verify }) => {
             vibes_fetch_map(&base_url, cache, revision.as_deref(), no_verify)
+        }
+        Command::Models(ModelsCommand::Fetch { model, base_url, cache }) => {
+            models_fetch(model, &base_url, cache)
         }
         Command::Fit {
             data,
@@ -828,6 +858,18 @@ fn vibes_fetch_map(
     let progress = ConsoleProgress::new();
     let got =
         crate::vibes::hub::fetch_map(base_url, &cache, revision, no_verify, &Default::default(), &progress);
+    progress.finish();
+    println!("{}", got?.display());
+    Ok(())
+}
+
+/// Fetches a model into the Hugging Face cache; prints only its folder on stdout.
+fn models_fetch(model: ModelName, base_url: &str, cache: Option<PathBuf>) -> anyhow::Result<()> {
+    let hub = cache.map_or_else(crate::hub::HubCache::discover, crate::hub::HubCache::at);
+    let progress = ConsoleProgress::new();
+    let got = match model {
+        ModelName::Minilm => crate::ml::minilm::hub::fetch_model(&hub, base_url, &progress),
+    };
     progress.finish();
     println!("{}", got?.display());
     Ok(())
