@@ -45,6 +45,9 @@ pub enum Command {
     /// LatentScore pipeline rows (02a vibes, 02b candidates, 02c scores, 10 map)
     #[command(subcommand)]
     Vibes(VibesCommand),
+    /// The models benchtop runs: download them into the Hugging Face cache
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// Draw DataDecide scaling curves to a PNG or SVG figure, or write their series as CSV
     Plot(PlotArgs),
     /// Print the decision-accuracy table of a task's metric: each size's recipe ranking against the target's
@@ -255,7 +258,7 @@ pub enum VibesCommand {
         /// A mirror or a local server with the Hub's layout
         #[arg(long, default_value = crate::datadecide::hub::DEFAULT_BASE_URL)]
         base_url: String,
-        /// The cache folder (default: the platform's, see `benchtop doctor`)
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
         /// A commit (or a branch, resolved to its commit) instead of the one the cache pinned
@@ -265,6 +268,29 @@ pub enum VibesCommand {
         #[arg(long)]
         no_verify: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Download a model's files (pinned commit, sizes and SHA-256 checked) into the Hugging Face
+    /// cache, unless they are there; prints the model's folder
+    Fetch {
+        #[arg(value_enum)]
+        model: ModelName,
+        /// A mirror or a local server with the Hub's layout
+        #[arg(long, value_name = "URL", default_value = crate::hub::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+    },
+}
+
+/// The models `benchtop models` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelName {
+    /// sentence-transformers/all-MiniLM-L6-v2 (LatentScore's fast encoder, 91 MB)
+    Minilm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,7 +422,7 @@ pub enum DataDecideCommand {
         /// Replace https://huggingface.co (a mirror, or a local test server)
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
-        /// Cache folder (default: the platform cache folder)
+        /// The Hugging Face cache folder (default: the one huggingface_hub uses, see `benchtop doctor`)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
         /// Download even when the Hub's listing gives no size and SHA-256 to check a file against
@@ -426,7 +452,7 @@ pub enum DataDecideCommand {
         /// With no files: the cached revision to build from
         #[arg(long)]
         revision: Option<String>,
-        /// With no files: the cache folder
+        /// With no files: the Hugging Face cache folder (default: the one `benchtop doctor` names)
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
     },
@@ -489,7 +515,8 @@ fn on_interrupt(command: &Command) -> Option<String> {
             out.display()
         ),
         Command::Datadecide(DataDecideCommand::Fetch { .. })
-        | Command::Vibes(VibesCommand::FetchMap { .. }) => {
+        | Command::Vibes(VibesCommand::FetchMap { .. })
+        | Command::Models(ModelsCommand::Fetch { .. }) => {
             "files already downloaded are kept; the partial one stays as a .part file and the next fetch \
              resumes it"
                 .to_owned()
@@ -536,6 +563,9 @@ pub fn main() -> ExitCode {
         Command::Vibes(VibesCommand::Synth { out, map, vibes, seed }) => vibes_synth(&out, map, vibes, seed),
         Command::Vibes(VibesCommand::FetchMap { base_url, cache, revision, no_verify }) => {
             vibes_fetch_map(&base_url, cache, revision.as_deref(), no_verify)
+        }
+        Command::Models(ModelsCommand::Fetch { model, base_url, cache }) => {
+            models_fetch(model, &base_url, cache)
         }
         Command::Fit {
             data,
@@ -643,11 +673,13 @@ impl crate::jobs::Progress for ConsoleProgress {
     }
 }
 
-fn cache_folder(cache: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match cache {
-        Some(dir) => Ok(dir),
-        None => Ok(crate::paths::Folders::discover()?.cache),
-    }
+/// Where Hub files go: `--cache DIR` (a Hugging Face cache folder), else the one huggingface_hub
+/// uses; and benchtop's own cache folder (built tables, Hub files of older versions).
+fn cache_folder(cache: Option<PathBuf>) -> anyhow::Result<crate::hub::Caches> {
+    Ok(crate::hub::Caches {
+        hub: cache.map_or_else(crate::hub::HubCache::discover, crate::hub::HubCache::at),
+        benchtop: crate::paths::Folders::discover().ok().map(|f| f.cache),
+    })
 }
 
 fn datadecide(command: DataDecideCommand) -> anyhow::Result<()> {
@@ -922,6 +954,18 @@ fn vibes_fetch_map(
     let progress = ConsoleProgress::new();
     let got =
         crate::vibes::hub::fetch_map(base_url, &cache, revision, no_verify, &Default::default(), &progress);
+    progress.finish();
+    println!("{}", got?.display());
+    Ok(())
+}
+
+/// Fetches a model into the Hugging Face cache; prints only its folder on stdout.
+fn models_fetch(model: ModelName, base_url: &str, cache: Option<PathBuf>) -> anyhow::Result<()> {
+    let hub = cache.map_or_else(crate::hub::HubCache::discover, crate::hub::HubCache::at);
+    let progress = ConsoleProgress::new();
+    let got = match model {
+        ModelName::Minilm => crate::ml::minilm::hub::fetch_model(&hub, base_url, &progress),
+    };
     progress.finish();
     println!("{}", got?.display());
     Ok(())

@@ -3,6 +3,7 @@
 
 use crate::audio::device::{AudioProbe, probe_audio};
 use crate::build_info;
+use crate::hub::HubCache;
 use crate::ml::backend::{ComputeChoice, ComputeProbe, probe_compute};
 use crate::paths::Folders;
 
@@ -42,7 +43,12 @@ pub fn versions() -> Vec<String> {
 }
 
 /// The whole report as text.
-pub fn report(compute: &ComputeProbe, audio: &AudioProbe, folders: Result<&Folders, &str>) -> String {
+pub fn report(
+    compute: &ComputeProbe,
+    audio: &AudioProbe,
+    folders: Result<&Folders, &str>,
+    hub: &HubCache,
+) -> String {
     let mut out = String::new();
     let mut line = |s: String| {
         out.push_str(&s);
@@ -93,6 +99,7 @@ pub fn report(compute: &ComputeProbe, audio: &AudioProbe, folders: Result<&Folde
         }
         Err(why) => line(format!("  unknown: {why}")),
     }
+    line(format!("  hugging face cache: {}", hub.root.display()));
     out
 }
 
@@ -101,7 +108,7 @@ pub fn run() -> String {
     let compute = probe_compute();
     let audio = probe_audio();
     let folders = Folders::discover().map_err(|e| format!("{e:#}"));
-    report(&compute, &audio, folders.as_ref().map_err(String::as_str))
+    report(&compute, &audio, folders.as_ref().map_err(String::as_str), &HubCache::discover())
 }
 
 #[cfg(test)]
@@ -135,7 +142,7 @@ mod tests {
             outputs: vec!["default".into()],
             output: Err("the default output device \"default\" cannot play: not available".into()),
         };
-        let text = report(&compute, &audio, Err("no home folder"));
+        let text = report(&compute, &audio, Err("no home folder"), &HubCache::at("/hf/hub"));
         assert!(text.contains(
             "wgpu adapter: llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu, software, driver llvmpipe)"
         ));
@@ -149,6 +156,6 @@ mod tests {
                 "no audio output: the default output device \"default\" cannot play: not available"
             )
         );
-        assert!(text.contains("folders\n  unknown: no home folder"));
+        assert!(text.contains("folders\n  unknown: no home folder\n  hugging face cache: /hf/hub\n"));
     }
 }

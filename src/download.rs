@@ -648,6 +648,8 @@ mod tests {
 #[derive(Debug, serde::Deserialize)]
 struct TreeEntry {
     path: String,
+    /// The git blob id (the Hub's ETag of a file kept in git rather than LFS).
+    oid: Option<String>,
     size: Option<u64>,
     lfs: Option<Lfs>,
 }
@@ -669,6 +671,19 @@ impl Remote {
         no_verify: bool,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Remote, DownloadError> {
+        Self::listed_with_etag(url, tree_url, path, no_verify, cancelled).map(|(remote, _)| remote)
+    }
+
+    /// [`Remote::listed`], and the file's ETag on the Hub where the listing gives it: its SHA-256
+    /// for a file kept in LFS, its git blob id for one kept in git (the name the Hugging Face
+    /// cache keeps its bytes under).
+    pub fn listed_with_etag(
+        url: String,
+        tree_url: &str,
+        path: &str,
+        no_verify: bool,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<(Remote, Option<String>), DownloadError> {
         let found = get_text(tree_url, cancelled).and_then(|text| {
             let entries: Vec<TreeEntry> =
                 serde_json::from_str(&text).map_err(|e| DownloadError::BadListing {
@@ -677,27 +692,37 @@ impl Remote {
                 })?;
             Ok(entries.into_iter().find(|e| e.path == path))
         });
+        let mut git_oid = None;
         let why = match found {
             // Cancelled, or no server to fetch the file from either: nothing to ask the user.
             Err(err @ (DownloadError::Cancelled | DownloadError::Network { .. })) => return Err(err),
             Ok(Some(TreeEntry { lfs: Some(lfs), size, .. })) => match lfs.size.or(size) {
                 Some(size) if is_sha256_hex(&lfs.oid) => {
-                    return Ok(Remote::verified(url, size, lfs.oid.to_ascii_lowercase()));
+                    let sha256 = lfs.oid.to_ascii_lowercase();
+                    return Ok((Remote::verified(url, size, sha256.clone()), Some(sha256)));
                 }
                 Some(_) => format!("the Hub's listing gives {:?} as its SHA-256", lfs.oid),
                 None => "the Hub's listing gives no size for it".to_owned(),
             },
-            Ok(Some(_)) => "the Hub's listing gives no SHA-256 for it (not an LFS file)".to_owned(),
+            Ok(Some(entry)) => {
+                git_oid = entry.oid.filter(|o| is_git_oid(o)).map(|o| o.to_ascii_lowercase());
+                "the Hub's listing gives no SHA-256 for it (not an LFS file)".to_owned()
+            }
             Ok(None) => format!("the Hub's listing {tree_url} does not name {path}"),
             Err(err) => format!("the Hub's listing could not be read: {err}"),
         };
         if no_verify {
             tracing::warn!("downloading {url} unchecked (--no-verify): {why}");
-            Ok(Remote::unverified(url))
+            Ok((Remote::unverified(url), git_oid))
         } else {
             Err(DownloadError::Unverified { url, why })
         }
     }
+}
+
+/// Whether `text` is a git object id (40 hex digits).
+fn is_git_oid(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether `text` is a SHA-256 digest in hex (64 hex digits).

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod download;
 pub mod export;
 pub mod ft;
+pub mod hub;
 pub mod jobs;
 pub mod jsonl;
 pub mod memory;

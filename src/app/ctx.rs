@@ -81,8 +81,10 @@ pub struct AppCtx {
     pub player: Player,
     pub notifications: Notifications,
     pub save_dialog: SaveDialog,
-    /// The cache folder (downloads, built tables, models), if the platform has one.
+    /// The cache folder (built tables, models), if the platform has one.
     pub cache: Option<PathBuf>,
+    /// The Hugging Face cache (files downloaded from the Hub).
+    pub hub: crate::hub::HubCache,
     /// The DataDecide table (loaded through the Data menu) and its settings.
     pub data: DataState,
     /// The rows open in the Vibes panel.
@@ -98,7 +100,7 @@ impl AppCtx {
         jobs: Jobs,
         player: Player,
         compute: Pending<ComputeProbe>,
-        (save_dialog, cache): (SaveDialog, Option<PathBuf>),
+        (save_dialog, cache, hub): (SaveDialog, Option<PathBuf>, crate::hub::HubCache),
     ) -> Self {
         Self {
             jobs,
@@ -106,6 +108,7 @@ impl AppCtx {
             notifications: Notifications::default(),
             save_dialog,
             cache,
+            hub,
             data: DataState::default(),
             vibes: None,
             fit: None,

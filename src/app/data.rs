@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppCtx;
 use crate::datadecide::dataset::{self, Dataset};
-use crate::datadecide::hub::{DEFAULT_BASE_URL, HubSource};
+use crate::datadecide::hub::{Caches, DEFAULT_BASE_URL, HubSource};
 use crate::jobs::{JobId, Jobs};
 use crate::notify::Notifications;
 
@@ -46,12 +46,12 @@ pub struct DataState {
     pub dataset: Option<Dataset>,
     /// A job that ends with a dataset (or with none, when a file dialog was dismissed).
     /// (The Hub source and cache of a fetch, to retry it unchecked if it cannot be verified.)
-    pending: crate::jobs::Latest<Option<Dataset>, Option<(HubSource, PathBuf)>>,
+    pending: crate::jobs::Latest<Option<Dataset>, Option<(HubSource, Caches)>>,
     /// Whether the pending load was asked for by the user (and earns a "Loaded" note).
     announce: bool,
     pub settings_open: bool,
     /// A fetch that stopped because its files could not be verified, waiting for the user's word.
-    unverified: Option<super::unverified::Ask<(HubSource, PathBuf)>>,
+    unverified: Option<super::unverified::Ask<(HubSource, Caches)>>,
     /// A path asked for in benchtop's own field (the system dialog could not open).
     open_prompt: Option<super::file_prompt::PathPrompt>,
 }
@@ -113,20 +113,20 @@ impl DataState {
 
     /// Fetches the Hub's files (`no_verify`: even those the listing gives no size and SHA-256
     /// for, which the user agreed to), builds the tables and opens them.
-    pub fn fetch_and_build(&mut self, jobs: &mut Jobs, source: HubSource, cache: PathBuf, no_verify: bool) {
+    pub fn fetch_and_build(&mut self, jobs: &mut Jobs, source: HubSource, caches: Caches, no_verify: bool) {
         self.pending.start_with(
             jobs,
             "Fetch and build DataDecide",
-            Some((source.clone(), cache.clone())),
-            move |ctx| dataset::fetch_and_build(&source, &cache, no_verify, ctx).map(Some),
+            Some((source.clone(), caches.clone())),
+            move |ctx| dataset::fetch_and_build(&source, &caches, no_verify, ctx).map(Some),
         );
         self.announce = true;
     }
 
     /// The questions the data may be waiting on: a fetch unverified, a path to open.
     fn prompts(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
-        if let Some((source, cache)) = super::unverified::window(ctx, &mut self.unverified) {
-            self.fetch_and_build(jobs, source, cache, true);
+        if let Some((source, caches)) = super::unverified::window(ctx, &mut self.unverified) {
+            self.fetch_and_build(jobs, source, caches, true);
         }
         if let Some(path) = super::file_prompt::PathPrompt::show(ctx, &mut self.open_prompt) {
             self.open_path(jobs, path);
@@ -179,7 +179,7 @@ impl DataState {
 
 /// The Data menu's entries.
 pub fn menu(ui: &mut egui::Ui, ctx: &mut AppCtx) {
-    let (state, jobs, cache) = (&mut ctx.data, &mut ctx.jobs, ctx.cache.as_ref());
+    let (state, jobs, cache, hub) = (&mut ctx.data, &mut ctx.jobs, ctx.cache.as_ref(), &ctx.hub);
     if ui.button("Open table…  (Ctrl+O)").clicked() {
         state.open_file(jobs);
         ui.close();
@@ -192,7 +192,8 @@ pub fn menu(ui: &mut egui::Ui, ctx: &mut AppCtx) {
     if fetch.clicked() {
         if let Some(cache) = cache {
             let source = state.settings.hub_source();
-            state.fetch_and_build(jobs, source, cache.clone(), false);
+            let caches = Caches { hub: hub.clone(), benchtop: Some(cache.clone()) };
+            state.fetch_and_build(jobs, source, caches, false);
         }
         ui.close();
     }

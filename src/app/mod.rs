@@ -61,6 +61,8 @@ pub struct AppConfig {
     pub audio_backend: Prober<Box<dyn Backend>>,
     /// The cache folder; `None`: the platform's (see `benchtop doctor`).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The Hugging Face cache folder Hub files go to; `None`: the one huggingface_hub uses.
+    pub hub_cache_dir: Option<std::path::PathBuf>,
     pub save_dialog: SaveDialog,
     /// A table to open at start instead of the one used last (`benchtop gui --data`).
     pub initial_data: Option<std::path::PathBuf>,
@@ -75,6 +77,7 @@ impl Default for AppConfig {
             probe_compute: Arc::new(probe_compute),
             audio_backend: Arc::new(|| Box::new(CpalBackend)),
             cache_dir: None,
+            hub_cache_dir: None,
             save_dialog: system_save_dialog(),
             initial_data: None,
             burn_on_window_device: true,
@@ -164,7 +167,11 @@ impl BenchtopApp {
             Ok(cache) => (Some(cache), None),
             Err(err) => (None, Some(err)),
         };
-        let mut ctx = AppCtx::new(jobs, player, compute, (config.save_dialog.clone(), cache));
+        let hub = config
+            .hub_cache_dir
+            .clone()
+            .map_or_else(crate::hub::HubCache::discover, crate::hub::HubCache::at);
+        let mut ctx = AppCtx::new(jobs, player, compute, (config.save_dialog.clone(), cache, hub));
         if let Some(err) = no_cache {
             ctx.notifications.error("No cache folder: fetching from the Hub is off", &err);
         }

@@ -5,9 +5,10 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use polars::prelude::{ParquetReader, SerReader};
 
-use super::hub::{self, HubSource};
+use super::hub::{self, Caches, HubSource};
 use super::pipeline;
 use super::query::PerSeed;
 use super::table::{DataSource, LongTable};
@@ -76,24 +77,25 @@ pub fn built_paths(source: &HubSource, cache: &Path) -> (PathBuf, PathBuf) {
     (root.join("mean_eval_melted.parquet"), root.join("per_seed.parquet"))
 }
 
-/// Fetches the ppl and eval files (what is cached is kept), builds the tables into the cache,
-/// and opens the result.
+/// Fetches the ppl and eval files into the Hugging Face cache (what is cached is kept), builds
+/// the tables into benchtop's cache, and opens the result.
 pub fn fetch_and_build(
     source: &HubSource,
-    cache: &Path,
+    caches: &Caches,
     no_verify: bool,
     progress: &dyn Progress,
 ) -> anyhow::Result<Dataset> {
+    let cache = caches.benchtop.as_deref().context("no cache folder to build the tables in")?;
     let files = hub::select(&["ppl".to_owned(), "eval".to_owned(), "macro".to_owned()])?;
     hub::fetch(
         source,
         &files,
-        cache,
+        caches,
         &RetryPolicy::default(),
         no_verify,
         &Scaled { inner: progress, start: 0.0, span: 0.6 },
     )?;
-    let inputs = hub::cached_inputs(source, cache)?;
+    let inputs = hub::cached_inputs(source, caches)?;
     let (long, per_seed) = built_paths(source, cache);
     let report = pipeline::build_to_files(
         &inputs,

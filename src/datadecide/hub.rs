@@ -1,15 +1,20 @@
 //! Fetching the DataDecide files from the Hugging Face Hub (or any server with the same layout,
-//! `--base-url`) into the cache, with sizes and SHA-256 from the Hub's file listing.
+//! `--base-url`) into the Hugging Face cache ([`crate::hub`]), with sizes and SHA-256 from the
+//! Hub's file listing. Files that benchtop's own cache holds from before (its old layout,
+//! `<cache>/datadecide/<revision>/<repo>/<path>`) are moved into the Hugging Face cache when they
+//! match the listing, instead of being downloaded again.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use super::catalog::{self, HUB_FILES, HubFile};
-use crate::download::{self, Remote, RetryPolicy, Transfer};
+use crate::download::{Remote, RetryPolicy, Transfer};
+pub use crate::hub::Caches;
+pub use crate::hub::DEFAULT_BASE_URL;
+use crate::hub::{self as hf, HubCache, RepoFile, RepoKind};
 use crate::jobs::Progress;
-
-pub const DEFAULT_BASE_URL: &str = "https://huggingface.co";
 
 /// Where the files come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,16 +41,25 @@ impl HubSource {
 
     /// `<base>/datasets/<repo>/resolve/<revision>/<path>`.
     pub fn file_url(&self, file: &HubFile) -> String {
-        format!("{}/datasets/{}/resolve/{}/{}", self.base(), file.repo, self.revision_of(file), file.path)
+        self.file_url_at(file, &self.revision_of(file))
+    }
+
+    fn file_url_at(&self, file: &HubFile, revision: &str) -> String {
+        hf::file_url(self.base(), RepoKind::Dataset, file.repo, revision, file.path)
     }
 
     /// The Hub's listing of the folder holding `file`.
     pub fn tree_url(&self, file: &HubFile) -> String {
-        let folder = file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        format!("{}/api/datasets/{}/tree/{}/{folder}", self.base(), file.repo, self.revision_of(file))
+        self.tree_url_at(file, &self.revision_of(file))
     }
 
-    /// The cache folder for this revision: `<cache>/datadecide/<revision label>`.
+    fn tree_url_at(&self, file: &HubFile, revision: &str) -> String {
+        let folder = file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        hf::tree_url(self.base(), RepoKind::Dataset, file.repo, revision, folder)
+    }
+
+    /// benchtop's cache folder for this revision's built tables (and, in benchtop's layout before
+    /// the Hugging Face cache, its files): `<cache>/datadecide/<revision label>`.
     pub fn cache_root(&self, cache: &Path) -> PathBuf {
         let label = match &self.revision {
             Some(r) => sanitize(r),
@@ -54,9 +68,26 @@ impl HubSource {
         cache.join("datadecide").join(label)
     }
 
-    /// Where a Hub file lives in the cache.
-    pub fn cached_path(&self, cache: &Path, file: &HubFile) -> PathBuf {
+    /// Where benchtop's cache kept a Hub file before the Hugging Face layout.
+    pub fn legacy_path(&self, cache: &Path, file: &HubFile) -> PathBuf {
         super::synth::local_path(&self.cache_root(cache), file)
+    }
+
+    /// The commit the files of `file`'s repository are taken at, without asking the Hub: the
+    /// pinned one, the revision given when it is a commit, else the one the cache's ref of that
+    /// name records.
+    pub fn cached_commit(&self, hub: &HubCache, file: &HubFile) -> Option<String> {
+        let revision = self.revision_of(file);
+        if hf::is_commit(&revision) {
+            return Some(revision.to_ascii_lowercase());
+        }
+        hub.read_ref(file.repo, RepoKind::Dataset, &revision)
+    }
+
+    /// Where a Hub file is in the Hugging Face cache, if it is there.
+    pub fn cached_path(&self, hub: &HubCache, file: &HubFile) -> Option<PathBuf> {
+        let commit = self.cached_commit(hub, file)?;
+        hub.find(file.repo, RepoKind::Dataset, &commit, file.path)
     }
 }
 
@@ -79,37 +110,62 @@ pub fn select(only: &[String]) -> anyhow::Result<Vec<&'static HubFile>> {
 #[derive(Clone, Debug)]
 pub struct FetchedFile {
     pub file: &'static HubFile,
+    /// Its path in the Hugging Face cache's snapshot.
     pub path: PathBuf,
     pub bytes: u64,
     pub already_present: bool,
 }
 
-/// Fetches the files into the cache, one after another, reporting bytes, rate and ETA. Each file's
-/// size and SHA-256 come from the Hub's listing and are checked; without them nothing is
-/// downloaded unless `no_verify`.
+/// Fetches the files into the Hugging Face cache, one after another, reporting bytes, rate and
+/// ETA. Each file's size and SHA-256 come from the Hub's listing and are checked; without them
+/// nothing is downloaded unless `no_verify`. A revision that is not a commit (a branch) is
+/// resolved to its commit first, and recorded as the cache's ref of that name.
 pub fn fetch(
     source: &HubSource,
     files: &[&'static HubFile],
-    cache: &Path,
+    caches: &Caches,
     policy: &RetryPolicy,
     no_verify: bool,
     progress: &dyn Progress,
 ) -> anyhow::Result<Vec<FetchedFile>> {
     let mut fetched = Vec::new();
+    let mut commits: HashMap<&str, String> = HashMap::new();
     for (i, file) in files.iter().enumerate() {
         progress.checkpoint()?;
         let cancelled = || progress.cancelled();
-        let remote =
-            Remote::listed(source.file_url(file), &source.tree_url(file), file.path, no_verify, &cancelled)
-                .with_context(|| format!("fetching {} from {}", file.path, file.repo))?;
-        let dest = source.cached_path(cache, file);
+        let context = || format!("fetching {} from {}", file.path, file.repo);
+        let commit = match commits.get(file.repo) {
+            Some(commit) => commit.clone(),
+            None => {
+                let revision = source.revision_of(file);
+                let commit =
+                    hf::resolve_revision(source.base(), RepoKind::Dataset, file.repo, &revision, &cancelled)
+                        .with_context(context)?;
+                commits.insert(file.repo, commit.clone());
+                commit
+            }
+        };
+        let (remote, etag) = Remote::listed_with_etag(
+            source.file_url_at(file, &commit),
+            &source.tree_url_at(file, &commit),
+            file.path,
+            no_verify,
+            &cancelled,
+        )
+        .with_context(context)?;
+        let adopt = caches.benchtop.as_deref().map(|cache| source.legacy_path(cache, file));
+        let download = hf::Download { remote, etag, adopt };
         let label = format!("{} ({} of {})", file.path, i + 1, files.len());
         let mut on_progress = |t: &Transfer| {
             let within = t.fraction().unwrap_or(0.0);
             progress.report((i as f32 + within) / files.len() as f32, &format!("{label}: {}", t.describe()));
         };
-        let got = download::fetch(&remote, &dest, policy, &mut on_progress, &|| progress.cancelled())
-            .with_context(|| format!("fetching {} from {}", file.path, file.repo))?;
+        let repo_file =
+            RepoFile { repo: file.repo, kind: RepoKind::Dataset, commit: &commit, path: file.path };
+        let got = caches
+            .hub
+            .fetch(&repo_file, &download, policy, &mut on_progress, &cancelled)
+            .with_context(context)?;
         fetched.push(FetchedFile {
             file,
             path: got.path,
@@ -117,28 +173,35 @@ pub fn fetch(
             already_present: got.already_present,
         });
     }
-    progress.report(1.0, &format!("{} files in {}", fetched.len(), source.cache_root(cache).display()));
+    if let Some(revision) = source.revision.as_deref().filter(|r| !hf::is_commit(r)) {
+        for (repo, commit) in &commits {
+            caches.hub.write_ref(repo, RepoKind::Dataset, revision, commit)?;
+        }
+    }
+    progress.report(1.0, &format!("{} files in {}", fetched.len(), caches.hub.root.display()));
     Ok(fetched)
 }
 
-/// The pipeline's inputs from the cache, or what is missing there.
-pub fn cached_inputs(source: &HubSource, cache: &Path) -> anyhow::Result<super::pipeline::Inputs> {
+/// The pipeline's inputs from the Hugging Face cache (or benchtop's old layout), or what is
+/// missing there.
+pub fn cached_inputs(source: &HubSource, caches: &Caches) -> anyhow::Result<super::pipeline::Inputs> {
     let mut inputs = super::pipeline::Inputs::default();
     let mut missing = Vec::new();
     for file in HUB_FILES.iter().filter(|f| ["ppl", "eval", "macro"].contains(&f.group)) {
-        let path = source.cached_path(cache, file);
-        match (path.exists(), file.group) {
-            (true, "ppl") => inputs.ppl.push(path),
-            (true, "eval") => inputs.eval.push(path),
-            (true, _) => inputs.macro_avg.push(path),
+        let legacy = caches.benchtop.as_deref().map(|c| source.legacy_path(c, file)).filter(|p| p.is_file());
+        match (source.cached_path(&caches.hub, file).or(legacy), file.group) {
+            (Some(path), "ppl") => inputs.ppl.push(path),
+            (Some(path), "eval") => inputs.eval.push(path),
+            (Some(path), _) => inputs.macro_avg.push(path),
             // The macro averages are optional.
-            (false, "macro") => {}
-            (false, _) => missing.push(path.display().to_string()),
+            (None, "macro") => {}
+            (None, _) => missing.push(format!("{}/{} at {}", file.repo, file.path, source.revision_of(file))),
         }
     }
     anyhow::ensure!(
         missing.is_empty(),
-        "DataDecide files missing from the cache (run `benchtop datadecide fetch` first): {}",
+        "DataDecide files missing from the Hugging Face cache {} (run `benchtop datadecide fetch` first): {}",
+        caches.hub.root.display(),
         missing.join(", ")
     );
     Ok(inputs)
@@ -168,7 +231,7 @@ mod tests {
             "http://127.0.0.1:9/datasets/allenai/DataDecide-ppl-results/resolve/main/data/train-00000-of-00001.parquet"
         );
         assert_eq!(
-            local.cached_path(Path::new("/c"), &HUB_FILES[0]),
+            local.legacy_path(Path::new("/c"), &HUB_FILES[0]),
             PathBuf::from(
                 "/c/datadecide/main/allenai/DataDecide-ppl-results/data/train-00000-of-00001.parquet"
             )

@@ -19,7 +19,10 @@ fn benchtop(home: &Path) -> Command {
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("XDG_DATA_HOME")
         .env_remove("BENCHTOP_CACHE_DIR")
-        .env_remove("BENCHTOP_CONFIG_DIR");
+        .env_remove("BENCHTOP_CONFIG_DIR")
+        .env_remove("HF_HOME")
+        .env_remove("HF_HUB_CACHE")
+        .env_remove("HUGGINGFACE_HUB_CACHE");
     cmd
 }
 
@@ -56,6 +59,7 @@ fn doctor_exits_zero_and_reports_every_section_with_reasons() {
     let home_text = home.path().to_string_lossy();
     assert!(text.contains(&format!("cache: {home_text}/.cache/benchtop")), "{text}");
     assert!(text.contains(&format!("config: {home_text}/.config/benchtop")), "{text}");
+    assert!(text.contains(&format!("hugging face cache: {home_text}/.cache/huggingface/hub\n")), "{text}");
 }
 
 #[test]

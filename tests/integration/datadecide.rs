@@ -221,6 +221,7 @@ fn a_shard_without_the_metrics_column_names_file_and_column() {
 }
 
 use crate::common;
+use benchtop::hub::{Caches, HubCache};
 
 #[test]
 fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
@@ -230,7 +231,8 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
     let (server, generated) = common::local_hub(&dir.path().join("hub"));
 
     let source = HubSource { base_url: server.base.clone(), revision: None };
-    let cache = dir.path().join("cache");
+    let hub = dir.path().join("hf-hub");
+    let cache = Caches { hub: HubCache::at(&hub), benchtop: None };
     let files = select(&["ppl".into(), "eval".into()]).unwrap();
     let fetched = fetch(&source, &files, &cache, &RetryPolicy::default(), false, &Silent).unwrap();
     assert_eq!(fetched.len(), 5);
@@ -242,6 +244,15 @@ fn fetched_files_match_the_hub_and_build_the_same_table_as_the_originals() {
             "{}",
             f.path.display()
         );
+        // huggingface_hub's layout: the snapshot of the pinned commit links to the blob named by
+        // the file's SHA-256 (an LFS file's ETag), relatively.
+        let folder = format!("datasets--{}", f.file.repo.replace('/', "--"));
+        let snapshot = hub.join(&folder).join("snapshots").join(f.file.default_revision()).join(f.file.path);
+        assert_eq!(f.path, snapshot);
+        let sha = benchtop::download::sha256_file(&original).unwrap();
+        #[cfg(unix)]
+        assert_eq!(std::fs::read_link(&snapshot).unwrap(), Path::new("../../../blobs").join(&sha));
+        assert!(hub.join(&folder).join("blobs").join(&sha).is_file());
     }
     // A second fetch finds everything cached: only the listings are asked for again.
     let before = server.requests().len();
@@ -277,10 +288,11 @@ fn a_file_whose_hash_differs_from_the_listing_is_refused() {
         common::Behaviour::Serve(body),
     );
     let source = HubSource { base_url: server.base.clone(), revision: None };
+    let hub = HubCache::at(dir.path().join("hf-hub"));
     let err = fetch(
         &source,
         &select(&["ppl".into()]).unwrap(),
-        &dir.path().join("cache"),
+        &Caches { hub: hub.clone(), benchtop: None },
         &RetryPolicy::default(),
         false,
         &Silent,
@@ -292,6 +304,35 @@ fn a_file_whose_hash_differs_from_the_listing_is_refused() {
         "{text}"
     );
     assert!(text.contains("SHA-256 is"), "{text}");
+    assert_eq!(source.cached_path(&hub, ppl), None, "no snapshot of a refused file");
+}
+
+#[test]
+fn a_file_in_benchtops_old_cache_is_moved_into_the_hugging_face_cache_not_downloaded() {
+    use benchtop::datadecide::hub::{HubSource, fetch, select};
+    use benchtop::download::RetryPolicy;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = common::local_hub(&dir.path().join("hub"));
+    let source = HubSource { base_url: server.base.clone(), revision: None };
+    let ppl = &catalog::HUB_FILES[0];
+    let original = dir.path().join("hub").join(ppl.repo).join(ppl.path);
+    // Where benchtop's cache kept it before: <cache>/datadecide/pinned-<ppl>-<eval>/<repo>/<path>.
+    let old_cache = dir.path().join("benchtop-cache");
+    let old = old_cache
+        .join(format!("datadecide/pinned-{}-{}", &catalog::PPL_REVISION[..8], &catalog::EVAL_REVISION[..8]))
+        .join(ppl.repo)
+        .join(ppl.path);
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::copy(&original, &old).unwrap();
+    let caches = Caches { hub: HubCache::at(dir.path().join("hf-hub")), benchtop: Some(old_cache) };
+    let fetched =
+        fetch(&source, &select(&["ppl".into()]).unwrap(), &caches, &RetryPolicy::default(), false, &Silent)
+            .unwrap();
+    assert!(fetched[0].already_present);
+    assert_eq!(std::fs::read(&fetched[0].path).unwrap(), std::fs::read(&original).unwrap());
+    assert!(!old.exists(), "moved, not copied");
+    // Only the listing was asked for.
+    assert!(server.requests().iter().all(|r| r.path.starts_with("/api/")), "{:?}", server.requests());
 }
 
 #[test]

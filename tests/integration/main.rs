@@ -9,6 +9,7 @@ mod cli;
 mod datadecide;
 mod download;
 mod ft;
+mod models;
 mod scaling;
 mod synth_fidelity;
 mod ui;

@@ -4,6 +4,7 @@
 //! padded to its longest text (`model`), and each text's vector is the mean of its tokens,
 //! L2-normalised: 384 numbers whose dot product is the cosine similarity.
 
+pub mod hub;
 pub mod model;
 pub mod weights;
 

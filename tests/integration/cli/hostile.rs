@@ -487,9 +487,11 @@ fn ctrl_c_stops_a_fetch_keeping_the_partial_file_which_the_next_fetch_resumes() 
         cmd
     };
     let mut child = fetch().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let source = benchtop::datadecide::hub::HubSource { base_url: server.base.clone(), revision: None };
-    let dest = source.cached_path(&cache, ppl);
-    let part = benchtop::download::part_path(&dest);
+    // In the Hugging Face cache: the download goes to the blob, the snapshot links to it.
+    let hub = benchtop::hub::HubCache::at(&cache);
+    let kind = benchtop::hub::RepoKind::Dataset;
+    let dest = hub.snapshot_path(ppl.repo, kind, ppl.default_revision(), ppl.path);
+    let part = benchtop::download::part_path(&hub.blob_path(ppl.repo, kind, &sha));
     let started = std::time::Instant::now();
     while std::fs::metadata(&part).map_or(0, |m| m.len()) < 40_000 {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "the download did not start");

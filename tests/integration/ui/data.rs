@@ -86,7 +86,11 @@ fn the_data_menu_opens_a_file_dialog_on_a_worker_and_without_one_asks_for_a_path
 fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _) = common::local_hub(&dir.path().join("hub"));
-    let config = AppConfig { cache_dir: Some(dir.path().join("cache")), ..headless_machine() };
+    let config = AppConfig {
+        cache_dir: Some(dir.path().join("cache")),
+        hub_cache_dir: Some(dir.path().join("hf-hub")),
+        ..headless_machine()
+    };
     let mut harness = harness_with(config, [1100.0, 700.0]);
     harness.state_mut().ctx.data.settings.hub_base_url = server.base.clone();
     harness.get_by_label("Data").click();
@@ -102,6 +106,8 @@ fn fetch_and_build_from_a_local_hub_through_the_data_menu() {
     // metrics of the OLMES-10 macro average).
     assert_eq!(dataset.table.len(), 25 * 14 * 2 * (81 + 7));
     assert!(dataset.source.path.starts_with(dir.path().join("cache").join("datadecide")));
+    // The files it was built from went to the Hugging Face cache.
+    assert!(dir.path().join("hf-hub/datasets--allenai--DataDecide-ppl-results/snapshots").is_dir());
     harness.get_by_label_contains("Loaded synthetic data (mean_eval_melted.parquet)");
     // It is remembered for the next start.
     assert_eq!(harness.state().ctx.data.settings.file.as_deref(), Some(dataset.source.path.as_path()));

@@ -47,6 +47,7 @@ fn with_audio(mock: MockBackend) -> AppConfig {
         }),
         audio_backend: Arc::new(move || Box::new(mock.clone())),
         cache_dir: None,
+        hub_cache_dir: None,
         // As a headless system dialog does: nothing chosen.
         save_dialog: Arc::new(|_, _, _| benchtop::app::file_prompt::DialogAnswer::Cancelled),
         initial_data: None,

@@ -338,7 +338,12 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
         ),
     );
     let dir = tempfile::tempdir().unwrap();
-    let config = AppConfig { cache_dir: Some(dir.path().to_owned()), ..headless_machine() };
+    let hub = benchtop::hub::HubCache::at(dir.path().join("hf-hub"));
+    let config = AppConfig {
+        cache_dir: Some(dir.path().join("cache")),
+        hub_cache_dir: Some(hub.root.clone()),
+        ..headless_machine()
+    };
     let mut harness = vibes_with(config);
     harness.state_mut().ctx.data.settings.hub_base_url = server.base.clone();
     harness.get_by_label("Embedding map (Hub)").click();
@@ -346,8 +351,15 @@ fn the_embedding_map_downloads_from_a_local_hub_resumes_and_opens() {
         h.state().panels.vibes.state.loading_job().is_none()
             && h.state().panels.vibes.settings.source.is_some()
     });
-    let cached = cached_map(dir.path()).expect("the map's commit is pinned after the fetch");
-    assert!(cached.to_string_lossy().contains(commit), "{}", cached.display());
+    let cached = cached_map(&hub).expect("the map's commit is pinned after the fetch");
+    assert_eq!(
+        cached,
+        hub.root.join(format!("datasets--guprab--latentscore-data/snapshots/{commit}")).join(MAP_PATH)
+    );
+    assert_eq!(
+        std::fs::read_to_string(hub.root.join("datasets--guprab--latentscore-data/refs/main")).unwrap(),
+        commit
+    );
     assert_eq!(std::fs::read(&cached).unwrap(), bytes);
     assert_eq!(harness.state().panels.vibes.settings.source.as_ref(), Some(&cached));
     // The second request resumed where the cut-off first one ended.

@@ -12,6 +12,7 @@ use crate::app::file_prompt::{self, PathPrompt};
 use crate::app::save::{ClipToSave, SaveJob};
 use crate::app::{AppCtx, unverified};
 use crate::audio::engine::{Clip, Player};
+use crate::hub::Caches;
 use crate::jobs::{JobCtx, JobId, Jobs, Latest, Scaled};
 use crate::notify::Notifications;
 use crate::synth::config::{Field, MusicConfig};
@@ -60,9 +61,9 @@ pub struct VibesState {
     synthetic: bool,
     pub(super) candidate_total: usize,
     /// (The Hub base URL and cache of a map download, to retry it unchecked if it cannot be verified.)
-    loading: Latest<Option<Loaded>, Option<(String, PathBuf)>>,
+    loading: Latest<Option<Loaded>, Option<(String, Caches)>>,
     /// A map download that stopped unverified, waiting for the user's word.
-    unverified: Option<unverified::Ask<(String, PathBuf)>>,
+    unverified: Option<unverified::Ask<(String, Caches)>>,
     /// A path asked for in benchtop's own field (the system dialog could not open).
     open_prompt: Option<PathPrompt>,
     /// Whether the running load was asked for by the user (and earns a note when done).
@@ -161,13 +162,13 @@ impl VibesState {
     /// opens it.
     /// `no_verify`: download it even when the Hub's listing gives no size and SHA-256 (the user
     /// agreed to).
-    pub fn fetch_map(&mut self, jobs: &mut Jobs, base_url: String, cache: PathBuf, no_verify: bool) {
-        let retry = Some((base_url.clone(), cache.clone()));
+    pub fn fetch_map(&mut self, jobs: &mut Jobs, base_url: String, caches: Caches, no_verify: bool) {
+        let retry = Some((base_url.clone(), caches.clone()));
         self.loading.start_with(jobs, "Download the LatentScore embedding map", retry, move |ctx| {
             let fetch = Scaled { inner: ctx, start: 0.0, span: 0.7 };
             let path = crate::vibes::hub::fetch_map(
                 &base_url,
-                &cache,
+                &caches,
                 None,
                 no_verify,
                 &Default::default(),
@@ -182,8 +183,8 @@ impl VibesState {
 
     /// Asks whether to download the map unverified, after a download stopped for want of a listing.
     pub fn ask_unverified(&mut self, ctx: &egui::Context, jobs: &mut Jobs) {
-        if let Some((base_url, cache)) = unverified::window(ctx, &mut self.unverified) {
-            self.fetch_map(jobs, base_url, cache, true);
+        if let Some((base_url, caches)) = unverified::window(ctx, &mut self.unverified) {
+            self.fetch_map(jobs, base_url, caches, true);
         }
     }
 

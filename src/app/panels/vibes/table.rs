@@ -56,7 +56,8 @@ pub(super) fn table_side(
 /// Where rows come from (a file, a folder, the Hub's embedding map, the sample) and the load
 /// running now.
 fn sources(ui: &mut egui::Ui, state: &mut VibesState, ctx: &mut AppCtx) {
-    let hub = ctx.cache.clone().map(|cache| (ctx.data.settings.hub_base_url.trim().to_owned(), cache));
+    let base = ctx.data.settings.hub_base_url.trim().to_owned();
+    let caches = crate::hub::Caches { hub: ctx.hub.clone(), benchtop: ctx.cache.clone() };
     let jobs = &mut ctx.jobs;
     ui.horizontal_wrapped(|ui| {
         if ui.button("Open file…").clicked() {
@@ -66,16 +67,14 @@ fn sources(ui: &mut egui::Ui, state: &mut VibesState, ctx: &mut AppCtx) {
         if folder.on_hover_text("A folder of split files (SFT-Train, SFT-Val, GRPO, TEST)").clicked() {
             state.open_dialog(jobs, true);
         }
-        let map = ui.add_enabled(hub.is_some(), egui::Button::new("Embedding map (Hub)")).on_hover_text(format!(
-            "Downloads LatentScore's stage-10 map ({} / {}, ~100 MB, Apache-2.0) into the cache, resuming a \
-             partial download, and opens it",
+        let map = ui.button("Embedding map (Hub)").on_hover_text(format!(
+            "Downloads LatentScore's stage-10 map ({} / {}, ~100 MB, Apache-2.0) into the Hugging Face cache, \
+             resuming a partial download, and opens it",
             crate::vibes::hub::MAP_REPO,
             crate::vibes::hub::MAP_PATH
         ));
-        if map.clicked()
-            && let Some((base, cache)) = hub
-        {
-            state.fetch_map(jobs, base, cache, false);
+        if map.clicked() {
+            state.fetch_map(jobs, base, caches, false);
         }
         if ui.button("Sample").on_hover_text("The bundled synthetic 02c sample").clicked() {
             state.load_sample(jobs);
