@@ -16,7 +16,8 @@ use crate::vibes::{BadLine, VibeRow, VibeSet};
 
 /// The encoder and the map it searches.
 pub struct FastModel {
-    pub embedder: Embedder,
+    /// Shared: the same encoder can search several maps (a map without a split, to score it).
+    pub embedder: std::sync::Arc<Embedder>,
     pub map: EmbeddingMap,
     /// Where the map came from (shown, and written as `config_model`).
     pub map_name: String,
@@ -43,7 +44,18 @@ impl FastModel {
             map.dim(),
             embedder.dim()
         );
-        Ok(FastModel { embedder, map, map_name: map_name.into() })
+        Ok(FastModel { embedder: std::sync::Arc::new(embedder), map, map_name: map_name.into() })
+    }
+
+    /// The same encoder over the map without `split`'s rows (to score that split fairly).
+    pub fn without_split(&self, split: &str) -> anyhow::Result<FastModel> {
+        let map = self.map.without_split(split);
+        anyhow::ensure!(!map.is_empty(), "the map holds no row outside {split}");
+        Ok(FastModel {
+            embedder: self.embedder.clone(),
+            map,
+            map_name: format!("{} without {split}", self.map_name),
+        })
     }
 
     /// Each vibe's `k` nearest map rows and the nearest one's payload.
@@ -216,6 +228,75 @@ fn map_line<'a>(
         palettes: payload.palettes.as_ref().map_or(Json::Null, |p| p.value()),
         clap_score: payload.clap_score,
         synthetic: row.is_synthetic(),
+    }
+}
+
+/// Where the fast model's parts come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FastSource {
+    /// The MiniLM folder (model.safetensors, tokenizer.json, config.json).
+    pub model_dir: PathBuf,
+    pub map: MapSource,
+    pub backend: crate::ml::backend::Backend,
+}
+
+/// Which embedding map the fast model searches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapSource {
+    /// A map file (or folder) of one's own, or LatentScore's from the Hub.
+    File(PathBuf),
+    /// A map of the bundled SYNTHETIC training set (all but TEST), built at this path when missing.
+    Bundled(PathBuf),
+}
+
+impl MapSource {
+    pub fn path(&self) -> &Path {
+        match self {
+            MapSource::File(path) | MapSource::Bundled(path) => path,
+        }
+    }
+}
+
+/// The last model loaded, kept between jobs (loading reads the encoder and a map of ~100 MB).
+#[derive(Default)]
+pub struct FastCache(std::sync::Mutex<Option<(FastSource, std::sync::Arc<FastModel>)>>);
+
+impl FastCache {
+    /// The model of `source`: the one kept if it is the same, else loaded (and the bundled map
+    /// built first if it is missing).
+    pub fn get_or_load(
+        &self,
+        source: &FastSource,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<std::sync::Arc<FastModel>> {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((kept_source, model)) = kept.as_ref()
+            && kept_source == source
+        {
+            return Ok(model.clone());
+        }
+        progress.report(0.0, &format!("loading all-MiniLM-L6-v2 from {}", source.model_dir.display()));
+        let embedder = Embedder::load(&source.model_dir, source.backend)?;
+        let path = source.map.path();
+        if let MapSource::Bundled(out) = &source.map
+            && !out.exists()
+        {
+            let set = VibeSet::training_sample()?;
+            if let Some(parent) = out.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let part = crate::jobs::Scaled { inner: progress, start: 0.0, span: 0.8 };
+            build_map(&set, &embedder, None, out, &part)?;
+        }
+        let part = crate::jobs::Scaled { inner: progress, start: 0.8, span: 0.2 };
+        let map = open_map(path, embedder.dim(), &part)?;
+        let name = match &source.map {
+            MapSource::Bundled(_) => "the bundled SYNTHETIC training set's map".to_owned(),
+            MapSource::File(path) => crate::paths::file_name(path),
+        };
+        let model = std::sync::Arc::new(FastModel::new(embedder, map, name)?);
+        *kept = Some((source.clone(), model.clone()));
+        Ok(model)
     }
 }
 

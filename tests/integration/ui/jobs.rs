@@ -66,7 +66,7 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     harness.get_by_label("Render & audition").click();
     harness.step();
     assert_eq!(harness.state().panel, Panel::Audition);
-    let predicted = harness.state().panels.jobs.state.vibe.predicted.clone().unwrap().prediction.config;
+    let predicted = harness.state().panels.jobs.state.vibe.predicted.clone().unwrap().config;
     assert_eq!(harness.state().panels.audition.state.config, predicted);
     assert!(
         harness.state().panels.audition.state.render_job().is_some(),

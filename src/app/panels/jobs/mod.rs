@@ -2,6 +2,7 @@
 //! progress, and the selected one's live metrics, log and results. The scaling-law fit is in
 //! `fit`, the vibe-to-config model in `vibe_model`.
 
+mod fast_model;
 mod fit;
 pub mod vibe_model;
 
