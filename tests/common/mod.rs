@@ -255,3 +255,28 @@ pub fn local_hub(root: &std::path::Path) -> (Server, benchtop::datadecide::synth
     serve_hub(&server, root);
     (server, generated)
 }
+
+/// The all-MiniLM-L6-v2 folder the test set-up fetched (`BENCHTOP_TEST_MINILM`, else what
+/// `scripts/fetch-test-model` prints: PyPI's copy of the Hub's files, checked by hash).
+pub fn test_model() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("BENCHTOP_TEST_MINILM") {
+            return dir.into();
+        }
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-test-model");
+        let out = std::process::Command::new(&script).output().expect("running scripts/fetch-test-model");
+        assert!(
+            out.status.success(),
+            "scripts/fetch-test-model failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().into()
+    })
+    .clone()
+}
+
+/// A text as the panels shorten it (90 characters).
+pub fn shorten(text: &str) -> String {
+    benchtop::ml::fast::shorten(text, 90)
+}

@@ -3,7 +3,7 @@
 //! Face cache as huggingface_hub lays it out, with the SHA-256 the Hub publishes for them; a second
 //! run downloads nothing; a corrupted file is refused and leaves no snapshot entry.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{Behaviour, Server};
@@ -40,29 +40,13 @@ const PUBLISHED: [(&str, u64, &str, &str); 4] = [
     ),
 ];
 
-/// The model folder the test set-up fetched (`BENCHTOP_TEST_MINILM`, else what
-/// `scripts/fetch-test-model` prints).
-fn test_model() -> PathBuf {
-    if let Some(dir) = std::env::var_os("BENCHTOP_TEST_MINILM") {
-        return PathBuf::from(dir);
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-test-model");
-    let out = Command::new(&script).output().expect("running scripts/fetch-test-model");
-    assert!(
-        out.status.success(),
-        "scripts/fetch-test-model failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
 fn url(file: &str) -> String {
     format!("/{REPO}/resolve/{COMMIT}/{file}")
 }
 
 /// A server with the four files at their Hub URLs.
 fn serve_model() -> Server {
-    let model = test_model();
+    let model = crate::common::test_model();
     let server = Server::start();
     for (file, ..) in PUBLISHED {
         server.route(&url(file), Behaviour::Serve(std::fs::read(model.join(file)).unwrap()));
@@ -142,7 +126,7 @@ fn a_corrupted_tokenizer_is_refused_and_leaves_no_snapshot_entry() {
     let cache = home.path().join("hf-hub");
     let server = serve_model();
     // The same length, one byte changed.
-    let mut tokenizer = std::fs::read(test_model().join("tokenizer.json")).unwrap();
+    let mut tokenizer = std::fs::read(crate::common::test_model().join("tokenizer.json")).unwrap();
     tokenizer[1000] ^= 0x20;
     server.route(&url("tokenizer.json"), Behaviour::Serve(tokenizer));
 

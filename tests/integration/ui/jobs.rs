@@ -32,6 +32,7 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
         ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
         ml.vibe.epochs = 1;
         ml.vibe.folder = dir.path().join("model").display().to_string();
+        ml.vibe.model = benchtop::app::panels::jobs::vibe_model::ModelChoice::Trained;
     }
     harness.get_by_label("Jobs").click();
     harness.run_ok();
@@ -59,7 +60,7 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     // Type a vibe, predict, audition.
     harness.state_mut().panels.jobs.settings.vibe.vibe = "frantic and sunny, dazzling".into();
     harness.get_by_label("Predict config").click();
-    let (state, _) = watch_job(&mut harness, "Predict a config", Duration::from_secs(60));
+    let (state, _) = watch_job(&mut harness, "Predict a config (trained model)", Duration::from_secs(60));
     assert_eq!(state, benchtop::jobs::JobState::Done);
     harness.run_ok();
     harness.get_by_label_contains("Config predicted for");
@@ -76,14 +77,15 @@ fn training_starts_from_its_button_and_the_prediction_auditions_in_one_click() {
     harness.get_by_label("Jobs").click();
     harness.step();
     harness.get_by_label("Predict a split").click();
-    let (state, _) = watch_job(&mut harness, "Predict configs for TEST", Duration::from_secs(60));
+    let (state, _) =
+        watch_job(&mut harness, "Predict configs for TEST (trained small model)", Duration::from_secs(60));
     assert_eq!(state, benchtop::jobs::JobState::Done);
     harness.step();
     // Below the fold: clicked through AccessKit, as a screen reader would.
     harness.get_by_label("Open in Vibes").click_accesskit();
     harness.step();
     assert_eq!(harness.state().panel, Panel::Vibes);
-    let written = dir.path().join("model").join("predictions-TEST.jsonl");
+    let written = dir.path().join("model").join("predictions-trained-TEST.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
     while harness.state().panels.vibes.state.set.as_ref().is_none_or(|s| s.files != [written.clone()]) {
         assert!(Instant::now() < deadline, "the predictions did not open in Vibes");
@@ -141,4 +143,81 @@ fn a_scaling_law_fit_started_in_the_jobs_panel_draws_dashed_predictions() {
     assert_eq!(state.panel, Panel::ScalingCurves);
     assert_eq!(state.scaling.selection.metric, "arc_easy_acc_raw");
     harness.get_by_label_contains("dashed: the scaling-law fit's predictions up to 1B");
+}
+
+/// A map of the bundled SYNTHETIC training set's first `rows` rows (all but TEST), built with the
+/// test model.
+pub(super) fn small_map(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
+    let mut set = benchtop::vibes::VibeSet::training_sample().unwrap();
+    set.rows.truncate(rows);
+    let embedder = benchtop::ml::minilm::Embedder::load(
+        &crate::common::test_model(),
+        benchtop::ml::backend::Backend::Cpu,
+    )
+    .unwrap();
+    let out = dir.join("map.jsonl");
+    benchtop::ml::fast::build_map(&set, &embedder, None, &out, &benchtop::jobs::Silent).unwrap();
+    out
+}
+
+#[test]
+fn the_fast_model_shows_its_neighbours_auditions_and_scores_a_split_beside_the_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = small_map(dir.path(), 300);
+    let mut harness = harness_with(headless_machine(), [1280.0, 900.0]);
+    {
+        let ml = &mut harness.state_mut().panels.jobs.settings;
+        ml.backend = Some(benchtop::ml::backend::Backend::Cpu);
+        ml.vibe.folder = dir.path().join("model").display().to_string();
+        ml.vibe.minilm = crate::common::test_model().display().to_string();
+        ml.vibe.map = map.display().to_string();
+        ml.vibe.k = 3;
+        ml.vibe.vibe = "a languid, sleepy summer afternoon in the shade".into();
+    }
+    harness.get_by_label("Jobs").click();
+    harness.run_ok();
+    assert_eq!(harness.state().panels.jobs.settings.vibe.model, Default::default(), "fast is the default");
+    harness.get_by_label("Predict config").click();
+    let (state, _) = watch_job(&mut harness, "Predict a config (fast model)", Duration::from_secs(120));
+    assert_eq!(state, benchtop::jobs::JobState::Done);
+    harness.run_ok();
+    let predicted = harness.state().panels.jobs.state.vibe.predicted.clone().unwrap();
+    assert_eq!(predicted.neighbours.len(), 3);
+    assert!(predicted.synthetic && predicted.confidence.is_none());
+    assert!(predicted.neighbours.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+    // The answer is the nearest row's config, as the map file holds it.
+    let line = std::fs::read_to_string(&map)
+        .unwrap()
+        .lines()
+        .nth(predicted.neighbours[0].line - 1)
+        .unwrap()
+        .to_owned();
+    let row: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(row["vibe_original"], serde_json::json!(predicted.neighbours[0].vibe));
+    let config = benchtop::synth::config::MusicConfig::from_json(row["config"].as_object().unwrap()).config;
+    assert_eq!(predicted.config, config);
+    harness.get_by_label("Nearest vibes in the map (the first one's config is the answer):");
+    harness.get_by_label(&crate::common::shorten(&predicted.neighbours[0].vibe));
+    harness.get_by_label("Render & audition").click();
+    harness.step();
+    assert_eq!(harness.state().panel, Panel::Audition);
+    assert_eq!(harness.state().panels.audition.state.config, config);
+    // A split of the set open in Vibes (the bundled 02c sample): predicted, then scored.
+    harness.get_by_label("Jobs").click();
+    harness.step();
+    harness.get_by_label("Predict a split").click();
+    let (state, _) = watch_job(
+        &mut harness,
+        "Predict configs for TEST (fast (MiniLM retrieval))",
+        Duration::from_secs(180),
+    );
+    assert_eq!(state, benchtop::jobs::JobState::Done);
+    harness.run_ok();
+    let outcome = harness.state().panels.jobs.state.vibe.batch_result.clone().unwrap();
+    let scores = outcome.scores.expect("the split is scored");
+    // No trained model in the folder: the fast model and the two baselines.
+    assert_eq!(scores.columns.len(), 3, "{:?} {:?}", scores.columns, outcome.notes);
+    assert!(scores.columns[0].starts_with("LatentScore fast"));
+    assert!(outcome.notes.iter().any(|n| n.starts_with("trained model:")), "{:?}", outcome.notes);
+    harness.get_by_label("mean over fields");
 }

@@ -191,13 +191,36 @@ fn write_screenshots() {
     harness.run();
     harness.get_by_label("Scaling-law fit: results").click_accesskit();
     harness.run();
-    harness.state_mut().panels.jobs.settings.vibe.vibe =
-        "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
+    {
+        let vibe = &mut harness.state_mut().panels.jobs.settings.vibe;
+        vibe.model = benchtop::app::panels::jobs::vibe_model::ModelChoice::Trained;
+        vibe.vibe = "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
+    }
     harness.get_by_label("Predict config").click();
     step_until(&mut harness, "the prediction", |h| h.state().panels.jobs.state.vibe.predicted.is_some());
     harness.remove_cursor();
     harness.run();
     save_shot(&mut harness, &out, "8-vibe-model.png");
+    // LatentScore's fast model over a map of the bundled SYNTHETIC training set, with a vibe that
+    // shares no word with the training vibes' tempo and brightness words.
+    let dir = tempfile::tempdir().unwrap();
+    let map = super::jobs::small_map(dir.path(), usize::MAX);
+    {
+        let vibe = &mut harness.state_mut().panels.jobs.settings.vibe;
+        vibe.model = benchtop::app::panels::jobs::vibe_model::ModelChoice::Fast;
+        vibe.minilm = crate::common::test_model().display().to_string();
+        vibe.map = map.display().to_string();
+        vibe.vibe = "a lazy Sunday by the lake, in no hurry, bathed in clear daylight".into();
+    }
+    harness.state_mut().panels.jobs.state.vibe.predicted = None;
+    harness.run();
+    harness.get_by_label("Predict config").click();
+    step_until_within(&mut harness, "the fast prediction", Duration::from_secs(120), |h| {
+        h.state().panels.jobs.state.vibe.predicted.is_some()
+    });
+    harness.remove_cursor();
+    harness.run();
+    save_shot(&mut harness, &out, "9-fast-model.png");
 }
 
 /// The Vibes screenshot: a noisy vibe whose candidates include an invalid one, and whose best by
