@@ -15,9 +15,7 @@ use crate::ml::minilm::Embedder;
 fn model_folder(model: Option<&Path>) -> anyhow::Result<PathBuf> {
     match model {
         Some(dir) => Ok(dir.to_owned()),
-        None => anyhow::bail!(
-            "give --model DIR: a folder holding model.safetensors, tokenizer.json and config.json"
-        ),
+        None => crate::ml::minilm::hub::default_model_dir(),
     }
 }
 

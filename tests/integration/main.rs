@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod datadecide;
 mod download;
+mod fast;
 mod ft;
 mod models;
 mod scaling;
