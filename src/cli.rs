@@ -398,6 +398,28 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200, value_parser = usize_in(1, 1_000_000))]
         runs: usize,
     },
+    /// Embed texts (one a line of --input; default: the bundled training set's vibes) with
+    /// all-MiniLM-L6-v2 in batches on the CPU, --runs times: sentences a second of each run and the median
+    Embed {
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        #[arg(long, default_value_t = 32, value_parser = usize_in(1, 4096))]
+        batch: usize,
+        #[arg(long, default_value_t = 3, value_parser = usize_in(1, 1000))]
+        runs: usize,
+    },
+    /// The fast model's query latency: embed one vibe and search the map exactly, --runs times
+    /// (after a warm-up); prints the median and the 90th percentile
+    Query {
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        #[arg(long, value_name = "MAP")]
+        map: PathBuf,
+        #[arg(long, default_value_t = 200, value_parser = usize_in(1, 1_000_000))]
+        runs: usize,
+    },
     /// Render a preset of assets/synth-presets.json `--runs` times; print each time and the median
     Synth {
         #[arg(long, default_value = "Dense electronic")]
@@ -557,6 +579,12 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Synth { preset, seconds, runs }) => bench_synth(&preset, seconds, runs),
         Command::Bench(BenchCommand::Kernels { samples, runs }) => bench_kernels(samples, runs),
         Command::Bench(BenchCommand::Series { data, runs }) => bench_series(&data, runs),
+        Command::Bench(BenchCommand::Embed { model, input, batch, runs }) => {
+            fast::bench_embed(model.as_deref(), input.as_deref(), batch, runs)
+        }
+        Command::Bench(BenchCommand::Query { model, map, runs }) => {
+            fast::bench_query(model.as_deref(), &map, runs)
+        }
         Command::Plot(args) => plot(&args),
         Command::Ft(command) => ft(command),
         Command::Vibes(VibesCommand::Summary { path, json }) => vibes_summary(&path, json),

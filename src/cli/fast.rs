@@ -244,3 +244,58 @@ pub fn infer(
     }
     Ok(())
 }
+
+/// `benchtop bench embed`: the encoder's throughput on the CPU.
+pub fn bench_embed(
+    model: Option<&Path>,
+    input: Option<&Path>,
+    batch: usize,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let texts = match input {
+        Some(path) => read_texts(path)?,
+        None => {
+            crate::vibes::VibeSet::training_sample()?.rows.iter().map(|r| r.vibe_text().to_owned()).collect()
+        }
+    };
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let embedder = load_embedder(model, Some(Backend::Cpu))?;
+    let mean_chars = refs.iter().map(|t| t.chars().count()).sum::<usize>() as f64 / refs.len().max(1) as f64;
+    println!("{} texts (mean {mean_chars:.0} characters), batch {batch}, CPU", refs.len());
+    let mut rates = Vec::new();
+    for run in 1..=runs {
+        let start = std::time::Instant::now();
+        embedder.embed_with(&refs, batch, &crate::jobs::Silent)?;
+        let rate = refs.len() as f64 / start.elapsed().as_secs_f64();
+        println!("run {run}: {rate:.1} sentences/s");
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    println!("median: {:.1} sentences/s", rates[rates.len() / 2]);
+    Ok(())
+}
+
+/// `benchtop bench query`: one vibe embedded and the map searched, as the fast model answers.
+pub fn bench_query(model: Option<&Path>, map: &Path, runs: usize) -> anyhow::Result<()> {
+    let model = load_fast(map, model, Some(Backend::Cpu))?;
+    let vibes =
+        ["a languid summer afternoon by the sea", "neon rain on a midnight street, fast and restless"];
+    for v in vibes {
+        model.retrieve_one(v, 5)?;
+    }
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let start = std::time::Instant::now();
+        let got = model.retrieve_one(vibes[i % vibes.len()], 5)?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(!got.neighbours.is_empty(), "the search found nothing");
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{} map rows, {runs} queries: median {:.2} ms, p90 {:.2} ms (embed one vibe + exact search, CPU)",
+        model.map.len(),
+        times[times.len() / 2],
+        times[times.len() * 9 / 10]
+    );
+    Ok(())
+}
