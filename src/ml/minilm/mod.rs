@@ -29,6 +29,9 @@ pub struct Embedder {
     sizes: Sizes,
     max_tokens: usize,
     pub dir: PathBuf,
+    /// Threads that run batches side by side (the CPU's cores on the CPU backend; one on a GPU,
+    /// whose queue runs them in turn anyway).
+    workers: usize,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -41,7 +44,11 @@ impl Embedder {
     /// Loads the model folder `dir` (see [`weights`]) onto `backend`'s device.
     pub fn load(dir: &Path, backend: Backend) -> anyhow::Result<Embedder> {
         let device = crate::ml::backend::device(backend)?;
-        Ok(Self::load_on(dir, device)?)
+        let mut embedder = Self::load_on(dir, device)?;
+        if backend == Backend::Cpu {
+            embedder.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        }
+        Ok(embedder)
     }
 
     /// Loads the model folder `dir` onto `device`.
@@ -77,7 +84,7 @@ impl Embedder {
                 message: format!("cannot truncate: {e}"),
             })?;
         let net = weights::load_network(dir, &sizes, &device)?;
-        Ok(Embedder { net, tokenizer, device, sizes, max_tokens, dir: dir.to_owned() })
+        Ok(Embedder { net, tokenizer, device, sizes, max_tokens, dir: dir.to_owned(), workers: 1 })
     }
 
     /// The length of an embedding.
@@ -110,21 +117,49 @@ impl Embedder {
         let ids = self.tokenize(texts)?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+        let chunks: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
+        // Batches go to the workers in turn (longest first); each writes its own results.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> anyhow::Result<Vec<(usize, Vec<Vec<f32>>)>> {
+            let mut mine = Vec::new();
+            loop {
+                let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(chunk) = chunks.get(c) else { return Ok(mine) };
+                if progress.cancelled() {
+                    return Err(Cancelled.into());
+                }
+                let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+                mine.push((c, self.embed_ids(&rows)));
+                let done =
+                    finished.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed) + chunk.len();
+                progress.report(
+                    done as f32 / texts.len() as f32,
+                    &format!("embedded {done} of {} texts", texts.len()),
+                );
+            }
+        };
+        let workers = self.workers.clamp(1, chunks.len().max(1));
+        let results: Vec<anyhow::Result<Vec<(usize, Vec<Vec<f32>>)>>> = if workers == 1 {
+            vec![work()]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an embedding worker panicked")))
+                    })
+                    .collect()
+            })
+        };
         let mut out = vec![Vec::new(); texts.len()];
-        let batch = batch.max(1);
-        for (done, chunk) in order.chunks(batch).enumerate() {
-            if progress.cancelled() {
-                return Err(Cancelled.into());
+        for result in results {
+            for (c, vectors) in result? {
+                for (&i, vector) in chunks[c].iter().zip(vectors) {
+                    out[i] = vector;
+                }
             }
-            let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-            for (&i, vector) in chunk.iter().zip(self.embed_ids(&rows)) {
-                out[i] = vector;
-            }
-            let finished = ((done + 1) * batch).min(texts.len());
-            progress.report(
-                finished as f32 / texts.len() as f32,
-                &format!("embedded {finished} of {} texts", texts.len()),
-            );
         }
         Ok(out)
     }

@@ -6,7 +6,9 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::gelu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Int, Tensor};
 
 /// The sizes of the network (its `config.json`).
@@ -138,8 +140,11 @@ impl Layer {
             split(a.key.forward(x.clone())),
             split(a.value.forward(x.clone())),
         );
-        let scores = q.matmul(k.transpose()).div_scalar((head as f32).sqrt()).mask_fill(padding, f32::MIN);
-        let context = softmax(scores, 3).matmul(v).swap_dims(1, 2).reshape([batch, length, hidden]);
+        // softmax(q kᵀ / sqrt(head) with the padding masked) v, in burn's fused attention op.
+        let mask = padding.expand([batch, heads, length, length]);
+        let context = attention(q, k, v, Some(mask), None, AttentionModuleOptions::default())
+            .swap_dims(1, 2)
+            .reshape([batch, length, hidden]);
         let out = &self.attention.output;
         let x = out.layer_norm.forward(out.dense.forward(context) + x);
         let h = gelu(self.intermediate.dense.forward(x.clone()));
