@@ -21,6 +21,9 @@ use crate::ml::backend::Backend;
 /// Texts a batch (sentence-transformers' default).
 pub const DEFAULT_BATCH: usize = 32;
 
+/// A batch's index and its embeddings.
+type Embedded = (usize, Vec<Vec<f32>>);
+
 /// A loaded sentence encoder.
 pub struct Embedder {
     net: MiniLm,
@@ -121,7 +124,7 @@ impl Embedder {
         // Batches go to the workers in turn (longest first); each writes its own results.
         let next = std::sync::atomic::AtomicUsize::new(0);
         let finished = std::sync::atomic::AtomicUsize::new(0);
-        let work = || -> anyhow::Result<Vec<(usize, Vec<Vec<f32>>)>> {
+        let work = || -> anyhow::Result<Vec<Embedded>> {
             let mut mine = Vec::new();
             loop {
                 let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -140,11 +143,11 @@ impl Embedder {
             }
         };
         let workers = self.workers.clamp(1, chunks.len().max(1));
-        let results: Vec<anyhow::Result<Vec<(usize, Vec<Vec<f32>>)>>> = if workers == 1 {
+        let results: Vec<anyhow::Result<Vec<Embedded>>> = if workers == 1 {
             vec![work()]
         } else {
             std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
                 handles
                     .into_iter()
                     .map(|h| {
