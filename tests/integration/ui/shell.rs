@@ -158,7 +158,13 @@ fn write_screenshots() {
             _ => {}
         }
         harness.remove_cursor();
-        harness.run();
+        if panel == Panel::Jobs {
+            // Its jobs are still running and repaint as they report: step, not run.
+            harness.step();
+            harness.step();
+        } else {
+            harness.run();
+        }
         let slug = panel.label().to_lowercase().replace(' ', "-");
         save_shot(&mut harness, &out, &format!("{}-{slug}.png", i + 1));
     }
@@ -196,6 +202,8 @@ fn write_screenshots() {
         vibe.model = benchtop::app::panels::jobs::vibe_model::ModelChoice::Trained;
         vibe.vibe = "Rain on a harbour at night: slow, wistful, dim, cavernous".into();
     }
+    // The fast model's rows go: lay the panel out again before clicking.
+    harness.run();
     harness.get_by_label("Predict config").click();
     step_until(&mut harness, "the prediction", |h| h.state().panels.jobs.state.vibe.predicted.is_some());
     harness.remove_cursor();
