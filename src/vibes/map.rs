@@ -280,6 +280,31 @@ mod tests {
     }
 
     #[test]
+    fn ties_among_thousands_of_rows_go_to_the_earlier_row() {
+        // 5,000 rows on the unit circle, angles repeating every 997 rows (so equal rows tie).
+        let rows: Vec<Value> = (0..5000)
+            .map(|i| {
+                let a = (i % 997) as f64 * 0.0063;
+                json!({"vibe_original": "v", "embedding": [a.cos(), a.sin()], "config": {"tempo": "slow"}})
+            })
+            .collect();
+        let map = EmbeddingMap::from_set(&set(&rows), 2);
+        let query = [0.3f32, 0.95];
+        let q = unit(&query).unwrap();
+        let mut expected: Vec<(f32, usize)> =
+            (0..map.len()).map(|i| (dot(&q, map.embedding(i)), i)).collect();
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let got = map.nearest(&query, 7);
+        assert_eq!(
+            got.iter().map(|n| n.row).collect::<Vec<_>>(),
+            expected[..7].iter().map(|e| e.1).collect::<Vec<_>>()
+        );
+        // The best angle occurs in rows r, r + 997, ...: the earliest first.
+        assert_eq!(got[0].row % 997, got[1].row % 997);
+        assert!(got[0].row < got[1].row);
+    }
+
+    #[test]
     fn leaving_a_split_out_keeps_the_other_rows_and_their_embeddings() {
         let rows: Vec<Value> = [("TEST", [1.0, 0.0]), ("SFT-Train", [0.0, 1.0]), ("TEST", [1.0, 1.0]), ("GRPO", [3.0, 4.0])]
             .iter()
