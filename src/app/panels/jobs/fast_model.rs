@@ -82,9 +82,9 @@ pub fn controls(
     (model_typed, map_typed, k): (&mut String, &mut String, &mut usize),
     ctx: &mut AppCtx,
 ) {
+    let found = if model_typed.trim().is_empty() { Some(state.lookup(&ctx.hub).clone()) } else { None };
     ui.horizontal(|ui| {
         ui.label("MiniLM folder");
-        let found = if model_typed.trim().is_empty() { Some(state.lookup(&ctx.hub).clone()) } else { None };
         let hint = match &found {
             Some(Ok(dir)) => dir.display().to_string(),
             _ => "(the Hugging Face cache's, once fetched)".to_owned(),
@@ -93,18 +93,18 @@ pub fn controls(
             "A folder holding model.safetensors, tokenizer.json and config.json; empty: the download in \
              the Hugging Face cache (HF_HUB_CACHE, HF_HOME/hub or ~/.cache/huggingface/hub)",
         );
-        if let Some(Err(missing)) = &found {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("all-MiniLM-L6-v2 is not downloaded (missing: {})", missing.join(", ")),
-            );
+    });
+    if let Some(Err(missing)) = &found {
+        ui.horizontal(|ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, "all-MiniLM-L6-v2 is not downloaded")
+                .on_hover_text(format!("missing from the Hugging Face cache: {}", missing.join(", ")));
             let mb = minilm_hub::DOWNLOAD_BYTES as f64 / 1e6;
             let fetching = state.fetching.is_running();
             if ui
                 .add_enabled(!fetching, egui::Button::new(format!("Fetch model ({mb:.0} MB)")))
                 .on_hover_text(format!(
                     "Download sentence-transformers/all-MiniLM-L6-v2 (commit {}) from the Hugging Face Hub \
-                     into its cache, each file checked against its published SHA-256",
+                         into its cache, each file checked against its published SHA-256",
                     &minilm_hub::MODEL_REVISION[..8]
                 ))
                 .on_disabled_hover_text("Fetching: see its progress in the job list")
@@ -112,8 +112,8 @@ pub fn controls(
             {
                 state.start_fetch(&mut ctx.jobs, ctx.hub.clone());
             }
-        }
-    });
+        });
+    }
     ui.horizontal(|ui| {
         ui.label("map");
         let hint = match map_source("", &ctx.hub, ctx.cache.as_deref()) {
