@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::app::AppCtx;
 use crate::hub::HubCache;
@@ -18,6 +19,9 @@ pub struct FastModelState {
     /// `None` until looked up; then the folder, or the files missing.
     found: Option<Result<PathBuf, Vec<&'static str>>>,
     fetching: Latest<PathBuf>,
+    /// LatentScore's map in the Hugging Face cache, and when that was looked up: the Vibes panel
+    /// may fetch it meanwhile, so it is looked up again every few seconds, never every frame.
+    hub_map: Option<(Instant, Option<PathBuf>)>,
     /// The model loaded last (shared with the jobs that use it).
     pub cache: Arc<FastCache>,
 }
@@ -32,6 +36,22 @@ impl FastModelState {
     pub fn model_dir(&mut self, typed: &str, hub: &HubCache) -> Option<PathBuf> {
         let typed = typed.trim();
         if typed.is_empty() { self.lookup(hub).as_ref().ok().cloned() } else { Some(PathBuf::from(typed)) }
+    }
+
+    /// The map the fast model searches: the one typed; else LatentScore's, if Vibes fetched it;
+    /// else the bundled SYNTHETIC training set's (built in the cache on first use).
+    pub fn map_source(&mut self, typed: &str, hub: &HubCache, cache: Option<&Path>) -> Option<MapSource> {
+        let typed = typed.trim();
+        if !typed.is_empty() {
+            return Some(MapSource::File(typed.into()));
+        }
+        if self.hub_map.as_ref().is_none_or(|(at, _)| at.elapsed() > HUB_MAP_RECHECK) {
+            self.hub_map = Some((Instant::now(), crate::vibes::hub::cached_map(hub)));
+        }
+        if let Some((_, Some(hub_map))) = &self.hub_map {
+            return Some(MapSource::File(hub_map.clone()));
+        }
+        cache.map(|c| MapSource::Bundled(c.join("maps").join("bundled-train-map.jsonl")))
     }
 
     fn start_fetch(&mut self, jobs: &mut Jobs, hub: HubCache) {
@@ -50,18 +70,8 @@ impl FastModelState {
     }
 }
 
-/// The map the fast model searches: the one typed; else LatentScore's, if Vibes fetched it; else
-/// the bundled SYNTHETIC training set's (built in the cache on first use).
-pub fn map_source(typed: &str, hub: &HubCache, cache: Option<&Path>) -> Option<MapSource> {
-    let typed = typed.trim();
-    if !typed.is_empty() {
-        return Some(MapSource::File(typed.into()));
-    }
-    if let Some(hub_map) = crate::vibes::hub::cached_map(hub) {
-        return Some(MapSource::File(hub_map));
-    }
-    cache.map(|c| MapSource::Bundled(c.join("maps").join("bundled-train-map.jsonl")))
-}
+/// How long a lookup of LatentScore's map in the Hugging Face cache stands.
+const HUB_MAP_RECHECK: Duration = Duration::from_secs(5);
 
 /// The fast model's parts, if its folder and a map are known.
 pub fn source(
@@ -71,7 +81,7 @@ pub fn source(
     backend: Backend,
 ) -> Option<FastSource> {
     let model_dir = state.model_dir(model_typed, hub)?;
-    let map = map_source(map_typed, hub, cache)?;
+    let map = state.map_source(map_typed, hub, cache)?;
     Some(FastSource { model_dir, map, backend })
 }
 
@@ -116,7 +126,7 @@ pub fn controls(
     }
     ui.horizontal(|ui| {
         ui.label("map");
-        let hint = match map_source("", &ctx.hub, ctx.cache.as_deref()) {
+        let hint = match state.map_source("", &ctx.hub, ctx.cache.as_deref()) {
             Some(MapSource::File(path)) => format!("LatentScore's: {}", path.display()),
             Some(MapSource::Bundled(_)) => {
                 "(the bundled SYNTHETIC training set's, built on first use; Vibes > Embedding map fetches \

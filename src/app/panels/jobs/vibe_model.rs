@@ -61,7 +61,7 @@ pub struct VibeModelSettings {
     pub model: ModelChoice,
     /// The MiniLM folder typed; empty: the Hugging Face cache's.
     pub minilm: String,
-    /// The embedding map typed; empty: see `fast_model::map_source`.
+    /// The embedding map typed; empty: see `FastModelState::map_source`.
     pub map: String,
     /// Neighbours shown for a fast prediction.
     pub k: usize,
