@@ -142,7 +142,7 @@ pub fn read_objects_with(
 
 /// Reads one line (through its `\n`) into `line`, keeping at most `max` bytes: the rest of a
 /// longer line is read past and dropped. Returns the bytes consumed and whether the line fit.
-fn read_line_capped(
+pub fn read_line_capped(
     reader: &mut impl BufRead,
     line: &mut Vec<u8>,
     max: usize,

@@ -1,6 +1,5 @@
 //! The fast model's commands: `embed`, `vibes build-map` and `infer --map`.
 
-use std::io::{BufRead as _, Read as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -36,18 +35,12 @@ pub fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
     let mut line = Vec::new();
     for number in 1.. {
         line.clear();
-        let read = (&mut reader)
-            .take(MAX_INPUT_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
+        let (read, whole) = crate::jsonl::read_line_capped(&mut reader, &mut line, MAX_INPUT_LINE + 1)
             .with_context(|| format!("reading {}", path.display()))?;
         if read == 0 {
             break;
         }
-        anyhow::ensure!(
-            line.len() <= MAX_INPUT_LINE || line.ends_with(b"\n"),
-            "{}:{number}: the line is longer than {MAX_INPUT_LINE} bytes",
-            path.display()
-        );
+        anyhow::ensure!(whole, "{}:{number}: the line is longer than {MAX_INPUT_LINE} bytes", path.display());
         if line.ends_with(b"\n") {
             line.pop();
             if line.ends_with(b"\r") {
@@ -298,4 +291,19 @@ pub fn bench_query(model: Option<&Path>, map: &Path, runs: usize) -> anyhow::Res
         times[times.len() * 9 / 10]
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn texts_are_read_a_line_each_and_an_overlong_line_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("texts.txt");
+        std::fs::write(&path, "one\r\n\ntwo").unwrap();
+        assert_eq!(super::read_texts(&path).unwrap(), ["one", "", "two"]);
+        let long = "x".repeat(super::MAX_INPUT_LINE + 1);
+        std::fs::write(&path, format!("ok\n{long}\nafter\n")).unwrap();
+        let err = super::read_texts(&path).unwrap_err().to_string();
+        assert!(err.ends_with(":2: the line is longer than 1048576 bytes"), "{err}");
+    }
 }
